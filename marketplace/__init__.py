@@ -1,0 +1,107 @@
+"""Application factory."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from marketplace.config import BASE_DIR, config_for
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=os.environ.get("INSTANCE_PATH") or str(BASE_DIR / "instance"),
+    )
+    config = config_for(config_name)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    config.check(app)
+    _default_paths(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _default_paths(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "etalase.db")
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers run beside a writer; the busy timeout waits instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace import i18n, security
+    from marketplace.accounts_loader import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.api.views import bp as api_bp
+    from marketplace.catalog.views import bp as catalog_bp
+    from marketplace.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # read-only, no cookies consulted
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from marketplace.errors import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from marketplace import clock, policies
+    from marketplace.formatting import FILTERS
+
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(can=policies.can)
+
+    @app.context_processor
+    def _today():
+        return {"today": clock.today()}
+
+
+def register_cli(app: Flask) -> None:
+    from marketplace.cli import init_app
+
+    init_app(app)

@@ -1,0 +1,92 @@
+"""Public pages: home, catalog, product, producer directory and storefront."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from marketplace import policies
+from marketplace.services import catalog
+from marketplace.vocab import CERTIFICATES, KECAMATAN
+
+bp = Blueprint("catalog", __name__)
+
+SORT_LABELS_ORDER = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
+
+
+def _category_context():
+    """All categories, their slugs, and their names in the current language by slug."""
+    categories = catalog.categories()
+    locale = str(get_locale())
+    return categories, {c.slug for c in categories}, {c.slug: c.name(locale) for c in categories}
+
+
+@bp.get("/")
+def home():
+    categories, _, _ = _category_context()
+    return render_template(
+        "catalog/home.html",
+        categories=categories,
+        category_counts=catalog.category_counts(),
+        capacities=catalog.capacity_by_commodity(),
+        producers=catalog.featured_producers(),
+        products=catalog.featured_products(),
+    )
+
+
+@bp.get("/products")
+def products():
+    categories, slugs, names = _category_context()
+    filters = catalog.CatalogFilters.from_args(request.args, slugs)
+    result = catalog.search_products(filters, per_page=current_app.config["CATALOG_PER_PAGE"])
+    return render_template(
+        "catalog/products.html",
+        result=result,
+        filters=filters,
+        categories=categories,
+        category_names=names,
+        kecamatan=KECAMATAN,
+        certificates=CERTIFICATES,
+        sorts=SORT_LABELS_ORDER,
+    )
+
+
+@bp.get("/products/<int:product_id>")
+@bp.get("/products/<int:product_id>-<slug>")
+def product(product_id: int, slug: str | None = None):
+    item = catalog.get_product(product_id)
+    if item is None or not policies.can_view_product(current_user, item):
+        abort(404)
+    return render_template(
+        "catalog/product.html",
+        product=item,
+        more=catalog.more_from_producer(item),
+        canonical=url_for("catalog.product", product_id=item.id, slug=item.slug or None, _external=True),
+    )
+
+
+@bp.get("/producers")
+def producers():
+    categories, slugs, names = _category_context()
+    filters = catalog.ProducerFilters.from_args(request.args, slugs)
+    per_page = current_app.config["CATALOG_PER_PAGE"]
+    cards, total, page = catalog.list_producers(filters, per_page=per_page)
+    return render_template(
+        "catalog/producers.html",
+        cards=cards,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        filters=filters,
+        categories=categories,
+        category_names_by_id={c.id: names[c.slug] for c in categories},
+        kecamatan=KECAMATAN,
+    )
+
+
+@bp.get("/producers/<slug>")
+def producer(slug: str):
+    item = catalog.get_producer(slug)
+    if item is None or not policies.can_view_producer(current_user, item):
+        abort(404)
+    return render_template("catalog/producer.html", producer=item, products=catalog.producer_products(item))

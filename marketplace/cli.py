@@ -1,0 +1,84 @@
+"""Command-line interface: `flask --app wsgi …`."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from marketplace.config import BASE_DIR
+from marketplace.extensions import db
+
+seed = AppGroup("seed", help="Load demo or benchmark data.")
+users = AppGroup("users", help="Manage accounts.")
+translate = AppGroup("translate", help="Extract, update and compile the message catalogues.")
+
+TRANSLATIONS = BASE_DIR / "marketplace" / "translations"
+POT = BASE_DIR / "messages.pot"
+
+
+@seed.command("demo")
+def seed_demo_command():
+    """Idempotent demo data from the sample inventory, and one account per role."""
+    from marketplace.services.demo import DEMO_ACCOUNTS, seed_demo
+
+    counts = seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo data ready: {counts['producers']} new producers, {counts['products']} new products, "
+        f"{counts['photos']} new photos."
+    )
+    click.echo("Demo accounts (e-mail / password):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.value:<12} {account.email:<36} {account.password}")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["producer", "field_officer", "moderator", "facilitator", "admin"]))
+@click.option("--producer", "producer_slug", help="The storefront slug a producer account belongs to.")
+@click.option("--name", default="")
+def users_create(email, password, role, producer_slug, name):
+    """Create an account."""
+    from marketplace.services.accounts import AccountError, create_user
+
+    try:
+        user = create_user(email, password, role, producer_slug, name)
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translate.command("extract")
+def translate_extract():
+    """Collect the translatable strings into messages.pot and merge them into each catalogue."""
+    _pybabel("extract", "-F", str(BASE_DIR / "babel.cfg"), "-k", "_l", "--no-location",
+             "--sort-output", "-o", str(POT), str(BASE_DIR))
+    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translate.command("init")
+@click.argument("lang")
+def translate_init(lang):
+    """Start a catalogue for a new language."""
+    _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", lang)
+
+
+@translate.command("compile")
+def translate_compile():
+    """Compile the .po catalogues to .mo."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+def init_app(app: Flask) -> None:
+    for group in (seed, users, translate):
+        app.cli.add_command(group)

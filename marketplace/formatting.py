@@ -1,0 +1,133 @@
+"""Formatting of money, quantities, dates and phone numbers, the Indonesian way.
+
+Registered as Jinja filters in the app factory; usable from Python too.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from marketplace.vocab import CERTIFICATES, KECAMATAN, STORAGE, UNITS
+
+MONTH_NAMES = {
+    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def number(value: float | int | None, digits: int = 2) -> str:
+    """1250000 → '1.250.000' (id) or '1,250,000' (en); 2.5 → '2,5' (id)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    fmt = "#,##0" if isinstance(value, int) else "#,##0." + "#" * digits
+    return format_decimal(value, format=fmt)
+
+
+def rupiah(value: int | None) -> str:
+    """12500 → 'Rp 12.500'."""
+    if value is None:
+        return ""
+    return f"Rp {number(int(value))}"
+
+
+def unit_label(code: str) -> str:
+    return str(UNITS.get(code, code))
+
+
+def quantity(value: float | None, unit: str) -> str:
+    """Quantity with its unit; large kilogram figures read in tonnes ('2,5 ton')."""
+    if value is None:
+        return ""
+    if unit == "kg" and value >= 1000:
+        return f"{number(value / 1000, 1)} {unit_label('ton')}"
+    return f"{number(value)} {unit_label(unit)}"
+
+
+def long_date(value: date | datetime | None) -> str:
+    """'17 Agustus 2026'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMMM y")
+    return format_date(value, "long")
+
+
+def phone_display(e164: str | None) -> str:
+    """'+6281234567890' → '+62 812-3456-7890'."""
+    if not e164:
+        return ""
+    digits = re.sub(r"\D", "", e164)
+    if not digits.startswith("62"):
+        return e164
+    rest = digits[2:]
+    groups = [rest[:3], rest[3:7], rest[7:]]
+    return "+62 " + "-".join(g for g in groups if g)
+
+
+def whatsapp_url(e164: str | None) -> str:
+    return "https://wa.me/" + re.sub(r"\D", "", e164 or "")
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """Indonesian numbers in any common writing → E.164 ('+62…'); None when it is not a phone number."""
+    if not raw:
+        return None
+    digits = re.sub(r"\D", "", str(raw))
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8"):
+        digits = "62" + digits
+    if not digits.startswith("62"):
+        return None
+    # Indonesian mobile and landline numbers have 8–12 digits after the country code.
+    if not 8 <= len(digits) - 2 <= 12:
+        return None
+    return "+" + digits
+
+
+def months_label(mask: int) -> str:
+    names = MONTH_NAMES.get(str(get_locale()), MONTH_NAMES["id"])
+    months = [names[m] for m in range(12) if mask & (1 << m)]
+    if len(months) == 12:
+        return str(_l("Sepanjang tahun"))
+    return ", ".join(months)
+
+
+def kecamatan_label(code: str) -> str:
+    return KECAMATAN.get(code, code)
+
+
+def certificate_label(code: str) -> str:
+    return str(CERTIFICATES.get(code, code))
+
+
+def storage_label(code: str) -> str:
+    return str(STORAGE.get(code, code))
+
+
+def nl2br(text: str | None) -> Markup:
+    """Paragraphs of user text, escaped, with line breaks kept."""
+    escaped = Markup.escape(text or "")
+    return Markup("<br>").join(escaped.split("\n"))
+
+
+FILTERS = {
+    "number": number,
+    "rupiah": rupiah,
+    "quantity": quantity,
+    "unit_label": unit_label,
+    "long_date": long_date,
+    "phone": phone_display,
+    "whatsapp_url": whatsapp_url,
+    "months_label": months_label,
+    "kecamatan": kecamatan_label,
+    "certificate": certificate_label,
+    "storage": storage_label,
+    "nl2br": nl2br,
+}

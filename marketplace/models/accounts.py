@@ -1,0 +1,55 @@
+"""User accounts and roles."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.models.base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from marketplace.models.catalog import Producer
+
+
+class Role(StrEnum):
+    PRODUCER = "producer"
+    FIELD_OFFICER = "field_officer"
+    MODERATOR = "moderator"
+    FACILITATOR = "facilitator"
+    ADMIN = "admin"
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(String(20))
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+
+    producer: Mapped[Producer | None] = relationship(back_populates="accounts")
+
+    def set_password(self, password: str) -> None:
+        # scrypt is Werkzeug's default; name it so a library change cannot weaken it.
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        # The session version makes every other session invalid once it is bumped.
+        return f"{self.id}:{self.session_version}"

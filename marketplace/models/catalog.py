@@ -1,0 +1,179 @@
+"""Storefronts (producers), listings (products), categories, certificates, photos."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.models.accounts import User
+from marketplace.models.base import Base, TimestampMixin
+from marketplace.vocab import MONTHS_ALL_YEAR
+
+
+class PublicationStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name_id: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    icon: Mapped[str] = mapped_column(String(40), default="box")
+    position: Mapped[int] = mapped_column(default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+
+class Producer(TimestampMixin, Base):
+    """A UMKM storefront."""
+
+    __tablename__ = "producer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    owner_name: Mapped[str] = mapped_column(String(120), default="")
+    nib: Mapped[str | None] = mapped_column(String(13), unique=True)
+    kecamatan: Mapped[str] = mapped_column(String(20), index=True)
+    kelurahan: Mapped[str] = mapped_column(String(60), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    founded_year: Mapped[int | None]
+    workforce: Mapped[int | None]
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, +62…
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(255))
+    logo_key: Mapped[str | None] = mapped_column(String(40))
+    curated: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[PublicationStatus] = mapped_column(String(12), default=PublicationStatus.DRAFT, index=True)
+    published_at: Mapped[datetime | None]
+
+    products: Mapped[list[Product]] = relationship(back_populates="producer", order_by="Product.id")
+    certificates: Mapped[list[Certificate]] = relationship(
+        back_populates="producer", cascade="all, delete-orphan", order_by="Certificate.id"
+    )
+    accounts: Mapped[list[User]] = relationship(back_populates="producer")
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
+
+
+product_certificate = Table(
+    "product_certificate",
+    Base.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("certificate_id", ForeignKey("certificate.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Certificate(Base):
+    """A permit or certificate held by a producer (Halal, PIRT, BPOM MD, …), with number and expiry."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(80), default="")
+    issuer: Mapped[str] = mapped_column(String(120), default="")
+    valid_until: Mapped[date | None]
+
+    producer: Mapped[Producer] = relationship(back_populates="certificates")
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_until is None or self.valid_until >= day
+
+
+class Product(TimestampMixin, Base):
+    """A listing: what a producer offers, in what volume, at what price."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        Index("ix_product_status_category", "status", "category_id"),
+        Index("ix_product_status_capacity", "status", "monthly_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(160), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(12))
+    price_on_request: Mapped[bool] = mapped_column(default=False)
+    # Lowest tier price in whole Rupiah, kept in step with the tiers for sorting and cards.
+    price_min: Mapped[int | None] = mapped_column(BigInteger)
+    min_order_qty: Mapped[float] = mapped_column(Float, default=1)
+    monthly_capacity: Mapped[float] = mapped_column(Float, default=0)
+    lead_time_days: Mapped[int | None]
+    grade: Mapped[str] = mapped_column(String(40), default="")
+    shelf_life_days: Mapped[int | None]
+    packaging: Mapped[str] = mapped_column(String(200), default="")
+    storage: Mapped[str] = mapped_column(String(12), default="ambient")
+    available_months: Mapped[int] = mapped_column(default=MONTHS_ALL_YEAR)
+    delivery_terms: Mapped[str] = mapped_column(Text, default="")
+    featured: Mapped[bool] = mapped_column(default=False)
+    curation_grade: Mapped[str | None] = mapped_column(String(1))
+    status: Mapped[PublicationStatus] = mapped_column(String(12), default=PublicationStatus.DRAFT)
+    published_at: Mapped[datetime | None]
+
+    producer: Mapped[Producer] = relationship(back_populates="products")
+    category: Mapped[Category] = relationship()
+    price_tiers: Mapped[list[PriceTier]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="PriceTier.min_qty"
+    )
+    certificates: Mapped[list[Certificate]] = relationship(secondary=product_certificate, order_by="Certificate.kind")
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="Photo.position"
+    )
+
+    @property
+    def cover(self) -> Photo | None:
+        return self.photos[0] if self.photos else None
+
+    def months(self) -> list[int]:
+        return [m for m in range(1, 13) if self.available_months & (1 << (m - 1))]
+
+
+class PriceTier(Base):
+    """From `min_qty` units upward the price per unit is `price` Rupiah."""
+
+    __tablename__ = "price_tier"
+    __table_args__ = (UniqueConstraint("product_id", "min_qty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    min_qty: Mapped[float] = mapped_column(Float)
+    price: Mapped[int] = mapped_column(BigInteger)
+
+    product: Mapped[Product] = relationship(back_populates="price_tiers")
+
+
+class Photo(Base):
+    """An uploaded picture, re-encoded; files are `<key>-<size>.webp` in UPLOAD_DIR."""
+
+    __tablename__ = "photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    width: Mapped[int] = mapped_column(default=0)
+    height: Mapped[int] = mapped_column(default=0)
+    alt: Mapped[str] = mapped_column(String(200), default="")
+
+    product: Mapped[Product | None] = relationship(back_populates="photos")

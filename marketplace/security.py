@@ -1,0 +1,39 @@
+"""Response headers every page carries, and the cache rules for signed-in pages."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+    if current_app.config.get("HSTS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static":
+        # Pages differ by language cookie and by who is signed in.
+        response.vary.add("Cookie")
+        if current_user and current_user.is_authenticated:
+            headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)

@@ -1,0 +1,404 @@
+"""Which rows the public pages show: catalog queries, facets, capacity totals."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from marketplace import clock
+from marketplace.extensions import db
+from marketplace.models import (
+    Category,
+    Certificate,
+    Producer,
+    Product,
+    PublicationStatus,
+    product_certificate,
+)
+from marketplace.services import search
+from marketplace.vocab import CERTIFICATES, KECAMATAN, MASS_IN_KG
+
+PUBLISHED = PublicationStatus.PUBLISHED
+SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
+MAX_PAGE = 10_000
+
+
+def _to_float(value: str | None) -> float | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        return None
+    return number if 0 <= number < 1e12 else None
+
+
+def _to_page(value: str | None) -> int:
+    try:
+        page = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """The catalog's query string, parsed and cleaned; unknown values are dropped, never an error."""
+
+    q: str = ""
+    category: str | None = None
+    kecamatan: str | None = None
+    cert: str | None = None
+    min_capacity: float | None = None
+    curated: bool = False
+    sort: str = "capacity"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, category_slugs: set[str]) -> CatalogFilters:
+        q = " ".join((args.get("q") or "").split())[:100]
+        sort = args.get("sort") or ("relevance" if q else "capacity")
+        if sort not in SORTS or (sort == "relevance" and not search.tokens(q)):
+            sort = "capacity"
+        category = args.get("category")
+        kecamatan = args.get("kecamatan")
+        cert = args.get("cert")
+        return cls(
+            q=q,
+            category=category if category in category_slugs else None,
+            kecamatan=kecamatan if kecamatan in KECAMATAN else None,
+            cert=cert if cert in CERTIFICATES else None,
+            min_capacity=_to_float(args.get("min_capacity")),
+            curated=args.get("curated") in ("1", "true", "on"),
+            sort=sort,
+            page=_to_page(args.get("page")),
+        )
+
+    def active(self) -> bool:
+        return bool(self.q or self.category or self.kecamatan or self.cert or self.min_capacity or self.curated)
+
+    def without(self, **fields) -> CatalogFilters:
+        return replace(self, **fields)
+
+    def to_args(self, **override) -> dict:
+        """Query-string arguments for a link, leaving out defaults."""
+        values = {
+            "q": self.q, "category": self.category, "kecamatan": self.kecamatan, "cert": self.cert,
+            "min_capacity": self.min_capacity, "curated": "1" if self.curated else None,
+            "sort": self.sort, "page": self.page,
+        }
+        values.update(override)
+        if values.get("page") == 1:
+            values.pop("page")
+        if isinstance(values.get("min_capacity"), float) and values["min_capacity"].is_integer():
+            values["min_capacity"] = int(values["min_capacity"])
+        return {k: v for k, v in values.items() if v not in (None, "", False)}
+
+
+@dataclass
+class CatalogPage:
+    filters: CatalogFilters
+    items: list[Product]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def public_products() -> Select:
+    return (
+        select(Product)
+        .join(Product.producer)
+        .where(Product.status == PUBLISHED, Producer.status == PUBLISHED)
+    )
+
+
+def _valid_cert_exists(kind: str, today: date):
+    return exists(
+        select(1)
+        .select_from(product_certificate.join(Certificate))
+        .where(
+            product_certificate.c.product_id == Product.id,
+            Certificate.kind == kind,
+            or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+        )
+    )
+
+
+def _category_ids(slug: str) -> list[int]:
+    cats = db.session.execute(select(Category.id, Category.slug, Category.parent_id)).all()
+    root = next(c.id for c in cats if c.slug == slug)
+    return [root] + [c.id for c in cats if c.parent_id == root]
+
+
+def _filtered(filters: CatalogFilters, today: date) -> tuple[Select, object]:
+    stmt, rank = search.apply(public_products(), filters.q)
+    if filters.category:
+        stmt = stmt.where(Product.category_id.in_(_category_ids(filters.category)))
+    if filters.kecamatan:
+        stmt = stmt.where(Producer.kecamatan == filters.kecamatan)
+    if filters.cert:
+        stmt = stmt.where(_valid_cert_exists(filters.cert, today))
+    if filters.min_capacity:
+        stmt = stmt.where(Product.monthly_capacity >= filters.min_capacity)
+    if filters.curated:
+        stmt = stmt.where(Producer.curated.is_(True))
+    return stmt, rank
+
+
+def _order(stmt: Select, sort: str, rank) -> Select:
+    orders = {
+        "capacity": (Product.monthly_capacity.desc(),),
+        "newest": (Product.published_at.desc(),),
+        "price_asc": (Product.price_min.is_(None), Product.price_min.asc()),
+        "price_desc": (Product.price_min.is_(None), Product.price_min.desc()),
+        "moq": (Product.min_order_qty.asc(),),
+        "relevance": (rank,) if rank is not None else (Product.monthly_capacity.desc(),),
+    }
+    return stmt.order_by(*orders[sort], Product.id.desc())
+
+
+def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = True) -> CatalogPage:
+    today = clock.today()
+    stmt, rank = _filtered(filters, today)
+    total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
+    page = min(filters.page, max(1, -(-total // per_page)))
+    items = db.session.scalars(
+        _order(stmt, filters.sort, rank)
+        .options(
+            contains_eager(Product.producer),
+            selectinload(Product.photos),
+            selectinload(Product.certificates),
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    result = CatalogPage(filters=filters, items=list(items), total=total, page=page, per_page=per_page)
+    if with_facets:
+        result.facets = facet_counts(filters, today)
+    return result
+
+
+def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, int]]:
+    """For each facet, counts under every other active filter (so choosing one value shows the alternatives)."""
+    facets: dict[str, dict[str, int]] = {}
+
+    stmt, _ = _filtered(filters.without(category=None), today)
+    rows = db.session.execute(
+        stmt.with_only_columns(Category.slug, func.count(Product.id))
+        .join(Category, Category.id == Product.category_id)
+        .group_by(Category.slug)
+        .order_by(None)
+    ).all()
+    facets["category"] = dict(rows)
+
+    stmt, _ = _filtered(filters.without(kecamatan=None), today)
+    rows = db.session.execute(
+        stmt.with_only_columns(Producer.kecamatan, func.count(Product.id)).group_by(Producer.kecamatan).order_by(None)
+    ).all()
+    facets["kecamatan"] = dict(rows)
+
+    stmt, _ = _filtered(filters.without(cert=None), today)
+    rows = db.session.execute(
+        stmt.with_only_columns(Certificate.kind, func.count(func.distinct(Product.id)))
+        .join(product_certificate, product_certificate.c.product_id == Product.id)
+        .join(Certificate, and_(
+            Certificate.id == product_certificate.c.certificate_id,
+            or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+        ))
+        .group_by(Certificate.kind)
+        .order_by(None)
+    ).all()
+    facets["cert"] = dict(rows)
+    return facets
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+def category_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        public_products().with_only_columns(Product.category_id, func.count(Product.id)).group_by(Product.category_id)
+    ).all()
+    return dict(rows)
+
+
+@dataclass
+class CommodityCapacity:
+    category: Category
+    amounts: list[tuple[float, str]]  # (monthly quantity, unit), mass already summed in kg
+    producers: int
+
+
+def capacity_by_commodity() -> list[CommodityCapacity]:
+    """Metro's total monthly capacity per commodity, mass units summed in kilograms."""
+    rows = db.session.execute(
+        public_products()
+        .with_only_columns(
+            Product.category_id, Product.unit, func.sum(Product.monthly_capacity)
+        )
+        .group_by(Product.category_id, Product.unit)
+    ).all()
+    producer_rows = db.session.execute(
+        public_products()
+        .with_only_columns(Product.category_id, func.count(func.distinct(Product.producer_id)))
+        .group_by(Product.category_id)
+    ).all()
+    producers = dict(producer_rows)
+    by_category: dict[int, dict[str, float]] = {}
+    for category_id, unit, total in rows:
+        unit_key, factor = ("kg", MASS_IN_KG[unit]) if unit in MASS_IN_KG else (unit, 1)
+        bucket = by_category.setdefault(category_id, {})
+        bucket[unit_key] = bucket.get(unit_key, 0) + float(total or 0) * factor
+    result = []
+    for category in categories():
+        if category.id in by_category:
+            amounts = sorted(((q, u) for u, q in by_category[category.id].items()), reverse=True)
+            result.append(CommodityCapacity(category, amounts, producers.get(category.id, 0)))
+    return result
+
+
+def featured_producers(limit: int = 6) -> list[tuple[Producer, int]]:
+    """Curated producers first, then those with the most published products."""
+    count = func.count(Product.id)
+    rows = db.session.execute(
+        public_products()
+        .with_only_columns(Producer, count)
+        .group_by(Producer.id)
+        .order_by(Producer.curated.desc(), count.desc(), Producer.id)
+        .limit(limit)
+    ).all()
+    return [(producer, n) for producer, n in rows]
+
+
+def featured_products(limit: int = 8) -> list[Product]:
+    return list(db.session.scalars(
+        public_products()
+        .options(contains_eager(Product.producer), selectinload(Product.photos), selectinload(Product.certificates))
+        .order_by(Product.featured.desc(), Producer.curated.desc(), Product.monthly_capacity.desc(), Product.id)
+        .limit(limit)
+    ))
+
+
+def get_product(product_id: int) -> Product | None:
+    return db.session.scalars(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(
+            selectinload(Product.price_tiers),
+            selectinload(Product.photos),
+            selectinload(Product.certificates),
+            selectinload(Product.producer).selectinload(Producer.certificates),
+            selectinload(Product.category),
+        )
+    ).first()
+
+
+def more_from_producer(product: Product, limit: int = 4) -> list[Product]:
+    return list(db.session.scalars(
+        public_products()
+        .where(Product.producer_id == product.producer_id, Product.id != product.id)
+        .options(contains_eager(Product.producer), selectinload(Product.photos), selectinload(Product.certificates))
+        .order_by(Product.monthly_capacity.desc(), Product.id)
+        .limit(limit)
+    ))
+
+
+def get_producer(slug: str) -> Producer | None:
+    return db.session.scalars(
+        select(Producer).where(Producer.slug == slug).options(selectinload(Producer.certificates))
+    ).first()
+
+
+def producer_products(producer: Producer) -> list[Product]:
+    return list(db.session.scalars(
+        public_products()
+        .where(Product.producer_id == producer.id)
+        .options(contains_eager(Product.producer), selectinload(Product.photos), selectinload(Product.certificates))
+        .order_by(Product.category_id, Product.name, Product.id)
+    ))
+
+
+@dataclass(frozen=True)
+class ProducerFilters:
+    q: str = ""
+    kecamatan: str | None = None
+    category: str | None = None
+    curated: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, category_slugs: set[str]) -> ProducerFilters:
+        kecamatan = args.get("kecamatan")
+        category = args.get("category")
+        return cls(
+            q=" ".join((args.get("q") or "").split())[:100],
+            kecamatan=kecamatan if kecamatan in KECAMATAN else None,
+            category=category if category in category_slugs else None,
+            curated=args.get("curated") in ("1", "true", "on"),
+            page=_to_page(args.get("page")),
+        )
+
+    def to_args(self, **override) -> dict:
+        values = {"q": self.q, "kecamatan": self.kecamatan, "category": self.category,
+                  "curated": "1" if self.curated else None, "page": self.page}
+        values.update(override)
+        if values.get("page") == 1:
+            values.pop("page")
+        return {k: v for k, v in values.items() if v not in (None, "", False)}
+
+
+@dataclass
+class ProducerCard:
+    producer: Producer
+    product_count: int
+    category_ids: list[int]
+
+
+def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[ProducerCard], int, int]:
+    """Published producers that have at least one published product, with counts; returns (cards, total, page)."""
+    stmt = select(Producer).where(Producer.status == PUBLISHED)
+    if filters.q:
+        like = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(func.lower(Producer.name).like(like, escape="\\"))
+    if filters.kecamatan:
+        stmt = stmt.where(Producer.kecamatan == filters.kecamatan)
+    if filters.curated:
+        stmt = stmt.where(Producer.curated.is_(True))
+    has_products = select(Product.id).where(Product.producer_id == Producer.id, Product.status == PUBLISHED)
+    if filters.category:
+        has_products = has_products.where(Product.category_id.in_(_category_ids(filters.category)))
+    stmt = stmt.where(has_products.exists())
+    total = db.session.scalar(stmt.with_only_columns(func.count(Producer.id)))
+    page = min(filters.page, max(1, -(-total // per_page)))
+    producers = db.session.scalars(
+        stmt.order_by(Producer.curated.desc(), Producer.name, Producer.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    ids = [p.id for p in producers]
+    counts: dict[int, int] = {}
+    cats: dict[int, list[int]] = {}
+    if ids:
+        for producer_id, category_id, n in db.session.execute(
+            select(Product.producer_id, Product.category_id, func.count(Product.id))
+            .where(Product.producer_id.in_(ids), Product.status == PUBLISHED)
+            .group_by(Product.producer_id, Product.category_id)
+        ):
+            counts[producer_id] = counts.get(producer_id, 0) + n
+            cats.setdefault(producer_id, []).append(category_id)
+    cards = [ProducerCard(p, counts.get(p.id, 0), cats.get(p.id, [])) for p in producers]
+    return cards, total, page

@@ -1,0 +1,276 @@
+"""`seed demo`: the sample inventory of Kota Metro as published demo data, plus one account per role.
+
+Idempotent: producers are found again by NIB, products by name within their producer,
+accounts by e-mail; running it twice leaves the same rows.
+"""
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
+
+from marketplace import clock
+from marketplace.extensions import db
+from marketplace.models import Category, Certificate, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
+from marketplace.services import images, search
+from marketplace.services.inventory import InventoryRow, RowRejected, parse_row, read_rows
+from marketplace.services.listings import set_price_tiers
+from marketplace.text import slugify
+from marketplace.vocab import MONTHS_ALL_YEAR
+
+INVENTORY = Path(__file__).resolve().parent.parent / "demo" / "inventaris-umkm-metro.csv"
+DEMO_DOMAIN = "demo.etalasemetro.id"
+DEMO_PRODUCER_NIB = "3883685957489"  # KWT Mawar Melati: two products, crafts and meat
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: Role
+    email: str
+    password: str
+    name: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(Role.PRODUCER, f"produsen@{DEMO_DOMAIN}", "Produsen-Metro-2026", "Sri Nugroho"),
+    DemoAccount(Role.MODERATOR, f"kurator@{DEMO_DOMAIN}", "Kurator-Dekranasda-2026", "Kurator Dekranasda"),
+    DemoAccount(Role.FACILITATOR, f"fasilitator@{DEMO_DOMAIN}", "Fasilitator-BUMD-2026", "Fasilitator BUMD"),
+    DemoAccount(Role.ADMIN, f"admin@{DEMO_DOMAIN}", "Admin-Pemkot-2026", "Operator Diskominfo"),
+)
+
+# What a buyer needs to know per commodity, where the inventory is silent.
+PROFILES = {
+    "beras-serealia": dict(
+        storage="ambient", lead=5, shelf=180, color=(196, 164, 92),
+        packaging="Karung 25 kg dan 50 kg; kemasan 5 kg atas permintaan",
+        delivery="Diantar ke gudang di Jakarta dengan truk, ± 2 hari dari Metro",
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (5, 0.97), (20, 0.94)),
+        text="{product} hasil panen petani {kelurahan}, digiling dan disortir di Kota Metro. "
+             "Kadar air terjaga, butir utuh, cocok untuk hotel, katering, dan distributor.",
+    ),
+    "daging-unggas": dict(
+        storage="frozen", lead=3, shelf=90, color=(176, 72, 64),
+        packaging="Vakum per 1 kg, dus berpendingin",
+        delivery="Truk berpendingin ke Jakarta; sertifikat kesehatan disertakan",
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (3, 0.98), (10, 0.95)),
+        text="{product} dari peternak {kelurahan}, dipotong di RPH bersertifikat dan dikemas higienis.",
+    ),
+    "telur": dict(
+        storage="ambient", lead=2, shelf=21, color=(222, 186, 120),
+        packaging="Tray isi 30, peti kayu isi 10 tray",
+        delivery="Diantar ke Jakarta dua kali seminggu",
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (4, 0.97)),
+        text="{product} segar dari peternakan di {kelurahan}, disortir per ukuran dan dibersihkan sebelum dikemas.",
+    ),
+    "sayur-buah": dict(
+        storage="chilled", lead=2, shelf=5, color=(92, 150, 80),
+        packaging="Keranjang plastik 10–20 kg",
+        delivery="Dipanen pagi, dikirim malam hari ke pasar induk atau gudang pembeli",
+        months=0b111111100011, tiers=((1, 1.0), (5, 0.96)),
+        text="{product} dari kelompok tani di {kelurahan}. Dipanen sesuai pesanan agar tiba segar di Jakarta.",
+    ),
+    "pupuk-sarana-tani": dict(
+        storage="ambient", lead=7, shelf=365, color=(110, 96, 70),
+        packaging="Karung 40 kg / jeriken 5 liter",
+        delivery="Franco gudang Metro; pengiriman ke Jakarta dapat diatur",
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (10, 0.93)),
+        text="{product} buatan {producer} dari limbah ternak dan pertanian setempat, difermentasi dan diuji kandungannya.",
+    ),
+    "olahan-pangan": dict(
+        storage="ambient", lead=7, shelf=180, color=(200, 110, 50),
+        packaging="Kemasan ritel berlabel, dus isi 24",
+        delivery="Ekspedisi darat ke Jakarta, 2–3 hari",
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (3, 0.95), (10, 0.9)),
+        text="{product} khas Lampung buatan {producer}. Resep turun-temurun, diproduksi di dapur bersertifikat.",
+    ),
+    "kerajinan-wastra": dict(
+        storage="ambient", lead=21, shelf=None, color=(120, 40, 70),
+        packaging="Dilipat dengan kertas bebas asam, kotak eksklusif",
+        delivery="Dikirim per paket asuransi ke alamat di Jakarta",
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (10, 0.92)),
+        text="{product} ditenun tangan oleh perajin {producer} di {kelurahan} dengan motif khas Lampung. "
+             "Cocok untuk suvenir korporat, hotel, dan butik.",
+    ),
+}
+
+CERT_ISSUERS = {
+    "halal": "BPJPH", "pirt": "Dinas Kesehatan Kota Metro", "bpom_md": "Badan POM", "sni": "BSN",
+    "nkv": "Dinas Pertanian Provinsi Lampung", "organik": "LSO Lampung", "prima3": "OKKPD Lampung",
+    "hki": "DJKI Kemenkumham",
+}
+
+
+def load_inventory(path: Path = INVENTORY) -> list[InventoryRow]:
+    rows = []
+    for number, cells, _original in read_rows(path):
+        try:
+            rows.append(parse_row(number, cells))
+        except RowRejected:
+            continue
+    return rows
+
+
+def _cert_number(kind: str, rng: random.Random) -> str:
+    digits = lambda n: "".join(str(rng.randint(0, 9)) for _ in range(n))  # noqa: E731
+    return {
+        "halal": f"ID18110000{digits(8)}", "pirt": f"P-IRT {digits(15)}", "bpom_md": f"MD {digits(12)}",
+        "sni": f"SNI-{digits(6)}", "nkv": f"NKV 18.72.{digits(4)}", "organik": f"LSO-{digits(3)}-IDN",
+        "prima3": f"P3-1872-{digits(4)}", "hki": f"IDM000{digits(6)}",
+    }.get(kind, digits(10))
+
+
+def _unique_slug(base: str, taken: set[str]) -> str:
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):
+        return ImageFont.load_default()
+
+
+def render_photo(title: str, subtitle: str, color: tuple[int, int, int], variant: int = 0) -> bytes:
+    """A clean placeholder picture: the commodity's colour, a motif and the product name."""
+    width, height = 1200, 900
+    image = Image.new("RGB", (width, height), color)
+    draw = ImageDraw.Draw(image)
+    for y in range(height):  # soft vertical gradient
+        shade = int(40 * y / height)
+        draw.line([(0, y), (width, y)], fill=tuple(max(0, c - shade) for c in color))
+    rng = random.Random(title + str(variant))
+    for _ in range(7):
+        r = rng.randint(80, 220)
+        x, y = rng.randint(0, width), rng.randint(0, height)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=6)
+    draw.rectangle([0, height - 260, width, height], fill=(20, 40, 30))
+    draw.text((60, height - 220), title, font=_font(72), fill=(255, 255, 255))
+    draw.text((60, height - 120), subtitle, font=_font(40), fill=(230, 214, 160))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def seed_demo(log=print) -> dict:
+    """Create or update the demo catalog and accounts. Returns counts."""
+    categories = {c.slug: c for c in db.session.scalars(select(Category))}
+    if not categories:
+        raise RuntimeError("no categories: run `flask --app wsgi db upgrade` first")
+    rows = load_inventory()
+    taken = set(db.session.scalars(select(Producer.slug)))
+    today = clock.today()
+    producers: dict[str, Producer] = {}
+    counts = {"producers": 0, "products": 0, "photos": 0}
+
+    for index, row in enumerate(rows):
+        rng = random.Random(row.nib + row.product)
+        producer = producers.get(row.nib) or db.session.scalar(select(Producer).where(Producer.nib == row.nib))
+        if producer is None:
+            producer = Producer(nib=row.nib, slug=_unique_slug(slugify(row.business_name), taken))
+            db.session.add(producer)
+            counts["producers"] += 1
+        if row.nib not in producers:
+            prng = random.Random(row.nib)
+            producer.name = row.business_name
+            producer.owner_name = row.owner_name
+            producer.kecamatan = row.kecamatan
+            producer.kelurahan = row.kelurahan
+            producer.address = row.address
+            producer.phone = row.phone
+            producer.email = row.email
+            producer.founded_year = producer.founded_year or prng.randint(1998, 2021)
+            producer.workforce = producer.workforce or prng.randint(3, 60)
+            producer.curated = row.grade in ("A", "Super") and prng.random() < 0.6
+            producer.description = producer.description or (
+                f"{row.business_name} adalah pelaku UMKM di Kelurahan {row.kelurahan}, Kota Metro, "
+                f"dipimpin oleh {row.owner_name}. Terdaftar dengan NIB {row.nib}."
+            )
+            producer.status = PublicationStatus.PUBLISHED
+            producer.published_at = producer.published_at or utcnow()
+            producers[row.nib] = producer
+            db.session.flush()
+
+        category = categories[row.category or "olahan-pangan"]
+        profile = PROFILES[category.slug]
+        product = db.session.scalar(
+            select(Product).where(Product.producer_id == producer.id, Product.name == row.product)
+        )
+        if product is None:
+            product = Product(producer=producer, name=row.product)
+            db.session.add(product)
+            counts["products"] += 1
+        product.slug = slugify(row.product)
+        product.category = category
+        product.unit = row.unit
+        product.description = profile["text"].format(
+            product=row.product, producer=row.business_name, kelurahan=row.kelurahan
+        )
+        product.monthly_capacity = row.capacity
+        product.min_order_qty = row.moq
+        product.grade = row.grade
+        product.lead_time_days = profile["lead"]
+        product.shelf_life_days = profile["shelf"]
+        product.packaging = profile["packaging"]
+        product.storage = "live" if "hidup" in row.product.lower() else profile["storage"]
+        product.delivery_terms = profile["delivery"]
+        product.available_months = profile["months"]
+        product.price_on_request = row.price is None
+        product.featured = index % 7 == 0
+        set_price_tiers(product, [] if row.price is None else [
+            (row.moq * step, int(round(row.price * factor / 100.0)) * 100 or row.price)
+            for step, factor in profile["tiers"]
+        ])
+        product.status = PublicationStatus.PUBLISHED
+        product.published_at = product.published_at or utcnow()
+
+        existing = {c.kind: c for c in producer.certificates}
+        for kind in row.certificates:
+            certificate = existing.get(kind)
+            if certificate is None:
+                # One certificate in the demo is out of date, so the expired state can be seen.
+                days = -30 if (kind == "nkv" and index == 7) else rng.randint(90, 1000)
+                certificate = Certificate(
+                    kind=kind, number=_cert_number(kind, rng), issuer=CERT_ISSUERS.get(kind, ""),
+                    valid_until=today + timedelta(days=days),
+                )
+                producer.certificates.append(certificate)
+                existing[kind] = certificate
+        product.certificates = [existing[k] for k in row.certificates]
+
+        if not product.photos:
+            db.session.flush()
+            variants = 2 if row.nib == DEMO_PRODUCER_NIB else 1
+            for variant in range(variants):
+                data = render_photo(row.product, f"{row.business_name} · {row.kelurahan}", profile["color"], variant)
+                stored = images.store(data)
+                product.photos.append(Photo(
+                    key=stored.key, producer_id=producer.id, position=variant, width=stored.width,
+                    height=stored.height, alt=row.product,
+                ))
+                counts["photos"] += 1
+
+    db.session.flush()
+    for account in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        if user is None:
+            user = User(email=account.email, role=account.role)
+            db.session.add(user)
+        user.name = account.name
+        user.role = account.role
+        user.active = True
+        if account.role == Role.PRODUCER:
+            user.producer = producers[DEMO_PRODUCER_NIB]
+        if not user.check_password(account.password):
+            user.set_password(account.password)
+    db.session.flush()
+    search.reindex()
+    return counts

@@ -1,0 +1,74 @@
+"""Photos: checked from their content, re-encoded to WebP in a few sizes, stored under generated names.
+
+Only JPEG, PNG and WebP are opened (Pillow is told the formats explicitly), and the
+pixel count is checked from the header before any decoding, so a small file that
+declares 50000×50000 pixels is refused without being expanded in memory.
+Re-encoding drops EXIF (and with it GPS positions).
+"""
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_PIXELS = 40_000_000  # 40 megapixels: any phone photo, no decompression bomb
+SIZES = {"sm": 480, "lg": 1280}
+
+
+class ImageRejected(ValueError):
+    """The file is not a picture we accept; the message says why, for the user."""
+
+
+@dataclass
+class StoredImage:
+    key: str
+    width: int
+    height: int
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def path_for(key: str, size: str) -> Path:
+    return upload_dir() / f"{key}-{size}.webp"
+
+
+def store(data: bytes) -> StoredImage:
+    try:
+        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
+            width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise ImageRejected("too_large")
+            probe.load()
+            image = ImageOps.exif_transpose(probe)
+            image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    except ImageRejected:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ImageRejected("not_image") from None
+
+    key = uuid.uuid4().hex
+    written: list[Path] = []
+    try:
+        for size, edge in SIZES.items():
+            copy = image.copy()
+            copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+            target = path_for(key, size)
+            copy.save(target, "WEBP", quality=82, method=4)
+            written.append(target)
+    except Exception:
+        for target in written:
+            target.unlink(missing_ok=True)
+        raise
+    return StoredImage(key=key, width=image.width, height=image.height)
+
+
+def delete(key: str) -> None:
+    for size in SIZES:
+        path_for(key, size).unlink(missing_ok=True)

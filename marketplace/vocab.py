@@ -1,0 +1,87 @@
+"""Fixed vocabularies of the domain: districts, units, certificates, storage.
+
+Codes are stored; labels are translated when shown.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+# The five kecamatan of Kota Metro and their kelurahan.
+KECAMATAN: dict[str, str] = {
+    "metro-pusat": "Metro Pusat",
+    "metro-utara": "Metro Utara",
+    "metro-barat": "Metro Barat",
+    "metro-timur": "Metro Timur",
+    "metro-selatan": "Metro Selatan",
+}
+
+KELURAHAN: dict[str, tuple[str, ...]] = {
+    "metro-pusat": ("Metro", "Imopuro", "Hadimulyo Barat", "Hadimulyo Timur", "Yosomulyo"),
+    "metro-utara": ("Banjarsari", "Purwosari", "Purwoasri", "Karangrejo"),
+    "metro-barat": ("Mulyojati", "Mulyosari", "Ganjar Agung", "Ganjar Asri"),
+    "metro-timur": ("Iringmulyo", "Yosodadi", "Yosorejo", "Tejoagung", "Tejosari"),
+    "metro-selatan": ("Margodadi", "Margorejo", "Rejomulyo", "Sumbersari Bantul"),
+}
+
+
+def kecamatan_code(name: str | None) -> str | None:
+    """'METRO SELATAN', 'metro selatan' or 'metro-selatan' → 'metro-selatan'; unknown → None."""
+    if not name:
+        return None
+    key = " ".join(name.replace("-", " ").split()).lower()
+    for code, label in KECAMATAN.items():
+        if label.lower() == key:
+            return code
+    return None
+
+
+# Units a product can be sold in; mass units convert to kilograms for capacity totals.
+UNITS: dict[str, object] = {
+    "kg": _l("kg"),
+    "ton": _l("ton"),
+    "kuintal": _l("kuintal"),
+    "butir": _l("butir"),
+    "ekor": _l("ekor"),
+    "ikat": _l("ikat"),
+    "sisir": _l("sisir"),
+    "pcs": _l("pcs"),
+    "lembar": _l("lembar"),
+    "botol": _l("botol"),
+    "liter": _l("liter"),
+    "karung": _l("karung"),
+    "pak": _l("pak"),
+    "kotak": _l("kotak"),
+}
+MASS_IN_KG: dict[str, int] = {"kg": 1, "kuintal": 100, "ton": 1000}
+
+CERTIFICATES: dict[str, object] = {
+    "halal": _l("Halal"),
+    "pirt": _l("PIRT"),
+    "bpom_md": _l("BPOM MD"),
+    "sni": _l("SNI"),
+    "nkv": _l("NKV"),
+    "organik": _l("Organik"),
+    "prima3": _l("Prima 3"),
+    "hki": _l("HKI"),
+    "lainnya": _l("Lainnya"),
+}
+
+
+def certificate_code(name: str) -> str | None:
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    aliases = {
+        "halal": "halal", "pirt": "pirt", "spppirt": "pirt", "bpommd": "bpom_md", "bpom": "bpom_md",
+        "md": "bpom_md", "sni": "sni", "nkv": "nkv", "organik": "organik", "organic": "organik",
+        "prima3": "prima3", "hki": "hki",
+    }
+    return aliases.get(key)
+
+
+STORAGE: dict[str, object] = {
+    "ambient": _l("Suhu ruang"),
+    "chilled": _l("Dingin (0–5 °C)"),
+    "frozen": _l("Beku (−18 °C)"),
+    "live": _l("Hewan hidup"),
+}
+
+MONTHS_ALL_YEAR = (1 << 12) - 1

@@ -1,0 +1,100 @@
+"""Shared fixtures: the app on a throwaway database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from marketplace import create_app
+from marketplace.extensions import db
+
+KEEP_TABLES = {"alembic_version", "category"}
+
+
+def _postgres_database(base_url: str):
+    """Create a database of our own on the PostgreSQL server; yield its URL; drop it afterwards."""
+    url = make_url(base_url)
+    name = f"etalase_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ), {"name": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        yield from _postgres_database(base)
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_DIR=str(instance / "uploads"),
+    )
+    Path(application.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    with application.app_context():
+        upgrade()  # the real migrations, never create_all
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _wipe(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        names = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        else:
+            with db.engine.begin() as conn:
+                for name in names:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+                conn.execute(text("DELETE FROM product_fts"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from the migrated schema with only the category tree in it."""
+    yield
+    if "app" in request.fixturenames:
+        _wipe(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that talk to services and models directly."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def dialect(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
