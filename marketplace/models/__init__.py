@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
-from marketplace.models.accounts import Role, User
+from marketplace.models.accounts import Role, User, officer_assignment
+from marketplace.models.audit import AuditEvent
 from marketplace.models.base import Base, utcnow
 from marketplace.models.catalog import (
     Category,
@@ -11,8 +12,11 @@ from marketplace.models.catalog import (
     PublicationStatus,
     product_certificate,
 )
+from marketplace.models.moderation import OPEN_REVISION_STATUSES, Revision, RevisionStatus
+from marketplace.models.outbox import OutboundMessage, OutboxStatus
 
 __all__ = [
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
-    "Product", "PublicationStatus", "product_certificate",
+    "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
+    "RevisionStatus", "OPEN_REVISION_STATUSES", "OutboundMessage", "OutboxStatus",
 ]

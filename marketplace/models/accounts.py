@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +24,15 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# Field officers (pendamping) act for the producers assigned to them.
+officer_assignment = Table(
+    "officer_assignment",
+    Base.metadata,
+    Column("officer_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("producer_id", ForeignKey("producer.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class User(UserMixin, TimestampMixin, Base):
     __tablename__ = "user_account"
 
@@ -36,8 +45,11 @@ class User(UserMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
+    email_confirmed_at: Mapped[datetime | None]
+    locale: Mapped[str] = mapped_column(String(5), default="id")
 
     producer: Mapped[Producer | None] = relationship(back_populates="accounts")
+    assigned_producers: Mapped[list[Producer]] = relationship(secondary=officer_assignment, order_by="Producer.name")
 
     def set_password(self, password: str) -> None:
         # scrypt is Werkzeug's default; name it so a library change cannot weaken it.

@@ -141,8 +141,13 @@ class Product(TimestampMixin, Base):
     )
 
     @property
+    def live_photos(self) -> list[Photo]:
+        return [p for p in self.photos if p.live]
+
+    @property
     def cover(self) -> Photo | None:
-        return self.photos[0] if self.photos else None
+        live = self.live_photos
+        return live[0] if live else None
 
     def months(self) -> list[int]:
         return [m for m in range(1, 13) if self.available_months & (1 << (m - 1))]
@@ -175,5 +180,7 @@ class Photo(Base):
     width: Mapped[int] = mapped_column(default=0)
     height: Mapped[int] = mapped_column(default=0)
     alt: Mapped[str] = mapped_column(String(200), default="")
+    # Shown to buyers only once a moderator approved it; a new upload waits for review.
+    live: Mapped[bool] = mapped_column(default=False)
 
     product: Mapped[Product | None] = relationship(back_populates="photos")

@@ -254,7 +254,7 @@ def seed_demo(log=print) -> dict:
                 stored = images.store(data)
                 product.photos.append(Photo(
                     key=stored.key, producer_id=producer.id, position=variant, width=stored.width,
-                    height=stored.height, alt=row.product,
+                    height=stored.height, alt=row.product, live=True,
                 ))
                 counts["photos"] += 1
 
