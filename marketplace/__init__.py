@@ -74,11 +74,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.api.views import bp as api_bp
+    from marketplace.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.main.views import bp as main_bp
+    from marketplace.producer.views import bp as producer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(producer_bp, url_prefix="/dashboard")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # read-only, no cookies consulted
 

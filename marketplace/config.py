@@ -40,6 +40,9 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    # Failed sign-ins allowed per account and per address before 429.
+    LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes")
+    LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "30 per 5 minutes")
     CATALOG_PER_PAGE = 24
     API_MAX_PER_PAGE = 100
 

@@ -1,45 +1,83 @@
 """Every permission rule, as small pure functions of (user, object).
 
-Views call these; templates call them through `can('rule', obj)`.
+Views call these; templates call them through `can('rule', obj)`; the workflow engine
+resolves a transition's actors ("owner", "moderator") through them too.
 """
 from __future__ import annotations
 
 from flask_login import current_user
 
-from marketplace.models import Producer, Product, PublicationStatus, Role, User
+from marketplace.models import Producer, Product, PublicationStatus, Revision, Role, User
 
 STAFF = {Role.MODERATOR, Role.FACILITATOR, Role.ADMIN}
 
 
+def _signed_in(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
 def _is_staff(user: User | None) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and user.role in STAFF)
+    return _signed_in(user) and user.role in STAFF
 
 
-def owns_producer(user: User | None, producer: Producer) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and user.producer_id == producer.id)
+def producer_id_of(obj) -> int | None:
+    """The storefront a record belongs to."""
+    if isinstance(obj, Producer):
+        return obj.id
+    if isinstance(obj, (Product, Revision)):
+        return obj.producer_id
+    return getattr(obj, "producer_id", None)
+
+
+def can_use_dashboard(user: User | None, _obj=None) -> bool:
+    return _signed_in(user) and user.role in (Role.PRODUCER, Role.FIELD_OFFICER)
+
+
+def can_manage_producer(user: User | None, producer: Producer | int | None) -> bool:
+    """The producer's own account, or a field officer assigned to that producer."""
+    if not _signed_in(user) or producer is None:
+        return False
+    producer_id = producer if isinstance(producer, int) else producer.id
+    if user.role == Role.PRODUCER:
+        return user.producer_id == producer_id
+    if user.role == Role.FIELD_OFFICER:
+        return any(p.id == producer_id for p in user.assigned_producers)
+    return False
+
+
+def can_edit(user: User | None, obj) -> bool:
+    """Storefront, listing, photo or revision: only whoever manages that storefront."""
+    return can_manage_producer(user, producer_id_of(obj))
+
+
+def can_moderate(user: User | None, _obj=None) -> bool:
+    return _signed_in(user) and user.role in (Role.MODERATOR, Role.ADMIN)
 
 
 def can_view_producer(user: User | None, producer: Producer) -> bool:
-    return producer.status == PublicationStatus.PUBLISHED or owns_producer(user, producer) or _is_staff(user)
+    return producer.status == PublicationStatus.PUBLISHED or can_edit(user, producer) or _is_staff(user)
 
 
 def can_view_product(user: User | None, product: Product) -> bool:
     public = product.status == PublicationStatus.PUBLISHED and product.producer.status == PublicationStatus.PUBLISHED
-    return public or owns_producer(user, product.producer) or _is_staff(user)
+    return public or can_edit(user, product) or _is_staff(user)
 
 
 def can_see_producer_contact(user: User | None, producer: Producer) -> bool:
     """Buyers reach producers through the BUMD facilitator; only staff and the owner see the numbers."""
-    return owns_producer(user, producer) or _is_staff(user)
+    return can_edit(user, producer) or _is_staff(user)
 
 
 RULES = {
+    "use_dashboard": can_use_dashboard,
+    "edit": can_edit,
+    "moderate": can_moderate,
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,
 }
 
 
-def can(rule: str, obj) -> bool:
+def can(rule: str, obj=None) -> bool:
     """Template helper: `{% if can('see_producer_contact', producer) %}`."""
     return RULES[rule](current_user, obj)

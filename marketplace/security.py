@@ -1,6 +1,8 @@
 """Response headers every page carries, and the cache rules for signed-in pages."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, request
 from flask_login import current_user
 
@@ -37,3 +39,17 @@ def set_security_headers(response):
 
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A `next=` value only ever leads to a path on this site; anything else gives None."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ord(ch) < 0x20 or ch == "\\" for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

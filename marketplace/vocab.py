@@ -63,6 +63,7 @@ CERTIFICATES: dict[str, object] = {
     "organik": _l("Organik"),
     "prima3": _l("Prima 3"),
     "hki": _l("HKI"),
+    "skkh": _l("SKKH (kesehatan hewan)"),
     "lainnya": _l("Lainnya"),
 }
 
@@ -72,7 +73,7 @@ def certificate_code(name: str) -> str | None:
     aliases = {
         "halal": "halal", "pirt": "pirt", "spppirt": "pirt", "bpommd": "bpom_md", "bpom": "bpom_md",
         "md": "bpom_md", "sni": "sni", "nkv": "nkv", "organik": "organik", "organic": "organik",
-        "prima3": "prima3", "hki": "hki",
+        "prima3": "prima3", "hki": "hki", "skkh": "skkh",
     }
     return aliases.get(key)
 
@@ -85,3 +86,6 @@ STORAGE: dict[str, object] = {
 }
 
 MONTHS_ALL_YEAR = (1 << 12) - 1
+
+# A live animal travels only with a health certificate.
+ANIMAL_HEALTH_CERTIFICATES = ("skkh", "nkv")

@@ -17,8 +17,8 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
-    # When a field officer acts for a producer, the producer is recorded here and the officer as actor.
-    on_behalf_of_producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id", ondelete="SET NULL"))
+    # The storefront the record belongs to; with a field officer as actor, whom the officer acted for.
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int | None]

@@ -1,17 +1,46 @@
-"""Creating and changing accounts."""
+"""Accounts: creating them, passwords, signing in and out, ending sessions, registration, invitations."""
 from __future__ import annotations
 
+from functools import cache
+from importlib.resources import files
+
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from flask import url_for
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.extensions import db
-from marketplace.models import Producer, Role, User
+from marketplace.models import Producer, PublicationStatus, Role, User, utcnow
+from marketplace.services import audit, tokens
+from marketplace.text import slugify
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 4096  # long passphrases are welcome; this only stops absurd bodies
+# Checked against when the e-mail is unknown, so both failures take about as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing", method="scrypt")
 
 
 class AccountError(ValueError):
-    """The account cannot be created as asked; the message says why."""
+    """The account cannot be created or changed as asked; the message says why."""
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = files("marketplace").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def password_problems(password: str, email: str | None = None) -> list[str]:
+    """What is wrong with a new password, as codes (views turn them into sentences)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append("too_short")
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problems.append("too_long")
+    lowered = password.strip().lower()
+    if lowered in common_passwords() or (email and lowered == email.split("@")[0].lower()):
+        problems.append("too_common")
+    return problems
 
 
 def normalise_email(email: str) -> str:
@@ -25,7 +54,42 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(email: str, password: str, role: str, producer_slug: str | None = None, name: str = "") -> User:
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None — the same way for every failure."""
+    user = find_by_email(email) if email else None
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session and remember-me cookie of this user stops working (see accounts_loader)."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.refresh(user, ["session_version"])
+
+
+def change_password(user: User, new_password: str) -> None:
+    if password_problems(new_password, user.email):
+        raise AccountError("password does not meet the rules")
+    user.set_password(new_password)
+    end_all_sessions(user)
+    audit.record("account.password_changed", user, actor=user)
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    audit.record("account.activated" if active else "account.deactivated", user, actor=actor)
+
+
+def create_user(email: str, password: str | None, role: str, producer_slug: str | None = None, name: str = "") -> User:
     try:
         role_value = Role(role)
     except ValueError:
@@ -33,8 +97,10 @@ def create_user(email: str, password: str, role: str, producer_slug: str | None 
     email = normalise_email(email)
     if find_by_email(email):
         raise AccountError(f"an account with e-mail {email} already exists")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if password is not None and password_problems(password, email):
+        raise AccountError(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters and not be a common password"
+        )
     producer = None
     if role_value == Role.PRODUCER:
         if not producer_slug:
@@ -44,8 +110,89 @@ def create_user(email: str, password: str, role: str, producer_slug: str | None 
             raise AccountError(f"no producer with slug {producer_slug!r}")
     elif producer_slug:
         raise AccountError("--producer is only for producer accounts")
-    user = User(email=email, role=role_value, name=name, producer=producer)
-    user.set_password(password)
+    user = User(email=email, role=role_value, name=name, producer=producer, email_confirmed_at=utcnow())
+    if password is not None:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    audit.record("account.created", user, data={"role": role_value.value})
     return user
+
+
+def unique_producer_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(db.session.scalars(select(Producer.slug).where(Producer.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def register_producer(*, email: str, password: str, name: str, business_name: str, nib: str,
+                      kecamatan: str, kelurahan: str, phone: str | None, locale: str = "id") -> User:
+    """A new producer account with a draft storefront; a confirmation e-mail is queued.
+
+    If the e-mail is already registered, nothing is created and the owner of that address
+    is told by e-mail instead, so the form never reveals who has an account.
+    """
+    from marketplace.services import outbox
+
+    email = normalise_email(email)
+    existing = find_by_email(email)
+    if existing is not None:
+        outbox.queue_email(existing.email, "account_exists", locale=existing.locale,
+                           user=existing, url=url_for("auth.login", _external=True))
+        return existing
+    producer = Producer(
+        name=business_name, slug=unique_producer_slug(business_name), owner_name=name, nib=nib,
+        kecamatan=kecamatan, kelurahan=kelurahan, phone=phone, email=email,
+        status=PublicationStatus.DRAFT,
+    )
+    user = User(email=email, name=name, role=Role.PRODUCER, producer=producer, locale=locale)
+    user.set_password(password)
+    db.session.add_all([producer, user])
+    db.session.flush()
+    audit.record("account.registered", user, actor=user, producer_id=producer.id)
+    queue_confirmation(user)
+    return user
+
+
+def queue_confirmation(user: User) -> None:
+    from marketplace.services import outbox
+
+    url = url_for("auth.confirm", token=tokens.make(user, "confirm"), _external=True)
+    outbox.queue_email(user.email, "confirm_email", locale=user.locale, user=user, url=url)
+
+
+def confirm_email(user: User) -> None:
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record("account.email_confirmed", user, actor=user)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if the address belongs to an active account; say nothing either way."""
+    from marketplace.services import outbox
+
+    user = find_by_email(email) if email else None
+    if user is None or not user.active:
+        return
+    url = url_for("auth.reset_with_token", token=tokens.make(user, "reset"), _external=True)
+    outbox.queue_email(user.email, "reset_password", locale=user.locale, user=user, url=url)
+
+
+def invite(user: User) -> str:
+    """Queue an invitation for an account without a password (e.g. an imported producer); returns the link."""
+    from marketplace.services import outbox
+
+    url = url_for("auth.invite", token=tokens.make(user, "invite"), _external=True)
+    outbox.queue_email(user.email, "invitation", locale=user.locale, user=user, producer=user.producer, url=url)
+    audit.record("account.invited", user)
+    return url
+
+
+def accept_invitation(user: User, password: str) -> None:
+    user.set_password(password)
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    end_all_sessions(user)
+    audit.record("account.invitation_accepted", user, actor=user)

@@ -402,3 +402,7 @@ def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[Produc
             cats.setdefault(producer_id, []).append(category_id)
     cards = [ProducerCard(p, counts.get(p.id, 0), cats.get(p.id, [])) for p in producers]
     return cards, total, page
+
+
+def nib_taken(nib: str) -> bool:
+    return db.session.scalar(select(func.count(Producer.id)).where(Producer.nib == nib)) > 0

@@ -267,6 +267,7 @@ def seed_demo(log=print) -> dict:
         user.name = account.name
         user.role = account.role
         user.active = True
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
         if account.role == Role.PRODUCER:
             user.producer = producers[DEMO_PRODUCER_NIB]
         if not user.check_password(account.password):

@@ -15,6 +15,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 
 from marketplace.formatting import normalise_phone
+from marketplace.text import parse_number
 from marketplace.vocab import MASS_IN_KG, UNITS, certificate_code, kecamatan_code
 
 # Inventory category names → category slugs (the fixed tree created by the first migration).
@@ -85,28 +86,6 @@ class InventoryRow:
     grade: str
     notes: str
     warnings: list[str] = field(default_factory=list)
-
-
-_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
-
-
-def parse_number(raw) -> float | None:
-    """'1.959.300' → 1959300; '5.8' → 5.8; '2,5' → 2.5; 'Rp 14.300' → 14300; None when not a number."""
-    if raw is None:
-        return None
-    if isinstance(raw, (int, float)):
-        return float(raw)
-    text = str(raw).strip().lower().replace("rp", "").replace(" ", "").replace("\u00a0", "")
-    if not text:
-        return None
-    if _THOUSANDS.match(text):
-        text = text.replace(".", "")
-    elif "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def parse_quantity(raw, unit: str) -> float | None:

@@ -40,7 +40,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('on_behalf_of_producer_id', sa.Integer(), nullable=True),
+    sa.Column('producer_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('object_type', sa.String(length=30), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=True),
@@ -50,13 +50,14 @@ def upgrade():
     sa.Column('data', sa.JSON(), nullable=True),
     sa.Column('ip', sa.String(length=45), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_audit_event_actor_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['on_behalf_of_producer_id'], ['producer.id'], name=op.f('fk_audit_event_on_behalf_of_producer_id_producer'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['producer_id'], ['producer.id'], name=op.f('fk_audit_event_producer_id_producer'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_event_producer_id'), ['producer_id'], unique=False)
 
     op.create_table('officer_assignment',
     sa.Column('officer_id', sa.Integer(), nullable=False),
@@ -120,6 +121,7 @@ def downgrade():
 
     op.drop_table('officer_assignment')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_event_producer_id'))
         batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index(batch_op.f('ix_audit_event_created_at'))
         batch_op.drop_index(batch_op.f('ix_audit_event_actor_id'))

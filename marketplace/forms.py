@@ -1,0 +1,46 @@
+"""Form pieces shared by every blueprint."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from marketplace.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
+
+
+class EmptyForm(FlaskForm):
+    """For one-button POST actions: carries only the CSRF token."""
+
+
+class StrongPassword:
+    """Length and common-password rules, with messages in the user's language."""
+
+    def __init__(self, email_field: str | None = None):
+        self.email_field = email_field
+
+    def __call__(self, form, field):
+        email = form[self.email_field].data if self.email_field and self.email_field in form else None
+        problems = password_problems(field.data or "", email)
+        if "too_short" in problems:
+            raise ValidationError(_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH))
+        if "too_long" in problems:
+            raise ValidationError(_l("Kata sandi maksimal %(n)s karakter.", n=MAX_PASSWORD_LENGTH))
+        if "too_common" in problems:
+            raise ValidationError(_l("Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain — kalimat panjang juga boleh."))
+
+
+def new_password_fields(email_field: str | None = None):
+    """A new password and its repetition."""
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(message=_l("Isi kata sandi.")), StrongPassword(email_field)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi"),
+        validators=[DataRequired(message=_l("Ulangi kata sandi.")),
+                    EqualTo("password", message=_l("Kedua kata sandi tidak sama."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm

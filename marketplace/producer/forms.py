@@ -1,0 +1,245 @@
+"""The storefront and listing editors."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace.formatting import normalise_phone
+from marketplace.text import parse_number
+from marketplace.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
+
+_REQUIRED = _l("Wajib diisi.")
+MONTHS = [
+    (1, _l("Januari")), (2, _l("Februari")), (3, _l("Maret")), (4, _l("April")), (5, _l("Mei")), (6, _l("Juni")),
+    (7, _l("Juli")), (8, _l("Agustus")), (9, _l("September")), (10, _l("Oktober")), (11, _l("November")),
+    (12, _l("Desember")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class NumberText(StringField):
+    """A number typed the Indonesian way ('12.500', '2,5'); `.number` holds the value."""
+
+    number: float | None = None
+
+    def __init__(self, *args, minimum: float = 0, allow_zero: bool = True, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(*args, **kwargs)
+        self.minimum = minimum
+        self.allow_zero = allow_zero
+
+    def pre_validate(self, form):
+        self.number = None
+        if not (self.data or "").strip():
+            return
+        value = parse_number(self.data)
+        if value is None or value > 1e12:
+            raise ValidationError(_l("Tulis angka, misalnya 12.500 atau 2,5."))
+        if value < self.minimum or (value == 0 and not self.allow_zero):
+            raise ValidationError(_l("Angka harus lebih besar dari nol."))
+        self.number = value
+
+
+class TierForm(Form):
+    min_qty = NumberText(_l("Mulai dari jumlah"), allow_zero=False)
+    price = NumberText(_l("Harga per satuan (Rp)"), allow_zero=False)
+
+
+class ProductForm(FlaskForm):
+    category_id = SelectField(_l("Kategori"), coerce=int, validators=[DataRequired(_l("Pilih kategori."))])
+    name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
+    description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Asal bahan, cara produksi, keunggulan. Singkat dan jelas."))
+    unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    price_on_request = BooleanField(_l("Harga sesuai permintaan (tidak dicantumkan)"))
+    tiers = FieldList(FormField(TierForm), min_entries=3, max_entries=10, label=_l("Harga bertingkat"))
+    min_order_qty = NumberText(_l("Minimal pemesanan"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    monthly_capacity = NumberText(_l("Kapasitas produksi per bulan"), validators=[DataRequired(_REQUIRED)],
+                                  allow_zero=False, description=_l("Dalam satuan produk, jumlah yang sanggup Anda penuhi tiap bulan."))
+    lead_time_days = IntegerField(_l("Waktu penyiapan (hari)"), validators=[Optional(), NumberRange(0, 365)],
+                                  render_kw={"inputmode": "numeric"})
+    grade = StringField(_l("Kualitas / grade"), validators=[Optional(), Length(max=40)])
+    shelf_life_days = IntegerField(_l("Masa simpan (hari)"), validators=[Optional(), NumberRange(0, 3650)],
+                                   render_kw={"inputmode": "numeric"})
+    packaging = StringField(_l("Kemasan"), validators=[Optional(), Length(max=200)])
+    storage = SelectField(_l("Penyimpanan dan pengiriman"), choices=[(k, v) for k, v in STORAGE.items()])
+    available_months = MultiCheckboxField(_l("Bulan tersedia"), coerce=int, choices=MONTHS,
+                                          description=_l("Untuk hasil panen musiman. Kosongkan jika tersedia sepanjang tahun."))
+    delivery_terms = TextAreaField(_l("Pengiriman ke Jakarta"), validators=[Optional(), Length(max=2000)])
+    certificate_ids = MultiCheckboxField(_l("Sertifikat yang berlaku untuk produk ini"), coerce=int, choices=[])
+
+    def __init__(self, *args, certificates=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._certificates = {c.id: c for c in certificates}
+        self.certificate_ids.choices = [(c.id, f"{CERTIFICATES.get(c.kind, c.kind)} {c.number}".strip()) for c in certificates]
+        self.category_id.choices = [(0, "—")] + list(categories)
+
+    def validate_tiers(self, field):
+        if self.price_on_request.data:
+            return
+        complete = 0
+        for entry in field.entries:
+            qty, price = entry.form.min_qty, entry.form.price
+            if bool((qty.data or "").strip()) != bool((price.data or "").strip()):
+                raise ValidationError(_l("Setiap baris harga perlu jumlah dan harga."))
+            if qty.number is not None and price.number is not None:
+                complete += 1
+        if not complete:
+            raise ValidationError(_l("Isi setidaknya satu harga, atau pilih “Harga sesuai permintaan”."))
+        quantities = [e.form.min_qty.number for e in field.entries if e.form.min_qty.number is not None]
+        if len(quantities) != len(set(quantities)):
+            raise ValidationError(_l("Jumlah pada setiap baris harga harus berbeda."))
+
+    def validate_certificate_ids(self, field):
+        if self.storage.data == "live":
+            kinds = {self._certificates[i].kind for i in field.data or [] if i in self._certificates}
+            if not kinds & set(ANIMAL_HEALTH_CERTIFICATES):
+                raise ValidationError(_l("Hewan hidup wajib disertai sertifikat kesehatan (SKKH atau NKV). Tambahkan di etalase, lalu centang di sini."))
+
+    def values(self) -> dict:
+        """What the listings service stores."""
+        months = sum(1 << (m - 1) for m in self.available_months.data or [])
+        return {
+            "category_id": self.category_id.data,
+            "name": self.name.data.strip(),
+            "description": (self.description.data or "").strip(),
+            "unit": self.unit.data,
+            "price_on_request": bool(self.price_on_request.data),
+            "tiers": [] if self.price_on_request.data else [
+                [e.form.min_qty.number, int(round(e.form.price.number))]
+                for e in self.tiers.entries if e.form.min_qty.number is not None and e.form.price.number is not None
+            ],
+            "min_order_qty": self.min_order_qty.number,
+            "monthly_capacity": self.monthly_capacity.number,
+            "lead_time_days": self.lead_time_days.data,
+            "grade": (self.grade.data or "").strip(),
+            "shelf_life_days": self.shelf_life_days.data,
+            "packaging": (self.packaging.data or "").strip(),
+            "storage": self.storage.data,
+            "available_months": months or (1 << 12) - 1,
+            "delivery_terms": (self.delivery_terms.data or "").strip(),
+            "certificate_ids": list(self.certificate_ids.data or []),
+        }
+
+    def fill(self, values: dict) -> None:
+        """Show stored values (on GET)."""
+        from marketplace.formatting import number
+
+        for name in ("category_id", "name", "description", "unit", "price_on_request", "lead_time_days", "grade",
+                     "shelf_life_days", "packaging", "storage", "delivery_terms", "certificate_ids"):
+            if name in values:
+                self[name].data = values[name]
+        for name in ("min_order_qty", "monthly_capacity"):
+            if values.get(name) is not None:
+                self[name].data = number(values[name])
+        mask = values.get("available_months", (1 << 12) - 1)
+        self.available_months.data = [] if mask == (1 << 12) - 1 else [m for m in range(1, 13) if mask & (1 << (m - 1))]
+        tiers = values.get("tiers") or []
+        while len(self.tiers.entries) < max(len(tiers), 3):
+            self.tiers.append_entry()
+        for entry, (qty, price) in zip(self.tiers.entries, tiers):
+            entry.form.min_qty.data = number(qty)
+            entry.form.price.data = number(price)
+
+
+class PhotoForm(FlaskForm):
+    photos = MultipleFileField(_l("Tambah foto"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+                               description=_l("JPEG, PNG atau WebP, maksimal 8 MB per foto. Bisa langsung dari kamera."))
+
+
+def _url(form, field):
+    if field.data and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", field.data, re.IGNORECASE):
+        raise ValidationError(_l("Alamat situs harus diawali http:// atau https://"))
+
+
+class CertificateForm(Form):
+    id = HiddenField()
+    kind = SelectField(_l("Jenis"), choices=[(k, v) for k, v in CERTIFICATES.items()])
+    number = StringField(_l("Nomor"), validators=[Optional(), Length(max=80)])
+    issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=120)])
+    valid_until = DateField(_l("Berlaku sampai"), validators=[Optional()],
+                            description=_l("Kosongkan jika tidak ada masa berlaku."))
+    remove = BooleanField(_l("Hapus"))
+
+
+class StorefrontForm(FlaskForm):
+    name = StringField(_l("Nama usaha"), validators=[DataRequired(_REQUIRED), Length(max=160)])
+    owner_name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)])
+    description = TextAreaField(_l("Tentang usaha"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Sejarah usaha, bahan baku, cara produksi, pelanggan saat ini."))
+    kelurahan = StringField(_l("Kelurahan"), validators=[DataRequired(_REQUIRED), Length(max=60)])
+    address = StringField(_l("Alamat"), validators=[Optional(), Length(max=300)])
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30)], render_kw={"inputmode": "tel"})
+    email = EmailField(_l("Email usaha"), validators=[Optional(), Email(_l("Alamat email tidak valid.")), Length(max=254)])
+    website = URLField(_l("Situs web atau toko daring"), validators=[Optional(), Length(max=255), _url])
+    founded_year = IntegerField(_l("Tahun berdiri"), validators=[Optional(), NumberRange(1900, date.today().year)],
+                                render_kw={"inputmode": "numeric"})
+    workforce = IntegerField(_l("Jumlah tenaga kerja"), validators=[Optional(), NumberRange(0, 100000)],
+                             render_kw={"inputmode": "numeric"})
+    certificates = FieldList(FormField(CertificateForm), min_entries=1, max_entries=20)
+
+    def validate_phone(self, field):
+        if field.data:
+            phone = normalise_phone(field.data)
+            if phone is None:
+                raise ValidationError(_l("Nomor HP tidak valid. Contoh: 0812-3456-7890."))
+            field.data = phone
+
+    def values(self) -> dict:
+        certificates = []
+        for entry in self.certificates.entries:
+            f = entry.form
+            if f.remove.data or not (f.number.data or f.valid_until.data or f.issuer.data):
+                continue
+            certificates.append({
+                "id": int(f.id.data) if (f.id.data or "").isdigit() else None,
+                "kind": f.kind.data, "number": (f.number.data or "").strip(), "issuer": (f.issuer.data or "").strip(),
+                "valid_until": f.valid_until.data.isoformat() if f.valid_until.data else None,
+            })
+        return {
+            "name": self.name.data.strip(), "owner_name": self.owner_name.data.strip(),
+            "description": (self.description.data or "").strip(), "kelurahan": self.kelurahan.data.strip(),
+            "address": (self.address.data or "").strip(), "phone": self.phone.data or None,
+            "email": (self.email.data or "").strip().lower() or None, "website": self.website.data or None,
+            "founded_year": self.founded_year.data, "workforce": self.workforce.data, "certificates": certificates,
+        }
+
+    def fill(self, values: dict) -> None:
+        for name in ("name", "owner_name", "description", "kelurahan", "address", "phone", "email", "website",
+                     "founded_year", "workforce"):
+            self[name].data = values.get(name)
+        certificates = values.get("certificates") or []
+        while len(self.certificates.entries) < len(certificates) + 1:
+            self.certificates.append_entry()
+        for entry, cert in zip(self.certificates.entries, certificates):
+            entry.form.id.data = str(cert.get("id") or "")
+            entry.form.kind.data = cert["kind"]
+            entry.form.number.data = cert.get("number")
+            entry.form.issuer.data = cert.get("issuer")
+            entry.form.valid_until.data = date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
