@@ -71,6 +71,7 @@ class TestingConfig(DevelopmentConfig):
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
 
 
 class ProductionConfig(Config):

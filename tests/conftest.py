@@ -60,7 +60,10 @@ def app(database_url, tmp_path_factory):
 
 
 def _wipe(app) -> None:
+    from marketplace.extensions import limiter
+
     with app.app_context():
+        limiter.reset()
         db.session.remove()
         names = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
         if db.engine.dialect.name == "postgresql":
@@ -98,3 +101,58 @@ def client(app):
 def dialect(app) -> str:
     with app.app_context():
         return db.engine.dialect.name
+
+
+PASSWORD = "kata-sandi-yang-panjang"
+
+
+class Accounts:
+    """One account per role of the access matrix: two producers (A and B), an officer for A, and staff."""
+
+    def __init__(self):
+        from marketplace.models import Role
+        from tests.factories import ProducerFactory, UserFactory
+
+        self.producer_a_store = ProducerFactory(name="Usaha A", slug="usaha-a")
+        self.producer_b_store = ProducerFactory(name="Usaha B", slug="usaha-b")
+        self.producer_a = UserFactory(email="a@contoh.id", role=Role.PRODUCER, producer=self.producer_a_store)
+        self.producer_b = UserFactory(email="b@contoh.id", role=Role.PRODUCER, producer=self.producer_b_store)
+        self.officer = UserFactory(email="pendamping@contoh.id", role=Role.FIELD_OFFICER,
+                                   assigned_producers=[self.producer_a_store])
+        self.moderator = UserFactory(email="kurator@contoh.id", role=Role.MODERATOR)
+        self.facilitator = UserFactory(email="fasilitator@contoh.id", role=Role.FACILITATOR)
+        self.admin = UserFactory(email="admin@contoh.id", role=Role.ADMIN)
+
+    def by_name(self, name: str):
+        return getattr(self, name)
+
+
+@pytest.fixture
+def accounts(ctx):
+    return Accounts()
+
+
+def login(client, user, password: str = PASSWORD):
+    """Sign in through the real form (CSRF token included); returns the response."""
+    page = client.get("/auth/login")
+    token = csrf_from(page)
+    return client.post("/auth/login", data={"email": user.email, "password": password, "csrf_token": token})
+
+
+def csrf_from(response) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client, accounts):
+    """login_as("producer_a") signs the test client in as that account and returns it."""
+    def sign_in(name: str):
+        user = accounts.by_name(name)
+        response = login(client, user)
+        assert response.status_code == 302, f"login as {name} failed"
+        return user
+    return sign_in

@@ -86,6 +86,7 @@ class UserFactory(Base):
     email = factory.Sequence(lambda n: f"user{n}@contoh.id")
     name = "Pengguna Contoh"
     role = Role.FACILITATOR
+    email_confirmed_at = factory.LazyFunction(utcnow)
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):

@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,8 +53,9 @@ class User(UserMixin, TimestampMixin, Base):
     assigned_producers: Mapped[list[Producer]] = relationship(secondary=officer_assignment, order_by="Producer.name")
 
     def set_password(self, password: str) -> None:
-        # scrypt is Werkzeug's default; name it so a library change cannot weaken it.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        # scrypt, named so a library change cannot weaken it; tests use cheaper scrypt parameters.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
