@@ -32,7 +32,7 @@ def seed_demo_command():
     )
     click.echo("Demo accounts (e-mail / password):")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.role.value:<12} {account.email:<36} {account.password}")
+        click.echo(f"  {account.role.value:<14} {account.email:<36} {account.password}")
 
 
 @users.command("create")
@@ -52,6 +52,23 @@ def users_create(email, password, role, producer_slug, name):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@users.command("assign")
+@click.option("--officer", "officer_email", required=True, help="E-mail of a field officer (pendamping) account.")
+@click.option("--producer", "producer_slug", required=True, help="Storefront slug of the producer to assist.")
+@click.option("--remove", is_flag=True, help="End the assignment instead.")
+def users_assign(officer_email, producer_slug, remove):
+    """Assign a producer to a field officer, who may then act for it."""
+    from marketplace.services.accounts import AccountError, assign_officer
+
+    try:
+        assign_officer(officer_email, producer_slug, remove=remove)
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{'Removed' if remove else 'Assigned'}: {producer_slug} {'from' if remove else 'to'} {officer_email}.")
 
 
 def _pybabel(*args: str) -> None:

@@ -196,3 +196,19 @@ def accept_invitation(user: User, password: str) -> None:
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     end_all_sessions(user)
     audit.record("account.invitation_accepted", user, actor=user)
+
+
+def assign_officer(officer_email: str, producer_slug: str, remove: bool = False, actor: User | None = None) -> None:
+    officer = find_by_email(officer_email)
+    if officer is None or officer.role != Role.FIELD_OFFICER:
+        raise AccountError(f"no field officer account with e-mail {officer_email}")
+    producer = db.session.scalar(select(Producer).where(Producer.slug == producer_slug))
+    if producer is None:
+        raise AccountError(f"no producer with slug {producer_slug!r}")
+    assigned = producer in officer.assigned_producers
+    if remove and assigned:
+        officer.assigned_producers.remove(producer)
+    elif not remove and not assigned:
+        officer.assigned_producers.append(producer)
+    audit.record("account.officer_unassigned" if remove else "account.officer_assigned", officer,
+                 actor=actor, producer_id=producer.id)

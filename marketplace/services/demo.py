@@ -38,6 +38,7 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount(Role.PRODUCER, f"produsen@{DEMO_DOMAIN}", "Produsen-Metro-2026", "Sri Nugroho"),
+    DemoAccount(Role.FIELD_OFFICER, f"pendamping@{DEMO_DOMAIN}", "Pendamping-UMKM-2026", "Pendamping Lapangan"),
     DemoAccount(Role.MODERATOR, f"kurator@{DEMO_DOMAIN}", "Kurator-Dekranasda-2026", "Kurator Dekranasda"),
     DemoAccount(Role.FACILITATOR, f"fasilitator@{DEMO_DOMAIN}", "Fasilitator-BUMD-2026", "Fasilitator BUMD"),
     DemoAccount(Role.ADMIN, f"admin@{DEMO_DOMAIN}", "Admin-Pemkot-2026", "Operator Diskominfo"),
@@ -270,6 +271,9 @@ def seed_demo(log=print) -> dict:
         user.email_confirmed_at = user.email_confirmed_at or utcnow()
         if account.role == Role.PRODUCER:
             user.producer = producers[DEMO_PRODUCER_NIB]
+        if account.role == Role.FIELD_OFFICER and not user.assigned_producers:
+            # The officer assists the first three storefronts of Metro Selatan.
+            user.assigned_producers = [p for p in producers.values() if p.kecamatan == "metro-selatan"][:3]
         if not user.check_password(account.password):
             user.set_password(account.password)
     db.session.flush()
