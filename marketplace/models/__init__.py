@@ -12,11 +12,17 @@ from marketplace.models.catalog import (
     PublicationStatus,
     product_certificate,
 )
-from marketplace.models.moderation import OPEN_REVISION_STATUSES, Revision, RevisionStatus
+from marketplace.models.moderation import (
+    OPEN_REVISION_STATUSES,
+    CurationAssessment,
+    Revision,
+    RevisionStatus,
+    moderator_scope,
+)
 from marketplace.models.outbox import OutboundMessage, OutboxStatus
 
 __all__ = [
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
-    "RevisionStatus", "OPEN_REVISION_STATUSES", "OutboundMessage", "OutboxStatus",
+    "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "OutboundMessage", "OutboxStatus",
 ]

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace.models.base import Base, TimestampMixin
 
 if TYPE_CHECKING:
-    from marketplace.models.catalog import Producer
+    from marketplace.models.catalog import Category, Producer
 
 
 class Role(StrEnum):
@@ -51,6 +51,7 @@ class User(UserMixin, TimestampMixin, Base):
 
     producer: Mapped[Producer | None] = relationship(back_populates="accounts")
     assigned_producers: Mapped[list[Producer]] = relationship(secondary=officer_assignment, order_by="Producer.name")
+    moderated_categories: Mapped[list[Category]] = relationship(secondary="moderator_scope", order_by="Category.position")
 
     def set_password(self, password: str) -> None:
         # scrypt, named so a library change cannot weaken it; tests use cheaper scrypt parameters.

@@ -59,6 +59,7 @@ class Producer(TimestampMixin, Base):
     curated: Mapped[bool] = mapped_column(default=False)
     status: Mapped[PublicationStatus] = mapped_column(String(12), default=PublicationStatus.DRAFT, index=True)
     published_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
 
     products: Mapped[list[Product]] = relationship(back_populates="producer", order_by="Product.id")
     certificates: Mapped[list[Certificate]] = relationship(
@@ -129,6 +130,7 @@ class Product(TimestampMixin, Base):
     curation_grade: Mapped[str | None] = mapped_column(String(1))
     status: Mapped[PublicationStatus] = mapped_column(String(12), default=PublicationStatus.DRAFT)
     published_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
 
     producer: Mapped[Producer] = relationship(back_populates="products")
     category: Mapped[Category] = relationship()

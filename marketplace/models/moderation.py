@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.models.base import Base, TimestampMixin
+from marketplace.models.accounts import User
+
+from marketplace.models.base import Base, TimestampMixin, utcnow
 
 
 class RevisionStatus(StrEnum):
@@ -38,3 +40,29 @@ class Revision(TimestampMixin, Base):
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+# A moderator with scopes reviews only those categories (Dekranasda: crafts; the food office:
+# food); a moderator without any reviews everything.
+moderator_scope = Table(
+    "moderator_scope",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CurationAssessment(Base):
+    """A curator's grade (A–D) of a listing against the rubric, with notes the producer sees."""
+
+    __tablename__ = "curation_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    grade: Mapped[str] = mapped_column(String(1))
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)  # criterion → 1..4
+    notes: Mapped[str] = mapped_column(Text, default="")
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assessor: Mapped[User | None] = relationship()
