@@ -57,6 +57,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from marketplace import i18n, security
+    from marketplace.services import outbox
     from marketplace.accounts_loader import load_user
 
     db.init_app(app)
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    outbox.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -77,12 +79,14 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.main.views import bp as main_bp
+    from marketplace.moderation.views import bp as moderation_bp
     from marketplace.producer.views import bp as producer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(producer_bp, url_prefix="/dashboard")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # read-only, no cookies consulted
 

@@ -71,6 +71,23 @@ def users_assign(officer_email, producer_slug, remove):
     click.echo(f"{'Removed' if remove else 'Assigned'}: {producer_slug} {'from' if remove else 'to'} {officer_email}.")
 
 
+@users.command("scope")
+@click.option("--moderator", "moderator_email", required=True, help="E-mail of a moderator account.")
+@click.option("--category", "category_slug", required=True, help="Category slug, e.g. kerajinan-wastra.")
+@click.option("--remove", is_flag=True, help="Remove the category from the moderator's scope.")
+def users_scope(moderator_email, category_slug, remove):
+    """Limit a moderator to categories (a moderator without any reviews everything)."""
+    from marketplace.services.accounts import AccountError, set_moderator_scope
+
+    try:
+        set_moderator_scope(moderator_email, category_slug, remove=remove)
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{'Removed' if remove else 'Added'} {category_slug} {'from' if remove else 'to'} {moderator_email}.")
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
 

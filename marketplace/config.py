@@ -39,6 +39,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # Host for links in e-mails written outside a request (commands, imports), e.g. etalase.metrokota.go.id
+    SERVER_NAME = os.environ.get("SERVER_NAME")
     HSTS = True
     # Failed sign-ins allowed per account and per address before 429.
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes")
@@ -70,8 +72,10 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-secret"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
-    SERVER_NAME = None
+    SERVER_NAME = "etalase.test"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
+    OUTBOX_SEND_AFTER_REQUEST = False  # tests deliver explicitly, against their own SMTP server
+    MAIL_PORT = 2  # nothing listens there: a test that forgets its SMTP server fails fast
 
 
 class ProductionConfig(Config):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 LANG_COOKIE = "lang"
@@ -11,6 +11,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def select_locale() -> str:
+    if not has_request_context():  # commands and background sending: Indonesian unless forced
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:

@@ -50,8 +50,24 @@ def can_edit(user: User | None, obj) -> bool:
     return can_manage_producer(user, producer_id_of(obj))
 
 
-def can_moderate(user: User | None, _obj=None) -> bool:
-    return _signed_in(user) and user.role in (Role.MODERATOR, Role.ADMIN)
+def _categories_of(obj) -> set[int]:
+    if isinstance(obj, Product):
+        return {obj.category_id}
+    if isinstance(obj, Producer):
+        return {p.category_id for p in obj.products}
+    if isinstance(obj, Revision):
+        return {obj.data.get("category_id")} if obj.object_type == "product" and obj.data else set()
+    return set()
+
+
+def can_moderate(user: User | None, obj=None) -> bool:
+    """Moderators and admins; a moderator scoped to categories only for records in them."""
+    if not _signed_in(user) or user.role not in (Role.MODERATOR, Role.ADMIN):
+        return False
+    if user.role == Role.ADMIN or obj is None or not user.moderated_categories:
+        return True
+    categories = _categories_of(obj)
+    return not categories or bool(categories & {c.id for c in user.moderated_categories})
 
 
 def can_view_producer(user: User | None, producer: Producer) -> bool:

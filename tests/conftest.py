@@ -1,11 +1,14 @@
 """Shared fixtures: the app on a throwaway database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from marketplace import create_app
@@ -41,6 +44,22 @@ def database_url(tmp_path_factory):
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an application context of its own, as in production.
+
+    Flask reuses an app context that is already pushed, so while a test holds one (the
+    `ctx` fixture, for factories) every request would otherwise share its `g` and its
+    database session with the test and with each other.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
@@ -51,6 +70,7 @@ def app(database_url, tmp_path_factory):
         SQLALCHEMY_DATABASE_URI=database_url,
         UPLOAD_DIR=str(instance / "uploads"),
     )
+    application.test_client_class = IsolatedClient
     Path(application.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     with application.app_context():
         upgrade()  # the real migrations, never create_all

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.forms import EmptyForm
 from marketplace.models import Photo, Producer, Product, Role
 from marketplace.producer import forms
-from marketplace.services import catalog, dashboard, listings
+from marketplace.services import catalog, dashboard, listings, moderation
 from marketplace.services.images import ImageRejected
 from marketplace.workflows import TransitionNotAllowed, publication
 
@@ -198,6 +198,8 @@ def edit_product(product_id: int):
         "producer/product_form.html", form=form, producer=producer, product=product,
         photos=listings.working_photos(product), photo_form=forms.PhotoForm(), button_form=EmptyForm(),
         revision=listings.open_revision(product), actions=listings.available_actions(product, current_user),
+        assessment=(assessment := moderation.latest_assessment(product)),
+        to_improve=moderation.weakest_criteria(assessment) if assessment else [],
     )
 
 

@@ -212,3 +212,22 @@ def assign_officer(officer_email: str, producer_slug: str, remove: bool = False,
         officer.assigned_producers.append(producer)
     audit.record("account.officer_unassigned" if remove else "account.officer_assigned", officer,
                  actor=actor, producer_id=producer.id)
+
+
+def set_moderator_scope(moderator_email: str, category_slug: str, remove: bool = False,
+                        actor: User | None = None) -> None:
+    from marketplace.models import Category
+
+    moderator = find_by_email(moderator_email)
+    if moderator is None or moderator.role != Role.MODERATOR:
+        raise AccountError(f"no moderator account with e-mail {moderator_email}")
+    category = db.session.scalar(select(Category).where(Category.slug == category_slug))
+    if category is None:
+        raise AccountError(f"no category with slug {category_slug!r}")
+    scoped = category in moderator.moderated_categories
+    if remove and scoped:
+        moderator.moderated_categories.remove(category)
+    elif not remove and not scoped:
+        moderator.moderated_categories.append(category)
+    audit.record("account.scope_removed" if remove else "account.scope_added", moderator, actor=actor,
+                 data={"category": category_slug})

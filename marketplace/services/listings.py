@@ -90,19 +90,24 @@ def _revision_for_edit(obj: Product | Producer, author: User) -> Revision:
 
 # ---------------------------------------------------------------- products
 
-def product_values(product: Product) -> dict:
-    """The values the editor shows: the open revision's, or the record's own."""
-    if product.id is not None and product.status in LIVE_STATES:
-        revision = open_revision(product)
-        if revision is not None:
-            return dict(revision.data)
+def product_values_live(product: Product) -> dict:
+    """The record's own values, as buyers see them."""
     values = {name: getattr(product, name) for name in PRODUCT_FIELDS}
     values["tiers"] = [[t.min_qty, t.price] for t in product.price_tiers]
     values["certificate_ids"] = [c.id for c in product.certificates]
     return values
 
 
-def _apply_product_values(product: Product, values: dict) -> None:
+def product_values(product: Product) -> dict:
+    """The values the editor shows: the open revision's, or the record's own."""
+    if product.id is not None and product.status in LIVE_STATES:
+        revision = open_revision(product)
+        if revision is not None:
+            return dict(revision.data)
+    return product_values_live(product)
+
+
+def apply_product_values(product: Product, values: dict) -> None:
     for name in PRODUCT_FIELDS:
         if name in values:
             setattr(product, name, values[name])
@@ -117,7 +122,7 @@ def save_product(producer: Producer, product: Product | None, values: dict, auth
     if product is None:
         product = Product(producer=producer, status=PublicationStatus.DRAFT)
         db.session.add(product)
-        _apply_product_values(product, values)
+        apply_product_values(product, values)
         db.session.flush()
         audit.record("product.created", product, actor=author, producer_id=producer.id)
         return product, False
@@ -130,26 +135,27 @@ def save_product(producer: Producer, product: Product | None, values: dict, auth
         db.session.flush()
         audit.record("product.revision_saved", product, actor=author, producer_id=producer.id)
         return product, True
-    _apply_product_values(product, values)
+    apply_product_values(product, values)
     db.session.flush()
     audit.record("product.updated", product, actor=author, producer_id=producer.id)
     return product, False
 
 
-def submit(obj: Product | Producer, actor: User) -> str:
-    """Send for review: the record itself when new, or its open revision when published."""
-    if obj.status in LIVE_STATES:
-        from marketplace.workflows import revision as revision_workflow
+def submit(obj: Product | Producer, actor: User) -> None:
+    """Send for review: a new record itself; for a published one its open revision; a suspended
+    one goes back to review as a whole, with its revision if it has one."""
+    from marketplace.workflows import revision as revision_workflow
 
-        revision = open_revision(obj)
+    revision = open_revision(obj) if obj.status in LIVE_STATES else None
+    if revision is not None and revision.status != RevisionStatus.PENDING:
+        revision_workflow.apply("submit", revision, actor)
+    if obj.status == PublicationStatus.SUSPENDED:
+        publication.apply("resubmit", obj, actor)
+    elif obj.status == PublicationStatus.PUBLISHED:
         if revision is None:
             raise ValueError("nothing to submit")
-        revision_workflow.apply("submit", revision, actor)
-        revision.submitted_at = utcnow()
-        return "revision"
-    name = "resubmit" if obj.status == PublicationStatus.SUSPENDED else "submit"
-    publication.apply(name, obj, actor)
-    return "record"
+    else:
+        publication.apply("submit", obj, actor)
 
 
 def withdraw(obj: Product | Producer, actor: User) -> None:
@@ -231,10 +237,15 @@ def move_photo(product: Product, photo: Photo, where: str, author: User) -> None
 # ---------------------------------------------------------------- storefront
 
 def producer_values(producer: Producer) -> dict:
+    """The values the storefront editor shows: the open revision's, or the record's own."""
     if producer.status in LIVE_STATES:
         revision = open_revision(producer)
         if revision is not None:
             return dict(revision.data)
+    return producer_values_live(producer)
+
+
+def producer_values_live(producer: Producer) -> dict:
     values = {name: getattr(producer, name) for name in PRODUCER_FIELDS}
     values["certificates"] = [
         {"id": c.id, "kind": c.kind, "number": c.number, "issuer": c.issuer,

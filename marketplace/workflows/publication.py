@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marketplace.models import PublicationStatus as P
 from marketplace.models import RevisionStatus as R
-from marketplace.models import Role
+from marketplace.models import Role, utcnow
 from marketplace.workflows.engine import Transition, Workflow
 
 
@@ -32,6 +32,7 @@ publication = Workflow("publication", _table(
     ("withdraw", (P.PENDING,),                                 P.DRAFT,     {"owner"}),
     ("approve",  (P.PENDING,),                                 P.PUBLISHED, {"moderator"}),
     ("reject",   (P.PENDING,),                                 P.REJECTED,  {"moderator"}, {"requires_reason": True}),
+    ("request_changes", (P.PENDING,),                          P.REJECTED,  {"moderator"}, {"requires_reason": True}),
     ("suspend",  (P.PUBLISHED,),                               P.SUSPENDED, {"moderator"}, {"requires_reason": True}),
     ("resubmit", (P.SUSPENDED,),                               P.PENDING,   {"owner"}, {"guard": _confirmed_email}),
     ("archive",  (P.DRAFT, P.PENDING, P.REJECTED, P.PUBLISHED, P.SUSPENDED), P.ARCHIVED, {"owner"}),
@@ -44,4 +45,12 @@ revision = Workflow("revision", _table(
     ("withdraw", (R.PENDING,),                                 R.DRAFT,     {"owner"}),
     ("approve",  (R.PENDING,),                                 R.APPROVED,  {"moderator"}),
     ("reject",   (R.PENDING,),                                 R.REJECTED,  {"moderator"}, {"requires_reason": True}),
+    ("request_changes", (R.PENDING,),                          R.REJECTED,  {"moderator"}, {"requires_reason": True}),
 ))
+
+
+@publication.on("submit", "resubmit")
+@revision.on("submit")
+def _stamp_submission(obj, actor, reason) -> None:
+    """The queue is oldest first: remember when it was sent."""
+    obj.submitted_at = utcnow()
