@@ -14,6 +14,7 @@ from marketplace.extensions import db
 seed = AppGroup("seed", help="Load demo or benchmark data.")
 users = AppGroup("users", help="Manage accounts.")
 translate = AppGroup("translate", help="Extract, update and compile the message catalogues.")
+outbox = AppGroup("outbox", help="The e-mail outbox.")
 
 TRANSLATIONS = BASE_DIR / "marketplace" / "translations"
 POT = BASE_DIR / "messages.pot"
@@ -88,6 +89,18 @@ def users_scope(moderator_email, category_slug, remove):
     click.echo(f"{'Removed' if remove else 'Added'} {category_slug} {'from' if remove else 'to'} {moderator_email}.")
 
 
+@outbox.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many messages (default: all).")
+def outbox_send(limit):
+    """Deliver queued e-mail; what fails stays queued with the error. Exits 1 if anything failed."""
+    from marketplace.services.outbox import send_pending
+
+    sent, failed = send_pending(limit=limit)
+    click.echo(f"sent {sent}, failed {failed}")
+    if failed:
+        raise SystemExit(1)
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
 
@@ -114,5 +127,5 @@ def translate_compile():
 
 
 def init_app(app: Flask) -> None:
-    for group in (seed, users, translate):
+    for group in (seed, users, translate, outbox):
         app.cli.add_command(group)

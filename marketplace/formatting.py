@@ -30,10 +30,10 @@ def number(value: float | int | None, digits: int = 2) -> str:
 
 
 def rupiah(value: int | None) -> str:
-    """12500 → 'Rp 12.500'."""
+    """12500 → 'Rp 12.500' — in every language: Rupiah amounts are always written the Indonesian way."""
     if value is None:
         return ""
-    return f"Rp {number(int(value))}"
+    return f"Rp {format_decimal(int(value), format='#,##0', locale='id')}"
 
 
 def unit_label(code: str) -> str:
