@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel import numbers as babel_numbers
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -33,7 +34,7 @@ def rupiah(value: int | None) -> str:
     """12500 → 'Rp 12.500' — in every language: Rupiah amounts are always written the Indonesian way."""
     if value is None:
         return ""
-    return f"Rp {format_decimal(int(value), format='#,##0', locale='id')}"
+    return f"Rp {babel_numbers.format_decimal(int(value), format='#,##0', locale='id')}"
 
 
 def unit_label(code: str) -> str:
