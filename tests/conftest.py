@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, make_url, text
 from marketplace import create_app
 from marketplace.extensions import db
 
+pytest_plugins = ["tests.smtp"]
 KEEP_TABLES = {"alembic_version", "category"}
 
 

@@ -1,16 +1,17 @@
 """E-mail through an outbox: a message is a row first, written in the same transaction as the
 change that caused it, and delivered from there. A mail-server outage loses nothing.
 
-Delivery claims each row with a conditional UPDATE before sending, so several senders
-(cron on two machines, the after-request hook) never deliver one message twice.
+Delivery claims each row with a conditional UPDATE (queued → sending) and checks the row count
+before sending, so several senders (cron on two machines, the after-request hook) never
+deliver one message twice. A sender that dies mid-send leaves a 'sending' row behind; after
+STUCK_AFTER it may be claimed again.
 """
 from __future__ import annotations
 
 import smtplib
-import socket
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import Flask, current_app, g, has_request_context, render_template
 from flask_babel import force_locale
@@ -20,19 +21,34 @@ from marketplace.extensions import db
 from marketplace.models import OutboundMessage, OutboxStatus, utcnow
 
 STUCK_AFTER = timedelta(minutes=10)  # a sender that crashed mid-send leaves 'sending' behind
-CONNECT_ERRORS = (ConnectionError, socket.timeout, socket.gaierror, OSError)
+DEFAULT_TIMEOUT = 10  # seconds; MAIL_TIMEOUT in the config overrides it
+MAX_ERROR = 2000
 
+__all__ = ["STUCK_AFTER", "queue_email", "send_pending", "init_app"]
+
+
+# --- writing ---------------------------------------------------------------------------------
 
 def queue_email(to: str, template: str, *, locale: str = "id", **context) -> OutboundMessage:
     """Render templates/email/<template>.{subject.txt,txt,html} in the recipient's language and queue it.
 
-    Never commits: the message commits (or rolls back) with the caller's transaction.
+    `locale` is one of the app's LANGUAGES (anything else falls back to Indonesian). Adds and
+    flushes, never commits: the message commits (or rolls back) with the caller's transaction.
+    Inside a request the new id is remembered in `g.outbox_ids`, so the request can try to
+    deliver it once the response has gone out (see `init_app`).
     """
-    with force_locale(locale or "id"):
+    to = (to or "").strip()
+    if not to or "@" not in to or any(c in to for c in "\r\n"):
+        raise ValueError(f"not an e-mail address: {to!r}")
+    config = current_app.config
+    if locale not in config["LANGUAGES"]:
+        locale = config["BABEL_DEFAULT_LOCALE"]
+    context.pop("lang", None)  # the layout's <html lang> is ours to set
+    with force_locale(locale):
         subject = " ".join(render_template(f"email/{template}.subject.txt", **context).split())
         body_text = render_template(f"email/{template}.txt", **context)
-        body_html = render_template(f"email/{template}.html", lang=locale or "id", **context)
-    message = OutboundMessage(to_address=to, subject=subject, body_text=body_text, body_html=body_html,
+        body_html = render_template(f"email/{template}.html", lang=locale, **context)
+    message = OutboundMessage(to_address=to, subject=subject[:255], body_text=body_text, body_html=body_html,
                               template=template, status=OutboxStatus.QUEUED)
     db.session.add(message)
     db.session.flush()
@@ -41,27 +57,41 @@ def queue_email(to: str, template: str, *, locale: str = "id", **context) -> Out
     return message
 
 
+# --- delivering ------------------------------------------------------------------------------
+
+def _claimable():
+    """Queued, or 'sending' for so long that its sender must have died."""
+    return or_(
+        OutboundMessage.status == str(OutboxStatus.QUEUED),
+        (OutboundMessage.status == str(OutboxStatus.SENDING)) & (OutboundMessage.claimed_at < utcnow() - STUCK_AFTER),
+    )
+
+
 def _claim(message_id: int) -> bool:
-    stale = utcnow() - STUCK_AFTER
+    """Take one message for this sender; False if another sender has it (or has sent it)."""
     result = db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.id == message_id,
-               or_(OutboundMessage.status == str(OutboxStatus.QUEUED),
-                   (OutboundMessage.status == str(OutboxStatus.SENDING)) & (OutboundMessage.claimed_at < stale)))
+        .where(OutboundMessage.id == message_id, _claimable())
         .values(status=str(OutboxStatus.SENDING), claimed_at=utcnow(), attempts=OutboundMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
+    claimed = result.rowcount == 1
     db.session.commit()
-    return result.rowcount == 1
+    return claimed
+
+
+def _sender_domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
 def _email(message: OutboundMessage) -> EmailMessage:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
     email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="etalasemetro.id")
+    email["Date"] = formatdate(usegmt=True)
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=_sender_domain(sender))
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -69,70 +99,116 @@ def _email(message: OutboundMessage) -> EmailMessage:
 
 
 def _connect() -> smtplib.SMTP:
-    return smtplib.SMTP(current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"], timeout=10)
+    config = current_app.config
+    return smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                        timeout=config.get("MAIL_TIMEOUT", DEFAULT_TIMEOUT))
 
 
-def send_pending(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
-    """Deliver queued messages (or just `ids`); returns (sent, failed). Failures stay queued with the error."""
-    stale = utcnow() - STUCK_AFTER
-    query = select(OutboundMessage.id).where(or_(
-        OutboundMessage.status == str(OutboxStatus.QUEUED),
-        (OutboundMessage.status == str(OutboxStatus.SENDING)) & (OutboundMessage.claimed_at < stale),
-    )).order_by(OutboundMessage.id).limit(limit)
+def _server_trouble(error: Exception, connection: smtplib.SMTP | None) -> bool:
+    """True when the server (not this one message) is the problem, so the batch should stop.
+
+    smtplib's exceptions are OSErrors too, so the order matters: a refused recipient, sender or
+    body concerns one message, and the connection stays usable for the next. Anything that is
+    not an OSError (a header that cannot be written) is this message's own problem.
+    """
+    if not isinstance(error, OSError):
+        return False
+    if connection is None or connection.sock is None:
+        return True  # never connected, or smtplib hung up (it does on a 421)
+    if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPHeloError)):
+        return True
+    if isinstance(error, smtplib.SMTPException):
+        return False
+    return True  # refused, reset, timed out
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:MAX_ERROR]
+
+
+def send_pending(limit: int | None = 100, ids: list[int] | None = None) -> tuple[int, int]:
+    """Deliver queued messages (at most `limit`; only `ids` if given); returns (sent, failed).
+
+    Each message is claimed and committed before it is sent, and marked sent (and committed)
+    right after, so running this in several processes at once delivers each message once.
+    A message the server refuses goes back to the queue with the error, for the next run. If
+    the server cannot be reached the run stops at once and everything stays queued; the
+    messages it did not try count as failed and carry the error too.
+    """
+    query = select(OutboundMessage.id).where(_claimable())
     if ids is not None:
         query = query.where(OutboundMessage.id.in_(ids))
+    # Fresh messages first: one that the server keeps refusing must not hold up the rest.
+    query = query.order_by(OutboundMessage.attempts, OutboundMessage.id)
+    if limit is not None:
+        query = query.limit(limit)
     candidates = list(db.session.scalars(query))
-    db.session.commit()
-    if not candidates:
-        return 0, 0
+    db.session.commit()  # end the read; each claim below is its own short transaction
     sent = failed = 0
-    connection = None
+    connection: smtplib.SMTP | None = None
+    logger = current_app.logger
     try:
-        for message_id in candidates:
+        for position, message_id in enumerate(candidates):
             if not _claim(message_id):
                 continue  # another sender has it
             message = db.session.get(OutboundMessage, message_id)
             try:
+                email = _email(message)
                 if connection is None:
                     connection = _connect()
-                connection.send_message(_email(message))
-            except (smtplib.SMTPException, *CONNECT_ERRORS) as error:
+                connection.send_message(email)
+            except Exception as error:  # noqa: BLE001 — whatever it is, the row must not stay 'sending'
+                stop = _server_trouble(error, connection)
                 message.status = OutboxStatus.QUEUED
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
+                message.last_error = _describe(error)
                 db.session.commit()
                 failed += 1
-                if connection is None or isinstance(error, CONNECT_ERRORS):
-                    # The server is not there: leave the rest queued rather than wait on each.
-                    failed += _release_unsent(candidates[candidates.index(message_id) + 1:], message.last_error)
-                    break
-                continue
+                if not stop:
+                    logger.warning("message %s to %s not sent: %s", message_id, message.to_address,
+                                   message.last_error)
+                    continue
+                logger.warning("mail server %s:%s unavailable (%s); %d message(s) stay queued",
+                               current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"],
+                               message.last_error, len(candidates) - position)
+                failed += _note_untried(candidates[position + 1:], message.last_error)
+                connection = _close(connection)
+                break
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
             message.last_error = ""
             db.session.commit()
             sent += 1
     finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (smtplib.SMTPException, *CONNECT_ERRORS):
-                pass
+        _close(connection)
     return sent, failed
 
 
-def _release_unsent(ids: list[int], error: str) -> int:
-    """Record the outage on messages not tried in this run; they stay queued."""
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is None:
+        return None
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()
+    return None
+
+
+def _note_untried(ids: list[int], error: str) -> int:
+    """Record the outage on messages this run did not get to; they stay queued. Returns how many."""
     if not ids:
         return 0
-    db.session.execute(
+    result = db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id.in_(ids), OutboundMessage.status == str(OutboxStatus.QUEUED))
         .values(last_error=error)
         .execution_options(synchronize_session=False)
     )
+    count = result.rowcount
     db.session.commit()
-    return len(ids)
+    return count
 
+
+# --- sending right after the request that queued ---------------------------------------------
 
 def _send_after_response(response):
     """Best effort: try the messages this request queued once the response has gone out."""
@@ -146,7 +222,7 @@ def _send_after_response(response):
             try:
                 send_pending(ids=ids)
             except Exception:  # noqa: BLE001 — never let mail trouble reach the user
-                app.logger.exception("outbox: sending after the request failed; the messages stay queued")
+                app.logger.exception("sending after the request failed; the messages stay queued")
             finally:
                 db.session.remove()
 
@@ -155,4 +231,9 @@ def _send_after_response(response):
 
 
 def init_app(app: Flask) -> None:
+    """After a request that queued e-mail, try to deliver it once the response is closed.
+
+    Whatever is not delivered then stays queued for `flask outbox send`. Off when the config
+    says OUTBOX_SEND_AFTER_REQUEST = False (the test settings do).
+    """
     app.after_request(_send_after_response)
