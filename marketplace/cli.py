@@ -108,7 +108,8 @@ def _pybabel(*args: str) -> None:
 @translate.command("extract")
 def translate_extract():
     """Collect the translatable strings into messages.pot and merge them into each catalogue."""
-    _pybabel("extract", "-F", str(BASE_DIR / "babel.cfg"), "-k", "_l", "--no-location",
+    # Babel skips folders starting with "_" by default; templates/_macros must be read.
+    _pybabel("extract", "-F", str(BASE_DIR / "babel.cfg"), "-k", "_l", "--no-location", "--ignore-dirs", ".* __pycache__",
              "--sort-output", "-o", str(POT), str(BASE_DIR))
     _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
 
