@@ -12,6 +12,16 @@ from marketplace.models.catalog import (
     PublicationStatus,
     product_certificate,
 )
+from marketplace.models.inquiries import (
+    Allocation,
+    AllocationStatus,
+    Deal,
+    EventVisibility,
+    Inquiry,
+    InquiryEvent,
+    InquiryItem,
+    InquiryStatus,
+)
 from marketplace.models.moderation import (
     OPEN_REVISION_STATUSES,
     CurationAssessment,
@@ -24,5 +34,6 @@ from marketplace.models.outbox import OutboundMessage, OutboxStatus
 __all__ = [
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
-    "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "OutboundMessage", "OutboxStatus",
+    "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
+    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "OutboundMessage", "OutboxStatus",
 ]

@@ -1,0 +1,146 @@
+"""Buyer inquiries, handled by BUMD facilitators: the request, its timeline, forwards to producers, deals."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.models.accounts import User
+from marketplace.models.base import Base, TimestampMixin, utcnow
+from marketplace.models.catalog import Producer, Product
+
+
+class InquiryStatus(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    FORWARDED = "forwarded"
+    RESPONDED = "responded"
+    NEGOTIATING = "negotiating"
+    AGREED = "agreed"
+    CLOSED = "closed"
+    DECLINED = "declined"
+    SPAM = "spam"
+    CANCELLED = "cancelled"
+
+
+class Inquiry(TimestampMixin, Base):
+    __tablename__ = "inquiry"
+    __table_args__ = (Index("ix_inquiry_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # INQ-2026-000123
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # One-time token of the form that created it: a double-clicked or retried submit creates nothing new.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[InquiryStatus] = mapped_column(String(12), default=InquiryStatus.NEW)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    company: Mapped[str] = mapped_column(String(160))
+    buyer_type: Mapped[str] = mapped_column(String(20))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    company_id_number: Mapped[str] = mapped_column(String(30), default="")  # NIB or NPWP, optional
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))
+    frequency: Mapped[str] = mapped_column(String(10))
+    target_price: Mapped[int | None] = mapped_column(BigInteger)
+    delivery_city: Mapped[str] = mapped_column(String(40))
+    needed_by: Mapped[date | None]
+    message: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    first_response_at: Mapped[datetime | None]
+
+    assigned_to: Mapped[User | None] = relationship()
+    items: Mapped[list[InquiryItem]] = relationship(back_populates="inquiry", cascade="all, delete-orphan")
+    events: Mapped[list[InquiryEvent]] = relationship(
+        back_populates="inquiry", cascade="all, delete-orphan", order_by="InquiryEvent.id"
+    )
+
+
+class InquiryItem(Base):
+    """A product (or a whole storefront) the buyer asked about."""
+
+    __tablename__ = "inquiry_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"), index=True)
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id", ondelete="SET NULL"), index=True)
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="items")
+    product: Mapped[Product | None] = relationship()
+    producer: Mapped[Producer | None] = relationship()
+
+
+class EventVisibility(StrEnum):
+    INTERNAL = "internal"  # facilitators only
+    BUYER = "buyer"        # shown on the tracking page
+    PRODUCER = "producer"
+
+
+class InquiryEvent(Base):
+    """One line of the timeline: a status change, an internal note, or a message."""
+
+    __tablename__ = "inquiry_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))  # status | note | message
+    visibility: Mapped[EventVisibility] = mapped_column(String(10))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str | None] = mapped_column(String(12))
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    by_buyer: Mapped[bool] = mapped_column(default=False)
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="events")
+    author: Mapped[User | None] = relationship()
+
+
+class AllocationStatus(StrEnum):
+    FORWARDED = "forwarded"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Allocation(TimestampMixin, Base):
+    """Part of an inquiry forwarded to one producer; several producers can share one order."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (UniqueConstraint("inquiry_id", "producer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="CASCADE"), index=True)
+    requested_qty: Mapped[float] = mapped_column(Float)
+    contact_released: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[AllocationStatus] = mapped_column(String(10), default=AllocationStatus.FORWARDED)
+    offered_qty: Mapped[float | None] = mapped_column(Float)
+    offered_price: Mapped[int | None] = mapped_column(BigInteger)
+    lead_time_days: Mapped[int | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    responded_at: Mapped[datetime | None]
+
+    inquiry: Mapped[Inquiry] = relationship()
+    producer: Mapped[Producer] = relationship()
+
+
+class Deal(TimestampMixin, Base):
+    """What was agreed with one producer: the figures the MoU monitoring is built from."""
+
+    __tablename__ = "deal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="RESTRICT"), index=True)
+    volume: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(BigInteger)  # Rupiah
+    starts_on: Mapped[date | None]
+    schedule: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
