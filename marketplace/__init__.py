@@ -78,6 +78,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.api.views import bp as api_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
+    from marketplace.facilitator.views import bp as facilitator_bp
+    from marketplace.inquiries.views import bp as inquiries_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.moderation.views import bp as moderation_bp
     from marketplace.producer.views import bp as producer_bp
@@ -87,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(producer_bp, url_prefix="/dashboard")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(inquiries_bp, url_prefix="/inquiries")
+    app.register_blueprint(facilitator_bp, url_prefix="/facilitator")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # read-only, no cookies consulted
 

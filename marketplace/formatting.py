@@ -12,7 +12,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from marketplace.vocab import CERTIFICATES, KECAMATAN, STORAGE, UNITS
+from marketplace.vocab import BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, STORAGE, UNITS
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -118,7 +118,41 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>").join(escaped.split("\n"))
 
 
+INQUIRY_STATUS = {
+    "new": _l("Baru, menunggu fasilitator"),
+    "in_review": _l("Diperiksa fasilitator"),
+    "forwarded": _l("Diteruskan ke produsen"),
+    "responded": _l("Produsen menjawab"),
+    "negotiating": _l("Negosiasi"),
+    "agreed": _l("Sepakat"),
+    "closed": _l("Selesai"),
+    "declined": _l("Tidak dapat dipenuhi"),
+    "spam": _l("Spam"),
+    "cancelled": _l("Dibatalkan"),
+}
+
+
+def inquiry_status(code: str | None) -> str:
+    return str(INQUIRY_STATUS.get(code or "", code or ""))
+
+
+def buyer_type_label(code: str) -> str:
+    return str(BUYER_TYPES.get(code, code))
+
+
+def frequency_label(code: str) -> str:
+    return str(FREQUENCIES.get(code, code))
+
+
+def delivery_city_label(code: str) -> str:
+    return DELIVERY_CITIES.get(code, code)
+
+
 FILTERS = {
+    "inquiry_status": inquiry_status,
+    "buyer_type": buyer_type_label,
+    "frequency": frequency_label,
+    "delivery_city": delivery_city_label,
     "number": number,
     "rupiah": rupiah,
     "quantity": quantity,

@@ -70,6 +70,26 @@ def can_moderate(user: User | None, obj=None) -> bool:
     return not categories or bool(categories & {c.id for c in user.moderated_categories})
 
 
+def can_facilitate(user: User | None, _obj=None) -> bool:
+    """BUMD facilitators work the inquiry queue; admins may too."""
+    return _signed_in(user) and user.role in (Role.FACILITATOR, Role.ADMIN)
+
+
+def is_buyer(actor, _obj=None) -> bool:
+    """The buyer has no account: whoever holds the private tracking link acts as the buyer."""
+    return actor is BUYER
+
+
+class _Buyer:
+    id = None
+    role = "buyer"
+    producer_id = None
+    is_authenticated = False
+
+
+BUYER = _Buyer()
+
+
 def can_view_producer(user: User | None, producer: Producer) -> bool:
     return producer.status == PublicationStatus.PUBLISHED or can_edit(user, producer) or _is_staff(user)
 
@@ -88,6 +108,7 @@ RULES = {
     "use_dashboard": can_use_dashboard,
     "edit": can_edit,
     "moderate": can_moderate,
+    "facilitate": can_facilitate,
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,

@@ -89,3 +89,29 @@ MONTHS_ALL_YEAR = (1 << 12) - 1
 
 # A live animal travels only with a health certificate.
 ANIMAL_HEALTH_CERTIFICATES = ("skkh", "nkv")
+
+BUYER_TYPES: dict[str, object] = {
+    "hotel": _l("Hotel"),
+    "restaurant": _l("Restoran / kafe"),
+    "retailer": _l("Ritel / supermarket"),
+    "distributor": _l("Distributor / grosir"),
+    "caterer": _l("Katering"),
+    "bumd": _l("BUMD DKI Jakarta (Food Station, Dharma Jaya, Pasar Jaya)"),
+    "other": _l("Lainnya"),
+}
+
+FREQUENCIES: dict[str, object] = {
+    "once": _l("Sekali"),
+    "weekly": _l("Mingguan"),
+    "monthly": _l("Bulanan"),
+}
+
+DELIVERY_CITIES: dict[str, str] = {
+    "jakarta-pusat": "Jakarta Pusat",
+    "jakarta-utara": "Jakarta Utara",
+    "jakarta-barat": "Jakarta Barat",
+    "jakarta-selatan": "Jakarta Selatan",
+    "jakarta-timur": "Jakarta Timur",
+    "kepulauan-seribu": "Kepulauan Seribu",
+    "jabodetabek": "Bodetabek (sekitar Jakarta)",
+}

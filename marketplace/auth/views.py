@@ -20,6 +20,10 @@ def landing(user: User) -> str:
     """Where a user goes after signing in when no `next` was asked for."""
     if user.role in (Role.PRODUCER, Role.FIELD_OFFICER):
         return url_for("producer.overview")
+    if user.role == Role.MODERATOR:
+        return url_for("moderation.queue")
+    if user.role in (Role.FACILITATOR, Role.ADMIN):
+        return url_for("facilitator.queue")
     return url_for("catalog.home")
 
 

@@ -33,6 +33,8 @@ class TransitionConflict(TransitionNotAllowed):
 ACTORS: dict[str, Callable[[User, object], bool]] = {
     "owner": policies.can_edit,
     "moderator": policies.can_moderate,
+    "facilitator": policies.can_facilitate,
+    "buyer": policies.is_buyer,
 }
 
 

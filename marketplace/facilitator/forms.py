@@ -1,0 +1,27 @@
+"""Facilitator actions on an inquiry."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+_REQUIRED = _l("Wajib diisi.")
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Catatan internal"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
+                         description=_l("Hanya terlihat oleh fasilitator."))
+
+
+class BuyerMessageForm(FlaskForm):
+    body = TextAreaField(_l("Pesan untuk pembeli"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
+                         description=_l("Tampil di halaman lacak pembeli dan dikirim lewat email."))
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Alasan"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])
+
+
+class ReassignForm(FlaskForm):
+    to = SelectField(_l("Serahkan ke"), coerce=int, choices=[])

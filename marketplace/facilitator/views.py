@@ -1,0 +1,137 @@
+"""The BUMD facilitator's inquiry queue and the inquiry page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace import policies
+from marketplace.extensions import db
+from marketplace.facilitator import forms
+from marketplace.forms import EmptyForm
+from marketplace.models import Inquiry, InquiryStatus
+from marketplace.services import catalog, inquiries
+from marketplace.vocab import BUYER_TYPES
+from marketplace.workflows import TransitionConflict, TransitionNotAllowed
+
+bp = Blueprint("facilitator", __name__)
+
+
+@bp.before_request
+@login_required
+def _guard():
+    if not policies.can_facilitate(current_user):
+        abort(403)
+
+
+@bp.get("/inquiries")
+def queue():
+    args = request.args
+    status = args.get("status", "open")
+    filters = inquiries.QueueFilters(
+        status=status if status in {"open", *map(str, InquiryStatus)} else None,
+        category_id=args.get("category", type=int),
+        owner=args.get("owner") if args.get("owner") in ("me", "unassigned") else None,
+        buyer_type=args.get("buyer_type") if args.get("buyer_type") in BUYER_TYPES else None,
+        q=" ".join((args.get("q") or "").split())[:100],
+        before=args.get("before", type=int),
+    )
+    rows, next_before = inquiries.queue(current_user, filters)
+    locale = str(get_locale())
+    categories = catalog.categories()
+    return render_template(
+        "facilitator/queue.html", rows=rows, filters=filters, next_before=next_before,
+        categories=[(c.id, c.name(locale)) for c in categories], category_names={c.id: c.name(locale) for c in categories},
+        buyer_types=BUYER_TYPES, statuses=list(InquiryStatus), late=inquiries.waiting_too_long, form=EmptyForm(),
+    )
+
+
+def _page(inquiry: Inquiry, **forms_):
+    reassign = forms.ReassignForm()
+    reassign.to.choices = [(0, _("— kembalikan ke antrean —"))] + [(u.id, u.name or u.email) for u in inquiries.facilitators()]
+    return render_template(
+        "facilitator/inquiry.html", inquiry=inquiry, button_form=EmptyForm(),
+        note_form=forms_.get("note_form") or forms.NoteForm(),
+        message_form=forms_.get("message_form") or forms.BuyerMessageForm(),
+        decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
+        can=lambda name: inquiries.workflow.allowed(name, inquiry, current_user),
+    )
+
+
+@bp.get("/inquiries/<int:inquiry_id>")
+def inquiry(inquiry_id: int):
+    return _page(db.get_or_404(Inquiry, inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/claim")
+def claim(inquiry_id: int):
+    db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        inquiries.claim(inquiry_id, current_user)
+    except TransitionNotAllowed as error:
+        db.session.rollback()
+        flash(_("Permintaan ini sudah diambil fasilitator lain.") if isinstance(error, TransitionConflict)
+              else _("Permintaan ini tidak dapat diambil."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(_("Permintaan diambil. Anda sekarang penanggung jawabnya."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/reassign")
+def reassign(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.ReassignForm()
+    form.to.choices = [(0, "")] + [(u.id, u.name or u.email) for u in inquiries.facilitators()]
+    if not form.validate_on_submit():
+        abort(400)
+    target = next((u for u in inquiries.facilitators() if u.id == form.to.data), None)
+    inquiries.reassign(item, target, current_user)
+    db.session.commit()
+    flash(_("Penanggung jawab diubah."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/note")
+def note(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.NoteForm()
+    if not form.validate_on_submit():
+        return _page(item, note_form=form), 400
+    inquiries.add_note(item, current_user, form.body.data.strip())
+    db.session.commit()
+    flash(_("Catatan internal disimpan."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/message")
+def message(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.BuyerMessageForm()
+    if not form.validate_on_submit():
+        return _page(item, message_form=form), 400
+    inquiries.message_buyer(item, current_user, form.body.data.strip())
+    db.session.commit()
+    flash(_("Pesan terkirim ke pembeli."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/<any(decline, mark_spam):action>")
+def decide(inquiry_id: int, action: str):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        return _page(item, decision_form=form), 400
+    try:
+        inquiries.decide(item, action, current_user, form.reason.data.strip())
+    except TransitionNotAllowed:
+        db.session.rollback()
+        flash(_("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(_("Permintaan ditandai spam.") if action == "mark_spam" else _("Permintaan ditolak; pembeli menerima alasannya."),
+          "success")
+    return redirect(url_for("facilitator.queue"))

@@ -1,0 +1,94 @@
+"""The buyer's inquiry form: no account, server-side validation, quiet spam defences."""
+from __future__ import annotations
+
+import time
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import DateField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from marketplace import clock
+from marketplace.formatting import normalise_phone
+from marketplace.producer.forms import NumberText
+from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
+
+_REQUIRED = _l("Wajib diisi.")
+MIN_FILL_SECONDS = 3  # nobody types a company, a name and a quantity faster than that
+
+
+def _stamp_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-started")
+
+
+def form_started_stamp() -> str:
+    return _stamp_serializer().dumps(time.time())
+
+
+class InquiryForm(FlaskForm):
+    company = StringField(_l("Nama perusahaan"), validators=[DataRequired(_REQUIRED), Length(max=160)],
+                          render_kw={"autocomplete": "organization"})
+    buyer_type = SelectField(_l("Jenis usaha"), choices=[("", "—")] + [(k, v) for k, v in BUYER_TYPES.items()],
+                             validators=[DataRequired(_l("Pilih jenis usaha."))])
+    contact_name = StringField(_l("Nama kontak"), validators=[DataRequired(_REQUIRED), Length(max=120)],
+                               render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Email(_l("Alamat email tidak valid.")),
+                                                Length(max=254)], render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[DataRequired(_REQUIRED), Length(max=30)],
+                     render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    company_id_number = StringField(_l("NIB atau NPWP perusahaan (opsional)"), validators=[Optional(), Length(max=30)],
+                                    description=_l("Mempercepat verifikasi oleh fasilitator."))
+    quantity = NumberText(_l("Jumlah"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    frequency = SelectField(_l("Frekuensi"), choices=[(k, v) for k, v in FREQUENCIES.items()])
+    target_price = NumberText(_l("Harga yang diharapkan per satuan (Rp, opsional)"), allow_zero=False)
+    delivery_city = SelectField(_l("Kota pengiriman"), choices=[("", "—")] + list(DELIVERY_CITIES.items()),
+                                validators=[DataRequired(_l("Pilih kota pengiriman."))])
+    needed_by = DateField(_l("Dibutuhkan paling lambat (opsional)"), validators=[Optional()])
+    message = TextAreaField(_l("Pesan"), validators=[Optional(), Length(max=3000)],
+                            description=_l("Spesifikasi, kemasan, jadwal pengiriman, atau pertanyaan lain."))
+    form_token = HiddenField()
+    started = HiddenField()
+    acknowledged = HiddenField()
+    # A field people never see (hidden by CSS and from assistive technology); bots fill it in.
+    website = StringField(_l("Jangan diisi"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def validate_phone(self, field):
+        phone = normalise_phone(field.data)
+        if phone is None:
+            raise ValidationError(_l("Nomor HP tidak valid. Contoh: 0812-3456-7890."))
+        field.data = phone
+
+    def validate_needed_by(self, field):
+        if field.data and field.data < clock.today():
+            raise ValidationError(_l("Tanggal sudah lewat."))
+
+    def looks_like_a_bot(self) -> bool:
+        if (self.website.data or "").strip():
+            return True
+        try:
+            started = _stamp_serializer().loads(self.started.data or "")
+        except BadSignature:
+            return True
+        return time.time() - float(started) < MIN_FILL_SECONDS
+
+    def values(self) -> dict:
+        return {
+            "company": self.company.data.strip(), "buyer_type": self.buyer_type.data,
+            "contact_name": self.contact_name.data.strip(), "email": self.email.data.strip().lower(),
+            "phone": self.phone.data, "company_id_number": (self.company_id_number.data or "").strip(),
+            "quantity": self.quantity.number, "unit": self.unit.data, "frequency": self.frequency.data,
+            "target_price": int(round(self.target_price.number)) if self.target_price.number else None,
+            "delivery_city": self.delivery_city.data, "needed_by": self.needed_by.data,
+            "message": (self.message.data or "").strip(),
+        }
+
+
+class TrackMessageForm(FlaskForm):
+    body = TextAreaField(_l("Pesan untuk fasilitator"), validators=[DataRequired(_REQUIRED), Length(max=3000)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Alasan pembatalan (opsional)"), validators=[Optional(), Length(max=1000)])

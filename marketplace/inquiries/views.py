@@ -1,0 +1,106 @@
+"""The buyer's side: send an inquiry (no account), then follow it through a private link."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from marketplace.extensions import db, limiter
+from marketplace.inquiries import forms
+from marketplace.services import inquiries
+from marketplace.workflows import TransitionNotAllowed
+
+bp = Blueprint("inquiries", __name__)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit("20 per hour; 5 per minute", methods=["POST"])
+def new():
+    subject = inquiries.subject_for(request.args.get("product"), request.args.get("producer"))
+    form = forms.InquiryForm()
+    if request.method == "GET":
+        form.form_token.data = inquiries.new_form_token()
+        form.started.data = forms.form_started_stamp()
+        if subject.unit:
+            form.unit.data = subject.unit
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        if form.looks_like_a_bot():
+            # Answer as if it worked; store nothing.
+            flash(_("Terima kasih. Permintaan Anda sedang diproses."), "success")
+            return redirect(url_for("catalog.home"))
+        warnings = subject.quantity_warnings(form.quantity.number) if form.unit.data == subject.unit else []
+        if warnings and form.acknowledged.data != "1":
+            form.acknowledged.data = "1"  # shown once; sending again means "yes, this quantity"
+        else:
+            try:
+                inquiry = inquiries.submit(form.values(), subject, form.form_token.data or "", str(get_locale()))
+            except inquiries.DuplicateSubmission as duplicate:
+                return redirect(url_for("inquiries.track", token=duplicate.inquiry.tracking_token))
+            db.session.commit()
+            flash(_("Permintaan Anda terkirim dengan nomor %(reference)s. Simpan tautan halaman ini untuk melacaknya.",
+                    reference=inquiry.reference), "success")
+            return redirect(url_for("inquiries.track", token=inquiry.tracking_token))
+    if not form.form_token.data:
+        form.form_token.data = inquiries.new_form_token()
+    if not form.started.data:
+        form.started.data = forms.form_started_stamp()
+    return render_template("inquiries/new.html", form=form, subject=subject, warnings=warnings)
+
+
+@bp.after_request
+def _private(response):
+    """Tracking pages are reached by a secret link: never cached, never indexed."""
+    if request.endpoint and request.endpoint.startswith("inquiries.track"):
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _load(token: str):
+    inquiry = inquiries.by_token(token)
+    if inquiry is None:
+        abort(404)
+    return inquiry
+
+
+@bp.route("/track/<token>", methods=["GET"])
+def track(token: str):
+    inquiry = _load(token)
+    return render_template(
+        "inquiries/track.html", inquiry=inquiry, timeline=inquiries.buyer_timeline(inquiry),
+        message_form=forms.TrackMessageForm(), cancel_form=forms.CancelForm(),
+        can_cancel=inquiries.workflow.allowed("cancel", inquiry, inquiries.policies.BUYER),
+    )
+
+
+@bp.post("/track/<token>/message")
+@limiter.limit("20 per hour")
+def track_message(token: str):
+    inquiry = _load(token)
+    form = forms.TrackMessageForm()
+    if not form.validate_on_submit():
+        flash(_("Tulis pesan Anda terlebih dahulu."), "error")
+        return redirect(url_for("inquiries.track", token=token))
+    inquiries.buyer_message(inquiry, form.body.data.strip())
+    db.session.commit()
+    flash(_("Pesan Anda terkirim ke fasilitator."), "success")
+    return redirect(url_for("inquiries.track", token=token))
+
+
+@bp.post("/track/<token>/cancel")
+def track_cancel(token: str):
+    inquiry = _load(token)
+    form = forms.CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        inquiries.cancel(inquiry, (form.reason.data or "").strip())
+    except TransitionNotAllowed:
+        db.session.rollback()
+        flash(_("Permintaan ini tidak dapat dibatalkan lagi."), "error")
+        return redirect(url_for("inquiries.track", token=token))
+    db.session.commit()
+    flash(_("Permintaan dibatalkan."), "success")
+    return redirect(url_for("inquiries.track", token=token))
