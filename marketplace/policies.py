@@ -75,6 +75,16 @@ def can_facilitate(user: User | None, _obj=None) -> bool:
     return _signed_in(user) and user.role in (Role.FACILITATOR, Role.ADMIN)
 
 
+def can_answer_inquiry(user: User | None, inquiry) -> bool:
+    """A producer (or their field officer) answers an inquiry only once it was forwarded to them."""
+    return any(can_manage_producer(user, a.producer_id) for a in getattr(inquiry, "allocations", []))
+
+
+def can_see_buyer_contact(user: User | None, allocation) -> bool:
+    """Buyers' contact details reach a producer only after the facilitator releases them."""
+    return can_facilitate(user) or (allocation.contact_released and can_manage_producer(user, allocation.producer_id))
+
+
 def is_buyer(actor, _obj=None) -> bool:
     """The buyer has no account: whoever holds the private tracking link acts as the buyer."""
     return actor is BUYER
@@ -109,6 +119,7 @@ RULES = {
     "edit": can_edit,
     "moderate": can_moderate,
     "facilitate": can_facilitate,
+    "see_buyer_contact": can_see_buyer_contact,
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,

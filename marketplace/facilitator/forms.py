@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.producer.forms import NumberText
 
 _REQUIRED = _l("Wajib diisi.")
 
@@ -25,3 +27,11 @@ class DecisionForm(FlaskForm):
 
 class ReassignForm(FlaskForm):
     to = SelectField(_l("Serahkan ke"), coerce=int, choices=[])
+
+
+class DealForm(FlaskForm):
+    producer_id = SelectField(_l("Produsen"), coerce=int, choices=[])
+    volume = NumberText(_l("Volume yang disepakati"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    unit_price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    starts_on = DateField(_l("Mulai pengiriman"), validators=[Optional()])
+    schedule = TextAreaField(_l("Jadwal pengiriman"), validators=[Optional(), Length(max=1000)])

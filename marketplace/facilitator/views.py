@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from marketplace import policies
 from marketplace.extensions import db
 from marketplace.facilitator import forms
+from marketplace.formatting import inquiry_status
 from marketplace.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
 from marketplace.services import catalog, inquiries
@@ -55,6 +57,8 @@ def _page(inquiry: Inquiry, **forms_):
         note_form=forms_.get("note_form") or forms.NoteForm(),
         message_form=forms_.get("message_form") or forms.BuyerMessageForm(),
         decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
+        deal_form=forms_.get("deal_form") or _deal_form(inquiry),
+        suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
         can=lambda name: inquiries.workflow.allowed(name, inquiry, current_user),
     )
 
@@ -135,3 +139,89 @@ def decide(inquiry_id: int, action: str):
     flash(_("Permintaan ditandai spam.") if action == "mark_spam" else _("Permintaan ditolak; pembeli menerima alasannya."),
           "success")
     return redirect(url_for("facilitator.queue"))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/forward")
+def forward(inquiry_id: int):
+    """Forward to the ticked producers, each with a quantity (Indonesian number writing accepted)."""
+    from marketplace.text import parse_number
+
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    shares = []
+    for key in request.form:
+        if key.startswith("producer-") and key[9:].isdigit():
+            quantity = parse_number(request.form.get(f"qty-{key[9:]}"))
+            if quantity is None or quantity <= 0:
+                flash(_("Isi jumlah yang diteruskan untuk setiap produsen yang dipilih."), "error")
+                return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
+            shares.append((int(key[9:]), quantity))
+    if not shares:
+        flash(_("Pilih setidaknya satu produsen."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
+    try:
+        inquiries.forward(item, shares, request.form.get("release_contact") == "1", current_user)
+    except TransitionNotAllowed:
+        db.session.rollback()
+        flash(_("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(ngettext("Diteruskan ke %(num)s produsen.", "Diteruskan ke %(num)s produsen.", len(shares)), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/deal")
+def deal(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = _deal_form(item)
+    if not form.validate_on_submit():
+        return _page(item, deal_form=form), 400
+    try:
+        inquiries.record_deal(item, form.producer_id.data, form.volume.number, int(round(form.unit_price.number)),
+                              form.starts_on.data, (form.schedule.data or "").strip(), current_user)
+    except ValueError:
+        abort(400)
+    db.session.commit()
+    flash(_("Kesepakatan dicatat."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/<any(negotiate, agree, close):action>")
+def advance(inquiry_id: int, action: str):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        inquiries.advance(item, action, current_user)
+    except TransitionNotAllowed as error:
+        db.session.rollback()
+        flash(_("Catat kesepakatan dulu sebelum menandai sepakat.") if error.code == "deal_required"
+              else _("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(_("Status diperbarui: %(status)s.", status=inquiry_status(item.status)), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+def _deal_form(item: Inquiry) -> forms.DealForm:
+    form = forms.DealForm()
+    form.producer_id.choices = [(a.producer_id, a.producer.name) for a in item.allocations]
+    return form
+
+
+@bp.get("/inquiries.<any(csv, xlsx):fmt>")
+def export_inquiries(fmt: str):
+    from marketplace.services import exports
+
+    rows, _next = inquiries.queue(current_user, inquiries.QueueFilters(
+        status=request.args.get("status") or None, owner=request.args.get("owner") or None,
+        q=request.args.get("q", ""), before=None), limit=None)
+    return exports.response(exports.inquiry_table(rows), fmt, "permintaan")
+
+
+@bp.get("/deals.<any(csv, xlsx):fmt>")
+def export_deals(fmt: str):
+    from marketplace.services import exports
+
+    return exports.response(exports.deal_table(), fmt, "kesepakatan")

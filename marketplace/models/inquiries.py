@@ -58,6 +58,10 @@ class Inquiry(TimestampMixin, Base):
     events: Mapped[list[InquiryEvent]] = relationship(
         back_populates="inquiry", cascade="all, delete-orphan", order_by="InquiryEvent.id"
     )
+    allocations: Mapped[list[Allocation]] = relationship(
+        back_populates="inquiry", cascade="all, delete-orphan", order_by="Allocation.id"
+    )
+    deals: Mapped[list[Deal]] = relationship(cascade="all, delete-orphan", order_by="Deal.id")
 
 
 class InquiryItem(Base):
@@ -125,7 +129,7 @@ class Allocation(TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     responded_at: Mapped[datetime | None]
 
-    inquiry: Mapped[Inquiry] = relationship()
+    inquiry: Mapped[Inquiry] = relationship(back_populates="allocations")
     producer: Mapped[Producer] = relationship()
 
 
@@ -144,3 +148,5 @@ class Deal(TimestampMixin, Base):
     starts_on: Mapped[date | None]
     schedule: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    producer: Mapped[Producer] = relationship()

@@ -243,3 +243,15 @@ class StorefrontForm(FlaskForm):
             entry.form.number.data = cert.get("number")
             entry.form.issuer.data = cert.get("issuer")
             entry.form.valid_until.data = date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
+
+
+class OfferForm(FlaskForm):
+    offered_qty = NumberText(_l("Jumlah yang sanggup Anda penuhi"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    lead_time_days = IntegerField(_l("Waktu penyiapan (hari)"), validators=[Optional(), NumberRange(0, 365)],
+                                  render_kw={"inputmode": "numeric"})
+    note = TextAreaField(_l("Catatan untuk fasilitator"), validators=[Optional(), Length(max=2000)])
+
+
+class DeclineForm(FlaskForm):
+    note = TextAreaField(_l("Alasan menolak"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])

@@ -14,9 +14,9 @@ from flask_login import current_user, login_required
 from marketplace import policies
 from marketplace.extensions import db
 from marketplace.forms import EmptyForm
-from marketplace.models import Photo, Producer, Product, Role
+from marketplace.models import Allocation, Photo, Producer, Product, Role
 from marketplace.producer import forms
-from marketplace.services import catalog, dashboard, listings, moderation
+from marketplace.services import catalog, dashboard, inquiries, listings, moderation
 from marketplace.services.images import ImageRejected
 from marketplace.workflows import TransitionNotAllowed, publication
 
@@ -293,3 +293,54 @@ def photo_action(product_id: int, photo_id: int, action: str):
     flash(message, "success")
     return redirect(url_for("producer.edit_product", product_id=product.id) + "#foto")
 
+
+
+# ---------------------------------------------------------------- forwarded inquiries
+
+@bp.get("/inquiries")
+def inquiries_list():
+    producer = current_producer()
+    allocations = inquiries.allocations_for(producer)
+    return render_template(
+        "producer/inquiries.html", producer=producer, allocations=allocations,
+        offer_forms={a.id: _answer_form(a.id, "accept") for a in allocations},
+        decline_forms={a.id: _answer_form(a.id, "decline") for a in allocations},
+    )
+
+
+def _answer_form(allocation_id: int, action: str):
+    """One form per forwarded inquiry on the page, prefixed so field ids stay unique."""
+    form_class = forms.OfferForm if action == "accept" else forms.DeclineForm
+    return form_class(prefix=f"{action}-{allocation_id}")
+
+
+def _own_allocation(allocation_id: int) -> Allocation:
+    allocation = db.get_or_404(Allocation, allocation_id)
+    if allocation.producer_id != current_producer().id or not policies.can_manage_producer(current_user, allocation.producer_id):
+        abort(404)
+    return allocation
+
+
+@bp.post("/inquiries/<int:allocation_id>/<any(accept, decline):action>")
+def answer_inquiry(allocation_id: int, action: str):
+    allocation = _own_allocation(allocation_id)
+    form = _answer_form(allocation_id, action)
+    if not form.validate_on_submit():
+        flash(_("Lengkapi jawaban Anda: %(problems)s",
+                problems="; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items())),
+              "error")
+        return redirect(url_for("producer.inquiries_list") + f"#alokasi-{allocation_id}")
+    try:
+        if action == "accept":
+            inquiries.answer(allocation, current_user, True, form.offered_qty.number, int(round(form.price.number)),
+                             form.lead_time_days.data, (form.note.data or "").strip())
+        else:
+            inquiries.answer(allocation, current_user, False, note=form.note.data.strip())
+    except TransitionNotAllowed:
+        db.session.rollback()
+        flash(_("Permintaan ini sudah Anda jawab."), "error")
+        return redirect(url_for("producer.inquiries_list"))
+    db.session.commit()
+    flash(_("Penawaran Anda terkirim ke fasilitator BUMD.") if action == "accept"
+          else _("Jawaban Anda terkirim ke fasilitator BUMD."), "success")
+    return redirect(url_for("producer.inquiries_list"))

@@ -155,8 +155,9 @@ class QueueFilters:
     before: int | None = None  # keyset: inquiries with a smaller id
 
 
-def queue(user: User, filters: QueueFilters) -> tuple[list[Inquiry], int | None]:
-    """Newest first, one page at a time (keyset on id); returns (rows, id to continue before)."""
+def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> tuple[list[Inquiry], int | None]:
+    """Newest first, one page at a time (keyset on id); returns (rows, id to continue before).
+    `limit=None` returns every matching row (exports)."""
     stmt = select(Inquiry).options(selectinload(Inquiry.assigned_to), selectinload(Inquiry.items))
     if filters.status == "open":
         stmt = stmt.where(Inquiry.status.in_([str(s) for s in OPEN]))
@@ -176,9 +177,12 @@ def queue(user: User, filters: QueueFilters) -> tuple[list[Inquiry], int | None]
                               func.lower(Inquiry.company).like(like, escape="\\")))
     if filters.before:
         stmt = stmt.where(Inquiry.id < filters.before)
-    rows = list(db.session.scalars(stmt.order_by(Inquiry.id.desc()).limit(QUEUE_PAGE + 1)))
-    more = len(rows) > QUEUE_PAGE
-    rows = rows[:QUEUE_PAGE]
+    stmt = stmt.order_by(Inquiry.id.desc())
+    if limit is None:
+        return list(db.session.scalars(stmt)), None
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
     return rows, (rows[-1].id if more else None)
 
 
@@ -238,3 +242,161 @@ def facilitators() -> list[User]:
         select(User).where(User.role.in_([str(Role.FACILITATOR), str(Role.ADMIN)]), User.active.is_(True))
         .order_by(User.name, User.email)
     ))
+
+
+# ---------------------------------------------------------------- forwarding and aggregation
+
+@dataclass
+class Suggestion:
+    producer: Producer
+    product: Product
+    responsiveness: float | None  # share of forwards answered, None when never asked
+    median_hours: float | None
+
+
+def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, float | None]]:
+    """Per producer: (share of forwarded inquiries answered, median hours to answer)."""
+    from marketplace.models import Allocation, AllocationStatus
+
+    rows = db.session.execute(
+        select(Allocation.producer_id, Allocation.status, Allocation.created_at, Allocation.responded_at)
+        .where(Allocation.producer_id.in_(producer_ids or [-1]))
+    ).all()
+    by_producer: dict[int, list] = {}
+    for row in rows:
+        by_producer.setdefault(row.producer_id, []).append(row)
+    result = {}
+    for producer_id, items in by_producer.items():
+        answered = [r for r in items if r.status != AllocationStatus.FORWARDED]
+        hours = sorted((r.responded_at - r.created_at).total_seconds() / 3600 for r in answered if r.responded_at)
+        result[producer_id] = (len(answered) / len(items), hours[len(hours) // 2] if hours else None)
+    return result
+
+
+def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
+    """Producers with a published product of the inquiry's commodity in its unit, the most able first:
+    curated, then capacity, then a minimum order the request can meet, then how reliably they answer."""
+    category_id = inquiry.category_id
+    if category_id is None:
+        return []
+    products = db.session.scalars(
+        select(Product).join(Product.producer)
+        .where(Product.category_id == category_id, Product.unit == inquiry.unit,
+               Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
+        .options(selectinload(Product.producer))
+    ).all()
+    best: dict[int, Product] = {}
+    for product in products:
+        current = best.get(product.producer_id)
+        if current is None or product.monthly_capacity > current.monthly_capacity:
+            best[product.producer_id] = product
+    answers = responsiveness(list(best))
+    items = [Suggestion(p.producer, p, *answers.get(pid, (None, None))) for pid, p in best.items()]
+    items.sort(key=lambda s: (
+        not s.producer.curated, -s.product.monthly_capacity, s.product.min_order_qty > inquiry.quantity,
+        -(s.responsiveness if s.responsiveness is not None else 0.5),
+    ))
+    return items[:limit]
+
+
+def coverage(inquiry: Inquiry) -> float:
+    """Share of the requested quantity already forwarded (1.0 = fully covered by the producers asked)."""
+    forwarded = sum(a.requested_qty for a in inquiry.allocations if a.status != "declined")
+    return forwarded / inquiry.quantity if inquiry.quantity else 0.0
+
+
+def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: bool, actor: User) -> None:
+    """Forward to one or several producers with a quantity each; producers are told through the outbox."""
+    from marketplace.models import Allocation, AllocationStatus
+
+    if not shares:
+        raise ValueError("no producer")
+    producers = {p.id: p for p in db.session.scalars(
+        select(Producer).where(Producer.id.in_([pid for pid, _ in shares]), Producer.status == PublicationStatus.PUBLISHED)
+    )}
+    existing = {a.producer_id: a for a in inquiry.allocations}
+    workflow.apply("forward", inquiry, actor)
+    for producer_id, quantity in shares:
+        producer = producers.get(producer_id)
+        if producer is None:
+            continue
+        allocation = existing.get(producer_id)
+        if allocation is None:
+            allocation = Allocation(producer_id=producer_id, requested_qty=quantity)
+            inquiry.allocations.append(allocation)
+        allocation.requested_qty = quantity
+        allocation.status = AllocationStatus.FORWARDED
+        allocation.contact_released = allocation.contact_released or release_contact
+        inquiry.events.append(InquiryEvent(
+            kind="forward", visibility=EventVisibility.INTERNAL, author_id=actor.id,
+            body=f"{producer.name}: {quantity:g} {inquiry.unit}",
+        ))
+        for account in producer.accounts:
+            if account.active:
+                outbox.queue_email(account.email, "inquiry_forwarded", locale=account.locale, inquiry=inquiry,
+                                   allocation=allocation, producer=producer,
+                                   url=url_for("producer.inquiries_list", _external=True))
+    db.session.flush()
+
+
+def allocations_for(producer: Producer) -> list:
+    from marketplace.models import Allocation
+
+    return list(db.session.scalars(
+        select(Allocation).where(Allocation.producer_id == producer.id)
+        .options(selectinload(Allocation.inquiry)).order_by(Allocation.id.desc())
+    ))
+
+
+def answer(allocation, actor: User, accept: bool, offered_qty: float | None = None, price: int | None = None,
+           lead_time_days: int | None = None, note: str = "") -> None:
+    """The producer accepts with an offer or declines with a reason; the facilitator is told in the timeline."""
+    from marketplace.models import AllocationStatus
+
+    if allocation.status != AllocationStatus.FORWARDED:
+        raise TransitionNotAllowed("state", "answer")
+    allocation.status = AllocationStatus.ACCEPTED if accept else AllocationStatus.DECLINED
+    allocation.offered_qty, allocation.offered_price = offered_qty, price
+    allocation.lead_time_days, allocation.note = lead_time_days, note
+    allocation.responded_at = utcnow()
+    inquiry = allocation.inquiry
+    inquiry.events.append(InquiryEvent(
+        kind="answer", visibility=EventVisibility.INTERNAL, author_id=actor.id,
+        body=(f"{allocation.producer.name}: " + (f"{offered_qty:g} {inquiry.unit} @ Rp {price:,}".replace(",", ".")
+                                                 if accept else "—") + (f" · {note}" if note else "")),
+    ))
+    if inquiry.status == InquiryStatus.FORWARDED:
+        workflow.apply("respond", inquiry, actor)
+
+
+def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: int, starts_on, schedule: str,
+                actor: User):
+    """What was agreed with one producer; the value in Rupiah is volume × unit price."""
+    from marketplace.models import Deal
+
+    if producer_id not in {a.producer_id for a in inquiry.allocations}:
+        raise ValueError("producer was not forwarded this inquiry")
+    deal = Deal(producer_id=producer_id, volume=volume, unit=inquiry.unit, unit_price=unit_price,
+                value=int(round(volume * unit_price)), starts_on=starts_on, schedule=schedule, recorded_by_id=actor.id)
+    inquiry.deals.append(deal)
+    audit.record("inquiry.deal_recorded", inquiry, actor=actor, producer_id=producer_id,
+                 data={"volume": volume, "unit_price": unit_price, "value": deal.value})
+    return deal
+
+
+def advance(inquiry: Inquiry, name: str, actor: User) -> None:
+    """negotiate, agree or close; the buyer hears about agreement and closing."""
+    workflow.apply(name, inquiry, actor)
+    if name in ("agree", "close"):
+        outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry,
+                           body=_status_sentence(inquiry),
+                           url=url_for("inquiries.track", token=inquiry.tracking_token, _external=True))
+
+
+def _status_sentence(inquiry: Inquiry) -> str:
+    from flask_babel import force_locale
+
+    from marketplace.formatting import inquiry_status
+
+    with force_locale(inquiry.locale):
+        return inquiry_status(inquiry.status)

@@ -35,6 +35,7 @@ ACTORS: dict[str, Callable[[User, object], bool]] = {
     "moderator": policies.can_moderate,
     "facilitator": policies.can_facilitate,
     "buyer": policies.is_buyer,
+    "allocated_producer": policies.can_answer_inquiry,
 }
 
 

@@ -15,6 +15,11 @@ from marketplace.workflows.engine import Transition, Workflow
 OPEN = (S.NEW, S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING)
 
 
+def _has_deal(obj, actor) -> str | None:
+    """An inquiry is agreed only once at least one deal is recorded: deals are what the MoU counts."""
+    return None if obj.deals else "deal_required"
+
+
 def _rows(*rows) -> dict[str, Transition]:
     table = {}
     for name, sources, target, who, *extra in rows:
@@ -28,9 +33,9 @@ inquiry = Workflow("inquiry", _rows(
     ("mark_spam",   (S.NEW, S.IN_REVIEW),                             S.SPAM,        {"facilitator"}, {"requires_reason": True}),
     ("decline",     (S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING), S.DECLINED, {"facilitator"}, {"requires_reason": True}),
     ("forward",     (S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING), S.FORWARDED, {"facilitator"}),
-    ("respond",     (S.FORWARDED,),                                   S.RESPONDED,   {"facilitator", "owner"}),
+    ("respond",     (S.FORWARDED,),                                   S.RESPONDED,   {"facilitator", "allocated_producer"}),
     ("negotiate",   (S.RESPONDED,),                                   S.NEGOTIATING, {"facilitator"}),
-    ("agree",       (S.RESPONDED, S.NEGOTIATING),                     S.AGREED,      {"facilitator"}),
+    ("agree",       (S.RESPONDED, S.NEGOTIATING),                     S.AGREED,      {"facilitator"}, {"guard": _has_deal}),
     ("close",       (S.AGREED,),                                      S.CLOSED,      {"facilitator"}),
     ("cancel",      OPEN,                                             S.CANCELLED,   {"buyer"}),
 ))

@@ -1,0 +1,85 @@
+"""A buyer asks for 2 tonnes of rice a month; the BUMD splits it over two producers; both accept;
+the facilitator records the deals; the buyer's tracking page shows the progress."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import serious_violations
+
+pytestmark = pytest.mark.e2e
+
+FACILITATOR = ("fasilitator@demo.etalasemetro.id", "Fasilitator-BUMD-2026")
+
+
+def _sign_in(page, base, who):
+    page.goto(base + "/auth/login")
+    page.fill("#email", who[0])
+    page.fill("#password", who[1])
+    page.get_by_role("button", name="Masuk").click()
+
+
+def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_app, monkeypatch):
+    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    buyer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    buyer.goto(live_server + "/products?q=beras+premium")
+    buyer.locator(".product-card .card-title a").first.click()
+    buyer.get_by_role("link", name="Minta penawaran").click()
+    buyer.fill("#quantity", "2.000")
+    buyer.select_option("#frequency", "monthly")
+    buyer.select_option("#delivery_city", "jakarta-selatan")
+    buyer.fill("#company", "Hotel Dharmawangsa")
+    buyer.select_option("#buyer_type", "hotel")
+    buyer.fill("#contact_name", "Rina Wijaya")
+    buyer.fill("#phone", "0812-3456-7890")
+    buyer.fill("#email", "rina@dharmawangsa.co.id")
+    assert serious_violations(buyer) == []
+    buyer.get_by_role("button", name="Kirim permintaan").click()
+    if "Kirim permintaan" in buyer.title() or buyer.locator(".alert-warning").count():
+        buyer.get_by_role("button", name="Kirim permintaan").click()  # acknowledge the capacity warning
+    buyer.wait_for_url(re.compile(r"/inquiries/track/"))
+    reference = re.search(r"INQ-\d{4}-\d{6}", buyer.locator("h1").inner_text()).group(0)
+    tracking = buyer.url
+
+    facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _sign_in(facilitator, live_server, FACILITATOR)
+    facilitator.wait_for_url(re.compile(r"/facilitator/inquiries"))
+    facilitator.get_by_role("link", name=reference).click()
+    facilitator.get_by_role("button", name="Ambil").click()
+    rows = facilitator.locator("table.suggestions tbody tr")
+    assert rows.count() >= 2
+    for index, quantity in ((0, "1.200"), (1, "800")):
+        rows.nth(index).locator("input[type=checkbox]").check()
+        rows.nth(index).locator("input[name^=qty-]").fill(quantity)
+    facilitator.get_by_role("button", name="Teruskan", exact=True).click()
+    assert "Tercakup 100%" in facilitator.locator("main").inner_text()
+    assert serious_violations(facilitator) == []
+
+    # Both producers answer (as their accounts would, through the service: the demo has one producer login).
+    with live_app.app_context():
+        from marketplace.extensions import db
+        from marketplace.models import Inquiry
+        from marketplace.services import inquiries
+
+        inquiry = db.session.query(Inquiry).filter_by(reference=reference).one()
+        for allocation in inquiry.allocations:
+            inquiries.answer(allocation, inquiry.assigned_to, True, allocation.requested_qty, 12800, 5)
+        db.session.commit()
+        db.session.remove()
+
+    facilitator.reload()
+    form = facilitator.locator("form[action$='/deal']")
+    for option in form.locator("select option").all_inner_texts():
+        form.locator("select").select_option(label=option)
+        form.locator("input[name=volume]").fill("1.000")
+        form.locator("input[name=unit_price]").fill("12.800")
+        form.get_by_role("button", name="Catat kesepakatan").click()
+        form = facilitator.locator("form[action$='/deal']")
+    facilitator.get_by_role("button", name="Tandai sepakat").click()
+    assert "Rp 12.800.000" in facilitator.locator("main").inner_text()
+
+    buyer.goto(tracking)
+    progress = buyer.locator(".timeline").inner_text()
+    for step in ("Diperiksa fasilitator", "Diteruskan ke produsen", "Produsen menjawab", "Sepakat"):
+        assert step in progress

@@ -1,0 +1,130 @@
+"""From a Jakarta buyer through the BUMD to several Metro producers, ending in recorded deals."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Inquiry, OutboundMessage, Role
+from marketplace.services import exports, inquiries
+from tests.conftest import csrf_from, login
+from tests.factories import ProducerFactory, ProductFactory, UserFactory, category
+
+
+@pytest.fixture
+def rice_inquiry(accounts):
+    """2 tonnes of rice a month; two rice producers (A with an account, and another)."""
+    rice_a = ProductFactory(producer=accounts.producer_a_store, name="Beras A", unit="kg", monthly_capacity=1500,
+                            min_order_qty=100, category=category("beras-serealia"))
+    other = ProducerFactory(name="Gapoktan Beras B", curated=True)
+    rice_b = ProductFactory(producer=other, name="Beras B", unit="kg", monthly_capacity=900, min_order_qty=100,
+                            category=category("beras-serealia"))
+    inquiry = Inquiry(reference="INQ-2026-000001", tracking_token="tok-1", form_token="form-1", company="Hotel Indonesia",
+                      buyer_type="hotel", contact_name="Rina", email="rina@hotel.co.id", phone="+6281211112222",
+                      quantity=2000, unit="kg", frequency="monthly", delivery_city="jakarta-pusat",
+                      category_id=rice_a.category_id, status="new")
+    db.session.add(inquiry)
+    db.session.commit()
+    inquiries.claim(inquiry.id, accounts.facilitator)
+    db.session.commit()
+    return inquiry, rice_a, rice_b
+
+
+def test_suggestions_rank_curated_and_capable_producers_first(rice_inquiry):
+    inquiry, rice_a, rice_b = rice_inquiry
+    names = [s.producer.name for s in inquiries.suggestions(inquiry)]
+    assert names[:2] == [rice_b.producer.name, rice_a.producer.name]  # curated first
+
+
+def test_forwarding_splits_the_volume_and_reports_coverage(accounts, rice_inquiry):
+    inquiry, rice_a, rice_b = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200), (rice_b.producer_id, 800)], False, accounts.facilitator)
+    db.session.commit()
+    assert inquiry.status == "forwarded"
+    assert sorted(a.requested_qty for a in inquiry.allocations) == [800, 1200]
+    assert inquiries.coverage(inquiry) == pytest.approx(1.0)
+    mail = db.session.scalar(select(OutboundMessage).where(OutboundMessage.to_address == accounts.producer_a.email))
+    assert "INQ-2026-000001" in mail.subject
+
+
+def test_the_buyers_contact_is_hidden_from_producers_until_released(app, accounts, rice_inquiry):
+    inquiry, rice_a, _ = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    db.session.commit()
+    producer = app.test_client()
+    login(producer, accounts.producer_a)
+    page = producer.get("/dashboard/inquiries").get_data(as_text=True)
+    assert "1,2 ton" in page and "Hotel" in page  # buyer type and quantity are shown
+    assert "rina@hotel.co.id" not in page and "Hotel Indonesia" not in page and "812-1111" not in page
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], True, accounts.facilitator)
+    db.session.commit()
+    page = producer.get("/dashboard/inquiries").get_data(as_text=True)
+    assert "rina@hotel.co.id" in page and "Hotel Indonesia" in page
+
+
+def test_producers_answer_through_their_dashboard_and_others_cannot(app, accounts, rice_inquiry):
+    inquiry, rice_a, rice_b = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200), (rice_b.producer_id, 800)], False, accounts.facilitator)
+    db.session.commit()
+    allocation_a, allocation_b = sorted(inquiry.allocations, key=lambda a: a.requested_qty, reverse=True)
+    producer = app.test_client()
+    login(producer, accounts.producer_a)
+    token = csrf_from(producer.get("/dashboard/inquiries"))
+    prefix = f"accept-{allocation_a.id}"
+    response = producer.post(f"/dashboard/inquiries/{allocation_a.id}/accept", data={
+        f"{prefix}-csrf_token": token, f"{prefix}-offered_qty": "1.200", f"{prefix}-price": "12.800",
+        f"{prefix}-lead_time_days": "5"})
+    assert response.status_code == 302
+    # producer A cannot answer B's forward by guessing its id
+    assert producer.post(f"/dashboard/inquiries/{allocation_b.id}/accept", data={
+        f"accept-{allocation_b.id}-csrf_token": token, f"accept-{allocation_b.id}-offered_qty": "1",
+        f"accept-{allocation_b.id}-price": "1"}).status_code == 404
+    db.session.expire_all()
+    assert allocation_a.status == "accepted" and allocation_a.offered_price == 12800
+    assert allocation_b.status == "forwarded"
+    assert inquiry.status == "responded"
+
+
+def test_a_deal_is_needed_before_agreement_and_its_value_is_volume_times_price(accounts, rice_inquiry):
+    inquiry, rice_a, _ = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    inquiries.answer(inquiry.allocations[0], accounts.producer_a, True, 1200, 12800, 5)
+    with pytest.raises(Exception):
+        inquiries.advance(inquiry, "agree", accounts.facilitator)
+    deal = inquiries.record_deal(inquiry, rice_a.producer_id, 1200, 12800, None, "mingguan", accounts.facilitator)
+    inquiries.advance(inquiry, "agree", accounts.facilitator)
+    inquiries.advance(inquiry, "close", accounts.facilitator)
+    db.session.commit()
+    assert deal.value == 15_360_000
+    assert inquiry.status == "closed"
+
+
+def test_exports_never_write_formulas(accounts, rice_inquiry):
+    inquiry, rice_a, _ = rice_inquiry
+    inquiry.company = '=HYPERLINK("http://evil.example","klik")'
+    inquiry.message = "@SUM(A1:A2)"
+    inquiry.contact_name = "+62 cmd"
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    inquiries.record_deal(inquiry, rice_a.producer_id, 1200, 12800, None, "-", accounts.facilitator)
+    db.session.commit()
+    table = exports.inquiry_table([inquiry])
+    text = exports.to_csv(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text and "'+62 cmd" in text
+    workbook = load_workbook(io.BytesIO(exports.to_xlsx([table, exports.deal_table()])))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == '=HYPERLINK("http://evil.example","klik")' for c in cells)  # kept, as text
+
+
+def test_export_downloads_are_for_facilitators_only(app, accounts, rice_inquiry):
+    facilitator, producer = app.test_client(), app.test_client()
+    login(facilitator, accounts.facilitator)
+    login(producer, accounts.producer_a)
+    response = facilitator.get("/facilitator/inquiries.xlsx?status=open")
+    assert response.status_code == 200 and response.mimetype.endswith("sheet")
+    assert "INQ-2026-000001" in facilitator.get("/facilitator/inquiries.csv").get_data(as_text=True)
+    assert facilitator.get("/facilitator/deals.csv").status_code == 200
+    assert producer.get("/facilitator/inquiries.csv").status_code == 403
