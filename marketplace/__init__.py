@@ -45,8 +45,17 @@ def _default_paths(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside a writer; the busy timeout waits instead of failing."""
+    """WAL lets readers run beside a writer; the busy timeout waits instead of failing.
+
+    pysqlite opens a transaction just before the first INSERT/UPDATE/DELETE; with
+    isolation_level "IMMEDIATE" that is BEGIN IMMEDIATE, which takes the write lock at once
+    (waiting up to the busy timeout for another writer). A plain BEGIN would let two
+    processes that both started writing deadlock, and SQLite would answer one of them
+    "database is locked" without waiting. Reads before the first write run outside any
+    transaction, so they never hold an old snapshot.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = "IMMEDIATE"
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")

@@ -45,6 +45,8 @@ class Config:
     # Failed sign-ins allowed per account and per address before 429.
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes")
     LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "30 per 5 minutes")
+    # Inquiries sent from one address (buyers behind one office NAT share it).
+    INQUIRY_LIMIT = os.environ.get("INQUIRY_LIMIT", "20 per hour; 5 per minute")
     CATALOG_PER_PAGE = 24
     API_MAX_PER_PAGE = 100
 

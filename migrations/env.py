@@ -105,12 +105,13 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection if sqlite else None
         if sqlite:
             # Batch migrations rebuild tables (copy, drop, rename). With foreign keys on, dropping
             # the old table would fire ON DELETE CASCADE / SET NULL on every referencing row.
-            # The pragma only takes effect outside a transaction, so set it first and check after.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            # The pragma only takes effect outside a transaction: set it on the driver connection
+            # before anything begins one.
+            raw.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -120,9 +121,8 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
-            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+            problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
             if problems:
                 raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
 

@@ -1,6 +1,7 @@
 """The buyer's inquiry form: no account, server-side validation, quiet spam defences."""
 from __future__ import annotations
 
+import os
 import time
 
 from flask import current_app
@@ -16,7 +17,8 @@ from marketplace.producer.forms import NumberText
 from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
-MIN_FILL_SECONDS = 3  # nobody types a company, a name and a quantity faster than that
+# Nobody types a company, a name and a quantity faster than that.
+MIN_FILL_SECONDS = float(os.environ.get("INQUIRY_MIN_FILL_SECONDS", 3))
 
 
 def _stamp_serializer() -> URLSafeSerializer:

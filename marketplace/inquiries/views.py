@@ -1,7 +1,7 @@
 """The buyer's side: send an inquiry (no account), then follow it through a private link."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -13,8 +13,12 @@ from marketplace.workflows import TransitionNotAllowed
 bp = Blueprint("inquiries", __name__)
 
 
+def _inquiry_limit() -> str:
+    return current_app.config["INQUIRY_LIMIT"]
+
+
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit("20 per hour; 5 per minute", methods=["POST"])
+@limiter.limit(_inquiry_limit, methods=["POST"])
 def new():
     subject = inquiries.subject_for(request.args.get("product"), request.args.get("producer"))
     form = forms.InquiryForm()
