@@ -8,7 +8,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Category, Certificate, Producer, Product, PublicationStatus, Role, User, utcnow
+from marketplace.models import Category, Certificate, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
 from marketplace.services import search
 from marketplace.services.listings import set_price_tiers
 
@@ -93,3 +93,15 @@ class UserFactory(Base):
         obj.set_password(extracted or "kata-sandi-yang-panjang")
         if create:
             db.session.commit()
+
+
+class PhotoFactory(Base):
+    class Meta:
+        model = Photo
+
+    key = factory.Sequence(lambda n: f"{n:032x}")
+    product = factory.SubFactory(ProductFactory)
+    producer_id = factory.LazyAttribute(lambda o: o.product.producer_id)
+    live = True
+    width = 480
+    height = 360

@@ -119,6 +119,16 @@ class CatalogPage:
         return self.page > 1
 
 
+def card_options():
+    """Everything a product card shows, loaded in a fixed number of queries whatever the number of cards."""
+    return (
+        contains_eager(Product.producer),
+        selectinload(Product.photos),
+        selectinload(Product.certificates),
+        selectinload(Product.price_tiers),
+    )
+
+
 def public_products() -> Select:
     return (
         select(Product)
@@ -179,11 +189,7 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
     page = min(filters.page, max(1, -(-total // per_page)))
     items = db.session.scalars(
         _order(stmt, filters.sort, rank)
-        .options(
-            contains_eager(Product.producer),
-            selectinload(Product.photos),
-            selectinload(Product.certificates),
-        )
+        .options(*card_options())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
@@ -289,7 +295,7 @@ def featured_producers(limit: int = 6) -> list[tuple[Producer, int]]:
 def featured_products(limit: int = 8) -> list[Product]:
     return list(db.session.scalars(
         public_products()
-        .options(contains_eager(Product.producer), selectinload(Product.photos), selectinload(Product.certificates))
+        .options(*card_options())
         .order_by(Product.featured.desc(), Producer.curated.desc(), Product.monthly_capacity.desc(), Product.id)
         .limit(limit)
     ))
@@ -313,7 +319,7 @@ def more_from_producer(product: Product, limit: int = 4) -> list[Product]:
     return list(db.session.scalars(
         public_products()
         .where(Product.producer_id == product.producer_id, Product.id != product.id)
-        .options(contains_eager(Product.producer), selectinload(Product.photos), selectinload(Product.certificates))
+        .options(*card_options())
         .order_by(Product.monthly_capacity.desc(), Product.id)
         .limit(limit)
     ))
@@ -329,7 +335,7 @@ def producer_products(producer: Producer) -> list[Product]:
     return list(db.session.scalars(
         public_products()
         .where(Product.producer_id == producer.id)
-        .options(contains_eager(Product.producer), selectinload(Product.photos), selectinload(Product.certificates))
+        .options(*card_options())
         .order_by(Product.category_id, Product.name, Product.id)
     ))
 
