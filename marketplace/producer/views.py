@@ -327,7 +327,7 @@ def answer_inquiry(allocation_id: int, action: str):
     form = _answer_form(allocation_id, action)
     if not form.validate_on_submit():
         flash(_("Lengkapi jawaban Anda: %(problems)s",
-                problems="; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items())),
+                problems="; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())),
               "error")
         return redirect(url_for("producer.inquiries_list") + f"#alokasi-{allocation_id}")
     try:
