@@ -50,7 +50,9 @@ def store(data: bytes) -> StoredImage:
             image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     except ImageRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected("too_large") from None  # Pillow's own cap caught it at the header
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageRejected("not_image") from None
 
     key = uuid.uuid4().hex
