@@ -1,7 +1,7 @@
 """Response headers every page carries, and the cache rules for signed-in pages."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, request
 from flask_login import current_user
@@ -45,7 +45,8 @@ def safe_next(target: str | None) -> str | None:
     """A `next=` value only ever leads to a path on this site; anything else gives None."""
     if not target or len(target) > 2000:
         return None
-    if any(ord(ch) < 0x20 or ch == "\\" for ch in target):
+    decoded = unquote(target)  # "/%09/evil.example" hides a tab that browsers drop: "//evil.example"
+    if any(ord(ch) < 0x20 or ch == "\\" for ch in target + decoded) or decoded.startswith("//"):
         return None
     if not target.startswith("/") or target.startswith("//"):
         return None
