@@ -128,3 +128,12 @@ def test_export_downloads_are_for_facilitators_only(app, accounts, rice_inquiry)
     assert "INQ-2026-000001" in facilitator.get("/facilitator/inquiries.csv").get_data(as_text=True)
     assert facilitator.get("/facilitator/deals.csv").status_code == 200
     assert producer.get("/facilitator/inquiries.csv").status_code == 403
+
+
+def test_the_producer_dashboard_puts_waiting_inquiries_first(app, accounts, rice_inquiry):
+    inquiry, rice_a, _ = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    db.session.commit()
+    producer = app.test_client()
+    login(producer, accounts.producer_a)
+    assert "1 permintaan pembeli menunggu jawaban Anda." in producer.get("/dashboard/").get_data(as_text=True)

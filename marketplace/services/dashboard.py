@@ -57,9 +57,16 @@ def product_rows(producer: Producer) -> list[ProductRow]:
 
 
 def attention(producer: Producer, user: User, rows: list[ProductRow]) -> list[Attention]:
+    from marketplace.models import Allocation, AllocationStatus
+
     items: list[Attention] = []
     if user.email_confirmed_at is None and user.producer_id == producer.id:
         items.append(Attention("unconfirmed"))
+    waiting = db.session.scalars(
+        select(Allocation).where(Allocation.producer_id == producer.id, Allocation.status == str(AllocationStatus.FORWARDED))
+    ).all()
+    if waiting:
+        items.append(Attention("inquiry", days=len(waiting)))
     for row in rows:
         if row.reason:
             items.append(Attention("rejected", row.product, row.reason))
