@@ -52,7 +52,8 @@ EXPECTED = {
     "facilitator.reassign": FACILITATION, "facilitator.note": FACILITATION, "facilitator.message": FACILITATION,
     "facilitator.decide": FACILITATION, "facilitator.forward": FACILITATION, "facilitator.deal": FACILITATION,
     "facilitator.advance": FACILITATION, "facilitator.export_inquiries": FACILITATION,
-    "facilitator.export_deals": FACILITATION,
+    "facilitator.export_deals": FACILITATION, "facilitator.agreement": FACILITATION,
+    "facilitator.verify_company": FACILITATION,
 }
 
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Inquiry, OutboundMessage, Role
@@ -137,3 +137,79 @@ def test_the_producer_dashboard_puts_waiting_inquiries_first(app, accounts, rice
     producer = app.test_client()
     login(producer, accounts.producer_a)
     assert "1 permintaan pembeli menunggu jawaban Anda." in producer.get("/dashboard/").get_data(as_text=True)
+
+
+def test_a_verified_buyer_company_shows_on_its_later_inquiries(app, client, accounts, rice_inquiry, monkeypatch):
+    from tests.test_inquiries import _submit
+
+    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    inquiry, rice_a, _ = rice_inquiry
+    _submit(client, f"/inquiries/new?product={rice_a.id}", company="PT Pangan Jaya", company_id_number="0123456789012",
+            quantity="1.000")
+    first = db.session.scalar(select(Inquiry).where(Inquiry.company == "PT Pangan Jaya"))
+    inquiries.verify_company(first, accounts.facilitator)
+    db.session.commit()
+    _submit(client, f"/inquiries/new?product={rice_a.id}", company="PT PANGAN JAYA (cabang)",
+            company_id_number="01.234.567.8-9012", quantity="1.000")
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    queue = facilitator.get("/facilitator/inquiries?q=pangan").get_data(as_text=True)
+    assert queue.count("Terverifikasi") == 2  # same NPWP digits: the verification carries over
+
+
+def test_inquiries_and_their_deals_are_tagged_with_the_agreement(accounts, rice_inquiry):
+    from marketplace.models import Agreement
+
+    inquiry, rice_a, _ = rice_inquiry
+    mou = Agreement(code="MOU-1", kind="MoU", title="Metro–DKI")
+    db.session.add(mou)
+    db.session.commit()
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    early = inquiries.record_deal(inquiry, rice_a.producer_id, 600, 12800, None, "", accounts.facilitator)
+    inquiries.set_agreement(inquiry, mou.id, accounts.facilitator)
+    late = inquiries.record_deal(inquiry, rice_a.producer_id, 600, 12800, None, "", accounts.facilitator)
+    db.session.commit()
+    assert inquiry.agreement_id == early.agreement_id == late.agreement_id == mou.id
+
+
+def test_meetings_are_recorded_apart_from_notes_and_hidden_from_the_buyer(client, accounts, rice_inquiry):
+    inquiry, _, _ = rice_inquiry
+    inquiries.add_note(inquiry, accounts.facilitator, "Rapat daring dengan pembeli, 3 Des", kind="meeting")
+    db.session.commit()
+    assert [e.kind for e in inquiry.events][-1] == "meeting"
+    assert "Rapat daring" not in client.get(f"/inquiries/track/{inquiry.tracking_token}").get_data(as_text=True)
+
+
+def test_the_queue_filters_by_date(app, accounts, rice_inquiry):
+    from datetime import date, timedelta
+
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    today = date.today()
+    assert "INQ-2026-000001" in facilitator.get(f"/facilitator/inquiries?since={today - timedelta(days=1)}&status=").get_data(as_text=True)
+    assert "INQ-2026-000001" not in facilitator.get(f"/facilitator/inquiries?until={today - timedelta(days=2)}&status=").get_data(as_text=True)
+    assert facilitator.get("/facilitator/inquiries?since=bukan-tanggal").status_code == 200
+
+
+def test_inquiries_arriving_while_the_mail_server_is_down_are_kept_and_mailed_once_later(app, client, accounts,
+                                                                                          rice_inquiry, smtp_server,
+                                                                                          monkeypatch):
+    from marketplace.services.outbox import send_pending
+    from tests.test_inquiries import _submit
+
+    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    _, rice_a, _ = rice_inquiry
+    smtp_server.stop()
+    app.config["OUTBOX_SEND_AFTER_REQUEST"] = True
+    try:
+        for n in range(3):
+            response = _submit(client, f"/inquiries/new?product={rice_a.id}", email=f"pembeli{n}@contoh.id", quantity="1.000")
+            assert response.status_code == 302  # the buyer sees success
+    finally:
+        app.config["OUTBOX_SEND_AFTER_REQUEST"] = False
+    assert db.session.scalar(select(func.count(Inquiry.id))) == 4
+    smtp_server.start()
+    send_pending()
+    send_pending()
+    for n in range(3):
+        assert len(smtp_server.to(f"pembeli{n}@contoh.id")) == 1

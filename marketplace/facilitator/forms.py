@@ -12,8 +12,13 @@ _REQUIRED = _l("Wajib diisi.")
 
 
 class NoteForm(FlaskForm):
+    kind = SelectField(_l("Jenis"), choices=[("note", _l("Catatan")), ("meeting", _l("Pertemuan"))])
     body = TextAreaField(_l("Catatan internal"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
-                         description=_l("Hanya terlihat oleh fasilitator."))
+                         description=_l("Hanya terlihat oleh fasilitator. Untuk pertemuan: kapan, siapa, hasilnya."))
+
+
+class AgreementForm(FlaskForm):
+    agreement_id = SelectField(_l("Perjanjian kerja sama"), coerce=int, choices=[])
 
 
 class BuyerMessageForm(FlaskForm):

@@ -27,6 +27,15 @@ def _guard():
         abort(403)
 
 
+def _date(value: str | None):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @bp.get("/inquiries")
 def queue():
     args = request.args
@@ -38,6 +47,7 @@ def queue():
         buyer_type=args.get("buyer_type") if args.get("buyer_type") in BUYER_TYPES else None,
         q=" ".join((args.get("q") or "").split())[:100],
         before=args.get("before", type=int),
+        since=_date(args.get("since")), until=_date(args.get("until")),
     )
     rows, next_before = inquiries.queue(current_user, filters)
     locale = str(get_locale())
@@ -59,6 +69,7 @@ def _page(inquiry: Inquiry, **forms_):
         decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
         deal_form=forms_.get("deal_form") or _deal_form(inquiry),
         suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
+        agreement_form=_agreement_form(inquiry),
         can=lambda name: inquiries.workflow.allowed(name, inquiry, current_user),
     )
 
@@ -105,9 +116,9 @@ def note(inquiry_id: int):
     form = forms.NoteForm()
     if not form.validate_on_submit():
         return _page(item, note_form=form), 400
-    inquiries.add_note(item, current_user, form.body.data.strip())
+    inquiries.add_note(item, current_user, form.body.data.strip(), form.kind.data)
     db.session.commit()
-    flash(_("Catatan internal disimpan."), "success")
+    flash(_("Pertemuan dicatat.") if form.kind.data == "meeting" else _("Catatan internal disimpan."), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
 
 
@@ -201,6 +212,35 @@ def advance(inquiry_id: int, action: str):
         return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
     db.session.commit()
     flash(_("Status diperbarui: %(status)s.", status=inquiry_status(item.status)), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+def _agreement_form(item: Inquiry) -> forms.AgreementForm:
+    form = forms.AgreementForm(agreement_id=item.agreement_id or 0)
+    form.agreement_id.choices = [(0, "—")] + [(a.id, f"{a.kind} {a.code}: {a.title}") for a in inquiries.agreements()]
+    return form
+
+
+@bp.post("/inquiries/<int:inquiry_id>/agreement")
+def agreement(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = _agreement_form(item)
+    if not form.validate_on_submit():
+        abort(400)
+    inquiries.set_agreement(item, form.agreement_id.data or None, current_user)
+    db.session.commit()
+    flash(_("Perjanjian kerja sama dicatat."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/verify-company")
+def verify_company(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    inquiries.verify_company(item, current_user)
+    db.session.commit()
+    flash(_("Perusahaan pembeli ditandai terverifikasi; permintaan berikutnya darinya akan menunjukkannya."), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
 
 

@@ -13,8 +13,10 @@ from marketplace.models.catalog import (
     product_certificate,
 )
 from marketplace.models.inquiries import (
+    Agreement,
     Allocation,
     AllocationStatus,
+    BuyerCompany,
     Deal,
     EventVisibility,
     Inquiry,
@@ -35,5 +37,5 @@ __all__ = [
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
-    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "OutboundMessage", "OutboxStatus",
+    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "BuyerCompany", "OutboundMessage", "OutboxStatus",
 ]

@@ -25,6 +25,33 @@ class InquiryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class BuyerCompany(TimestampMixin, Base):
+    """A Jakarta buyer company, recognised by its NIB/NPWP (or its name); facilitators verify it once."""
+
+    __tablename__ = "buyer_company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(180), unique=True)  # "id:<NIB/NPWP digits>" or "name:<lower name>"
+    name: Mapped[str] = mapped_column(String(160))
+    id_number: Mapped[str] = mapped_column(String(30), default="")
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class Agreement(Base):
+    """A cooperation agreement (MoU or PKS) that inquiries and deals fall under."""
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # MoU | PKS
+    title: Mapped[str] = mapped_column(String(200))
+    parties: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+
+
 class Inquiry(TimestampMixin, Base):
     __tablename__ = "inquiry"
     __table_args__ = (Index("ix_inquiry_status_created", "status", "created_at"),)
@@ -52,6 +79,11 @@ class Inquiry(TimestampMixin, Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="id")
     first_response_at: Mapped[datetime | None]
+    buyer_company_id: Mapped[int | None] = mapped_column(ForeignKey("buyer_company.id", ondelete="SET NULL"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"), index=True)
+
+    buyer_company: Mapped[BuyerCompany | None] = relationship()
+    agreement: Mapped[Agreement | None] = relationship()
 
     assigned_to: Mapped[User | None] = relationship()
     items: Mapped[list[InquiryItem]] = relationship(back_populates="inquiry", cascade="all, delete-orphan")
@@ -147,6 +179,7 @@ class Deal(TimestampMixin, Base):
     value: Mapped[int] = mapped_column(BigInteger)  # Rupiah
     starts_on: Mapped[date | None]
     schedule: Mapped[str] = mapped_column(Text, default="")
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     producer: Mapped[Producer] = relationship()

@@ -276,6 +276,14 @@ def seed_demo(log=print) -> dict:
             user.assigned_producers = [p for p in producers.values() if p.kecamatan == "metro-selatan"][:3]
         if not user.check_password(account.password):
             user.set_password(account.password)
+    from marketplace.models import Agreement
+
+    if db.session.scalar(select(Agreement).where(Agreement.code == "MOU-METRO-DKI-2026")) is None:
+        db.session.add(Agreement(
+            code="MOU-METRO-DKI-2026", kind="MoU", title="Kerja sama pemasaran produk UMKM Kota Metro di DKI Jakarta",
+            parties="Pemerintah Kota Metro; Pemerintah Provinsi DKI Jakarta", starts_on=date(2026, 1, 1),
+            ends_on=date(2028, 12, 31),
+        ))
     db.session.flush()
     search.reindex()
     return counts

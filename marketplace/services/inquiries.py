@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import url_for
 from sqlalchemy import func, or_, select, update
@@ -106,6 +106,7 @@ def submit(values: dict, subject: Subject, form_token: str, locale: str) -> Inqu
         inquiry.items.append(InquiryItem(producer_id=subject.producer.id))
     inquiry.events.append(InquiryEvent(kind="status", to_status=str(InquiryStatus.NEW),
                                        visibility=EventVisibility.BUYER, by_buyer=True))
+    inquiry.buyer_company = _buyer_company(values["company"], values.get("company_id_number", ""))
     db.session.add(inquiry)
     try:
         db.session.flush()
@@ -122,6 +123,49 @@ def submit(values: dict, subject: Subject, form_token: str, locale: str) -> Inqu
     outbox.queue_email(inquiry.email, "inquiry_received", locale=locale, inquiry=inquiry,
                        url=url_for("inquiries.track", token=inquiry.tracking_token, _external=True))
     return inquiry
+
+
+def company_key(name: str, id_number: str) -> str:
+    digits = "".join(ch for ch in id_number or "" if ch.isdigit())
+    return f"id:{digits}" if len(digits) >= 13 else "name:" + " ".join(name.lower().split())[:170]
+
+
+def _buyer_company(name: str, id_number: str):
+    """The company a buyer writes for, found again by NIB/NPWP (or name) so a verification carries over."""
+    from marketplace.models import BuyerCompany
+
+    key = company_key(name, id_number)
+    company = db.session.scalar(select(BuyerCompany).where(BuyerCompany.key == key))
+    if company is None:
+        company = BuyerCompany(key=key, name=name[:160], id_number=(id_number or "")[:30])
+        db.session.add(company)
+        try:
+            db.session.flush()  # the request's first write: nothing else is pending yet
+        except IntegrityError:  # created a moment ago by a parallel request
+            db.session.rollback()
+            company = db.session.scalar(select(BuyerCompany).where(BuyerCompany.key == key))
+    return company
+
+
+def verify_company(inquiry: Inquiry, actor: User) -> None:
+    company = inquiry.buyer_company
+    if company is not None and company.verified_at is None:
+        company.verified_at, company.verified_by_id = utcnow(), actor.id
+        audit.record("buyer_company.verified", company, actor=actor, data={"name": company.name})
+
+
+def set_agreement(inquiry: Inquiry, agreement_id: int | None, actor: User) -> None:
+    """Tag the inquiry (and its deals) with the cooperation agreement it falls under."""
+    inquiry.agreement_id = agreement_id
+    for deal in inquiry.deals:
+        deal.agreement_id = agreement_id
+    audit.record("inquiry.agreement_set", inquiry, actor=actor, data={"agreement_id": agreement_id})
+
+
+def agreements():
+    from marketplace.models import Agreement
+
+    return list(db.session.scalars(select(Agreement).order_by(Agreement.starts_on.desc(), Agreement.id.desc())))
 
 
 def by_token(token: str) -> Inquiry | None:
@@ -153,12 +197,15 @@ class QueueFilters:
     buyer_type: str | None = None
     q: str = ""
     before: int | None = None  # keyset: inquiries with a smaller id
+    since: date | None = None
+    until: date | None = None
 
 
 def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> tuple[list[Inquiry], int | None]:
     """Newest first, one page at a time (keyset on id); returns (rows, id to continue before).
     `limit=None` returns every matching row (exports)."""
-    stmt = select(Inquiry).options(selectinload(Inquiry.assigned_to), selectinload(Inquiry.items))
+    stmt = select(Inquiry).options(selectinload(Inquiry.assigned_to), selectinload(Inquiry.items),
+                                   selectinload(Inquiry.buyer_company))
     if filters.status == "open":
         stmt = stmt.where(Inquiry.status.in_([str(s) for s in OPEN]))
     elif filters.status:
@@ -175,6 +222,10 @@ def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> 
         like = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(func.lower(Inquiry.reference).like(like, escape="\\"),
                               func.lower(Inquiry.company).like(like, escape="\\")))
+    if filters.since:
+        stmt = stmt.where(Inquiry.created_at >= datetime.combine(filters.since, time.min, tzinfo=clock.WIB))
+    if filters.until:
+        stmt = stmt.where(Inquiry.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=clock.WIB))
     if filters.before:
         stmt = stmt.where(Inquiry.id < filters.before)
     stmt = stmt.order_by(Inquiry.id.desc())
@@ -216,8 +267,10 @@ def reassign(inquiry: Inquiry, to: User | None, actor: User) -> None:
                  data={"to": to.id if to else None})
 
 
-def add_note(inquiry: Inquiry, author: User, body: str) -> None:
-    inquiry.events.append(InquiryEvent(kind="note", visibility=EventVisibility.INTERNAL, body=body, author_id=author.id))
+def add_note(inquiry: Inquiry, author: User, body: str, kind: str = "note") -> None:
+    """An internal note, or the record of a meeting (kind="meeting"); neither is shown to the buyer."""
+    inquiry.events.append(InquiryEvent(kind="meeting" if kind == "meeting" else "note",
+                                       visibility=EventVisibility.INTERNAL, body=body, author_id=author.id))
 
 
 def message_buyer(inquiry: Inquiry, author: User, body: str) -> None:
@@ -377,6 +430,7 @@ def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: i
     if producer_id not in {a.producer_id for a in inquiry.allocations}:
         raise ValueError("producer was not forwarded this inquiry")
     deal = Deal(producer_id=producer_id, volume=volume, unit=inquiry.unit, unit_price=unit_price,
+                agreement_id=inquiry.agreement_id,
                 value=int(round(volume * unit_price)), starts_on=starts_on, schedule=schedule, recorded_by_id=actor.id)
     inquiry.deals.append(deal)
     audit.record("inquiry.deal_recorded", inquiry, actor=actor, producer_id=producer_id,
