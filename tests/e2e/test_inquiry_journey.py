@@ -56,17 +56,32 @@ def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_
     assert "Tercakup 100%" in facilitator.locator("main").inner_text()
     assert serious_violations(facilitator) == []
 
-    # Both producers answer (as their accounts would, through the service: the demo has one producer login).
+    # Each of the two producers signs in on a phone and sends an offer.
     with live_app.app_context():
         from marketplace.extensions import db
         from marketplace.models import Inquiry
-        from marketplace.services import inquiries
+        from marketplace.services.accounts import create_user
 
         inquiry = db.session.query(Inquiry).filter_by(reference=reference).one()
+        logins = []
         for allocation in inquiry.allocations:
-            inquiries.answer(allocation, inquiry.assigned_to, True, allocation.requested_qty, 12800, 5)
+            email = f"beras{allocation.producer_id}@contoh.id"
+            create_user(email, "kata-sandi-produsen-beras", "producer", allocation.producer.slug)
+            logins.append((email, "kata-sandi-produsen-beras", allocation.id, allocation.requested_qty))
         db.session.commit()
         db.session.remove()
+    for email, password, allocation_id, quantity in logins:
+        producer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+        _sign_in(producer, live_server, (email, password))
+        assert "1 permintaan pembeli menunggu jawaban Anda." in producer.locator("main").inner_text()
+        producer.get_by_role("link", name="Jawab permintaan").click()
+        card = producer.locator(f"#alokasi-{allocation_id}")
+        assert "Hotel Dharmawangsa" not in card.inner_text()  # contact not released
+        card.locator("input[name$=offered_qty]").fill(f"{quantity:g}".replace(".", ","))
+        card.locator("input[name$=price]").fill("12.800")
+        card.get_by_role("button", name="Kirim penawaran").click()
+        assert "Penawaran Anda terkirim" in producer.locator("main").inner_text()
+        producer.context.close()
 
     facilitator.reload()
     form = facilitator.locator("form[action$='/deal']")
