@@ -30,6 +30,20 @@ class StrongPassword:
             raise ValidationError(_l("Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain — kalimat panjang juga boleh."))
 
 
+class PhoneNumber:
+    """An Indonesian phone number in any usual writing; stored as +62… (E.164)."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        from marketplace.formatting import normalise_phone
+
+        phone = normalise_phone(field.data)
+        if phone is None:
+            raise ValidationError(_l("Nomor HP tidak valid. Contoh: 0812-3456-7890."))
+        field.data = phone
+
+
 def new_password_fields(email_field: str | None = None):
     """A new password and its repetition."""
     password = PasswordField(

@@ -31,3 +31,9 @@ def parse_number(raw) -> float | None:
     if not re.fullmatch(r"-?\d+(\.\d+)?", text):
         return None  # also refuses 'inf', 'nan', '1e999'
     return float(text)
+
+
+def like_pattern(text: str) -> str:
+    """'50%_off' → '%50\\%\\_off%' for a case-insensitive LIKE … ESCAPE '\\' (the user's % and _ are literal)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

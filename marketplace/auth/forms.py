@@ -8,8 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from marketplace.formatting import normalise_phone
-from marketplace.forms import new_password_fields
+from marketplace.forms import PhoneNumber, new_password_fields
 from marketplace.vocab import KECAMATAN
 
 _REQUIRED = _l("Wajib diisi.")
@@ -34,7 +33,7 @@ class RegisterForm(FlaskForm):
     kecamatan = SelectField(_l("Kecamatan"), choices=[("", "—")] + list(KECAMATAN.items()),
                             validators=[DataRequired(_l("Pilih kecamatan."))])
     kelurahan = StringField(_l("Kelurahan"), validators=[DataRequired(_REQUIRED), Length(max=60)])
-    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30)],
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30), PhoneNumber()],
                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Email(_l("Alamat email tidak valid.")), Length(max=254)],
                        render_kw={"autocomplete": "email", "inputmode": "email"})
@@ -50,13 +49,6 @@ class RegisterForm(FlaskForm):
 
         if nib_taken(field.data):
             raise ValidationError(_l("NIB ini sudah terdaftar. Jika ini usaha Anda, hubungi pendamping atau admin Pemkot."))
-
-    def validate_phone(self, field):
-        if field.data:
-            phone = normalise_phone(field.data)
-            if phone is None:
-                raise ValidationError(_l("Nomor HP tidak valid. Contoh: 0812-3456-7890."))
-            field.data = phone
 
 
 class ResetRequestForm(FlaskForm):

@@ -12,7 +12,7 @@ from wtforms import DateField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace import clock
-from marketplace.formatting import normalise_phone
+from marketplace.forms import PhoneNumber
 from marketplace.producer.forms import NumberText
 from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
 
@@ -38,7 +38,7 @@ class InquiryForm(FlaskForm):
                                render_kw={"autocomplete": "name"})
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Email(_l("Alamat email tidak valid.")),
                                                 Length(max=254)], render_kw={"autocomplete": "email"})
-    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[DataRequired(_REQUIRED), Length(max=30)],
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[DataRequired(_REQUIRED), Length(max=30), PhoneNumber()],
                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
     company_id_number = StringField(_l("NIB atau NPWP perusahaan (opsional)"), validators=[Optional(), Length(max=30)],
                                     description=_l("Mempercepat verifikasi oleh fasilitator."))
@@ -57,11 +57,6 @@ class InquiryForm(FlaskForm):
     # A field people never see (hidden by CSS and from assistive technology); bots fill it in.
     website = StringField(_l("Jangan diisi"), render_kw={"autocomplete": "off", "tabindex": "-1"})
 
-    def validate_phone(self, field):
-        phone = normalise_phone(field.data)
-        if phone is None:
-            raise ValidationError(_l("Nomor HP tidak valid. Contoh: 0812-3456-7890."))
-        field.data = phone
 
     def validate_needed_by(self, field):
         if field.data and field.data < clock.today():

@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.formatting import normalise_phone
+from marketplace.forms import PhoneNumber
 from marketplace.text import parse_number
 from marketplace.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
 
@@ -195,7 +195,7 @@ class StorefrontForm(FlaskForm):
                                 description=_l("Sejarah usaha, bahan baku, cara produksi, pelanggan saat ini."))
     kelurahan = StringField(_l("Kelurahan"), validators=[DataRequired(_REQUIRED), Length(max=60)])
     address = StringField(_l("Alamat"), validators=[Optional(), Length(max=300)])
-    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30)], render_kw={"inputmode": "tel"})
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30), PhoneNumber()], render_kw={"inputmode": "tel"})
     email = EmailField(_l("Email usaha"), validators=[Optional(), Email(_l("Alamat email tidak valid.")), Length(max=254)])
     website = URLField(_l("Situs web atau toko daring"), validators=[Optional(), Length(max=255), _url])
     founded_year = IntegerField(_l("Tahun berdiri"), validators=[Optional(), NumberRange(1900, date.today().year)],
@@ -204,12 +204,6 @@ class StorefrontForm(FlaskForm):
                              render_kw={"inputmode": "numeric"})
     certificates = FieldList(FormField(CertificateForm), min_entries=1, max_entries=20)
 
-    def validate_phone(self, field):
-        if field.data:
-            phone = normalise_phone(field.data)
-            if phone is None:
-                raise ValidationError(_l("Nomor HP tidak valid. Contoh: 0812-3456-7890."))
-            field.data = phone
 
     def values(self) -> dict:
         certificates = []

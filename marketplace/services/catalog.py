@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace import clock
 from marketplace.extensions import db
+from marketplace.text import like_pattern
 from marketplace.models import (
     Category,
     Certificate,
@@ -380,7 +381,7 @@ def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[Produc
     """Published producers that have at least one published product, with counts; returns (cards, total, page)."""
     stmt = select(Producer).where(Producer.status == PUBLISHED)
     if filters.q:
-        like = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_pattern(filters.q)
         stmt = stmt.where(func.lower(Producer.name).like(like, escape="\\"))
     if filters.kecamatan:
         stmt = stmt.where(Producer.kecamatan == filters.kecamatan)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import clock, policies
 from marketplace.extensions import db
+from marketplace.text import like_pattern
 from marketplace.models import (
     EventVisibility,
     Inquiry,
@@ -219,7 +220,7 @@ def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> 
     if filters.buyer_type:
         stmt = stmt.where(Inquiry.buyer_type == filters.buyer_type)
     if filters.q:
-        like = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_pattern(filters.q)
         stmt = stmt.where(or_(func.lower(Inquiry.reference).like(like, escape="\\"),
                               func.lower(Inquiry.company).like(like, escape="\\")))
     if filters.since:

@@ -96,3 +96,10 @@ def serious_violations(page) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
     ]
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Masuk").click()

@@ -6,18 +6,11 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import serious_violations
+from tests.e2e.conftest import serious_violations, sign_in
 
 pytestmark = pytest.mark.e2e
 
 FACILITATOR = ("fasilitator@demo.etalasemetro.id", "Fasilitator-BUMD-2026")
-
-
-def _sign_in(page, base, who):
-    page.goto(base + "/auth/login")
-    page.fill("#email", who[0])
-    page.fill("#password", who[1])
-    page.get_by_role("button", name="Masuk").click()
 
 
 def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_app, monkeypatch):
@@ -43,7 +36,7 @@ def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_
     tracking = buyer.url
 
     facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(facilitator, live_server, FACILITATOR)
+    sign_in(facilitator, live_server, *FACILITATOR)
     facilitator.wait_for_url(re.compile(r"/facilitator/inquiries"))
     facilitator.get_by_role("link", name=reference).click()
     facilitator.get_by_role("button", name="Ambil").click()
@@ -72,7 +65,7 @@ def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_
         db.session.remove()
     for email, password, allocation_id, quantity in logins:
         producer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-        _sign_in(producer, live_server, (email, password))
+        sign_in(producer, live_server, email, password)
         assert "1 permintaan pembeli menunggu jawaban Anda." in producer.locator("main").inner_text()
         producer.get_by_role("link", name="Jawab permintaan").click()
         card = producer.locator(f"#alokasi-{allocation_id}")

@@ -8,7 +8,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import serious_violations
+from tests.e2e.conftest import serious_violations, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +22,6 @@ def _photo(color) -> dict:
     return {"name": f"foto-{color[0]}.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
 
 
-def _sign_in(page, base, who):
-    page.goto(base + "/auth/login")
-    page.fill("#email", who[0])
-    page.fill("#password", who[1])
-    page.get_by_role("button", name="Masuk").click()
-
-
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
@@ -40,7 +33,7 @@ def phone(browser):
 
 def test_producer_adds_a_product_with_photos_and_tiers_on_a_phone(phone, live_server):
     page = phone
-    _sign_in(page, live_server, PRODUCER)
+    sign_in(page, live_server, *PRODUCER)
     page.wait_for_url(re.compile(r"/dashboard/$"))
     assert serious_violations(page) == []
 
@@ -79,7 +72,7 @@ def test_a_change_goes_live_only_after_the_curator_approves(browser, live_server
     curator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     buyer = browser.new_context().new_page()
 
-    _sign_in(producer, live_server, PRODUCER)
+    sign_in(producer, live_server, *PRODUCER)
     producer.goto(live_server + "/dashboard/products")
     producer.locator(".product-row a", has_text="Kain Tapis Lampung").click()
     product_id = re.search(r"/products/(\d+)/edit", producer.url).group(1)
@@ -90,7 +83,7 @@ def test_a_change_goes_live_only_after_the_curator_approves(browser, live_server
     buyer.goto(f"{live_server}/products/{product_id}")
     assert "20 lembar" in buyer.locator(".facts-table").inner_text()
 
-    _sign_in(curator, live_server, CURATOR)
+    sign_in(curator, live_server, *CURATOR)
     curator.goto(live_server + "/moderation/")
     curator.locator(".queue-table a", has_text="Kain Tapis Lampung").click()
     changed = curator.locator("tr.diff-changed", has_text="Kapasitas")
@@ -107,13 +100,13 @@ def test_a_rejection_reaches_the_producer_with_its_reason(browser, live_server):
     producer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     curator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
-    _sign_in(producer, live_server, PRODUCER)
+    sign_in(producer, live_server, *PRODUCER)
     producer.goto(live_server + "/dashboard/products")
     producer.locator(".product-row a", has_text="Daging Sapi Segar").click()
     producer.fill("#monthly_capacity", "90000")
     producer.get_by_role("button", name="Kirim untuk ditinjau").click()
 
-    _sign_in(curator, live_server, CURATOR)
+    sign_in(curator, live_server, *CURATOR)
     curator.goto(live_server + "/moderation/?kind=product_change")
     curator.locator(".queue-table a", has_text="Daging Sapi Segar").click()
     curator.fill("#reason", "Kapasitas 90 ton per bulan tidak sesuai data inventaris.")
