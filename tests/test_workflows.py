@@ -1,0 +1,275 @@
+"""The publication and revision workflows (ARCHITECTURE rule 2), walked completely.
+
+Every transition of each table × every source status × every kind of actor, on listings and on
+storefronts. What the tables should say is written out below, independently of the tables
+themselves, so a changed rule shows up here as a failing case rather than passing silently.
+
+Allowed: the status moves and exactly one AuditEvent is written (actor, from, to, note, the
+storefront concerned). Refused: TransitionNotAllowed with the reason ("state", "actor",
+"reason_required", "email_unconfirmed"), and nothing changes.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select, update
+
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, Producer, Product, PublicationStatus, Revision, RevisionStatus
+from marketplace.workflows import TransitionConflict, TransitionNotAllowed, publication, revision
+from tests.factories import ProductFactory
+
+ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin")
+OWNER = frozenset({"producer_a", "officer"})  # the producer and the field officer assigned to them
+MODERATOR = frozenset({"moderator", "admin"})
+
+P, R = PublicationStatus, RevisionStatus
+NOT_ARCHIVED = tuple(s for s in P if s != P.ARCHIVED)
+
+# name: (from, to, who, needs a reason, needs a confirmed e-mail when a producer does it)
+PUBLICATION = {
+    "submit":          ((P.DRAFT, P.REJECTED), P.PENDING,   OWNER,     False, True),
+    "withdraw":        ((P.PENDING,),          P.DRAFT,     OWNER,     False, False),
+    "approve":         ((P.PENDING,),          P.PUBLISHED, MODERATOR, False, False),
+    "reject":          ((P.PENDING,),          P.REJECTED,  MODERATOR, True,  False),
+    "request_changes": ((P.PENDING,),          P.REJECTED,  MODERATOR, True,  False),
+    "suspend":         ((P.PUBLISHED,),        P.SUSPENDED, MODERATOR, True,  False),
+    "resubmit":        ((P.SUSPENDED,),        P.PENDING,   OWNER,     False, True),
+    "archive":         (NOT_ARCHIVED,          P.ARCHIVED,  OWNER,     False, False),
+    "restore":         ((P.ARCHIVED,),         P.DRAFT,     OWNER,     False, False),
+}
+REVISION = {
+    "submit":          ((R.DRAFT, R.REJECTED, R.WITHDRAWN), R.PENDING, OWNER, False, True),
+    "withdraw":        ((R.PENDING,),          R.DRAFT,     OWNER,     False, False),
+    "approve":         ((R.PENDING,),          R.APPROVED,  MODERATOR, False, False),
+    "reject":          ((R.PENDING,),          R.REJECTED,  MODERATOR, True,  False),
+    "request_changes": ((R.PENDING,),          R.REJECTED,  MODERATOR, True,  False),
+}
+WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R)}
+REASON = "Foto kurang jelas."
+
+
+def _audit_count() -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)))
+
+
+def _last_audit() -> AuditEvent:
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+
+
+def _set_status(obj, status) -> None:
+    model = type(obj)
+    db.session.execute(update(model).where(model.id == obj.id).values(status=str(status)))
+    db.session.commit()
+    db.session.refresh(obj)
+
+
+def _subject(accounts, workflow: str, kind: str):
+    """A record of producer A that the walk moves around: the listing or storefront, or a revision of it."""
+    store = accounts.producer_a_store
+    target = store if kind == "producer" else ProductFactory(producer=store, name="Beras A")
+    if workflow == "publication":
+        return target
+    change = Revision(object_type=kind, object_id=target.id, producer_id=store.id, data={"name": "Beras A Baru"},
+                      status=RevisionStatus.DRAFT, author_id=accounts.producer_a.id)
+    db.session.add(change)
+    db.session.commit()
+    return change
+
+
+def _expected(spec, name: str, source, role: str, reason: str, confirmed: bool) -> str | None:
+    """None when the transition applies; otherwise the code it is refused with."""
+    sources, _target, who, needs_reason, needs_email = spec[name]
+    if source not in sources:
+        return "state"
+    if role not in who:
+        return "actor"
+    if needs_reason and not reason.strip():
+        return "reason_required"
+    if needs_email and role == "producer_a" and not confirmed:
+        return "email_unconfirmed"
+    return None
+
+
+def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REASON, confirmed: bool = True):
+    workflow, spec, statuses = WORKFLOWS[workflow_name]
+    subject = _subject(accounts, workflow_name, kind)
+    if not confirmed:
+        accounts.producer_a.email_confirmed_at = None
+        db.session.commit()
+    failures = []
+    for source in statuses:
+        for role in ROLES:
+            _set_status(subject, source)
+            actor = accounts.by_name(role)
+            before = _audit_count()
+            expected = _expected(spec, name, source, role, reason, confirmed)
+            case = f"{name} from {source} by {role}"
+            if expected is None:
+                try:
+                    workflow.apply(name, subject, actor, reason=reason)
+                except TransitionNotAllowed as error:
+                    failures.append(f"{case}: refused ({error.code}), expected allowed")
+                    db.session.rollback()
+                    continue
+                db.session.commit()
+                event = _last_audit()
+                got = (str(subject.status), _audit_count() - before, event.action, event.actor_id,
+                       event.from_status, event.to_status, event.note, event.producer_id)
+                want = (str(spec[name][1]), 1, f"{workflow_name}.{name}", actor.id, str(source), str(spec[name][1]),
+                        reason, accounts.producer_a_store.id)
+                if got != want:
+                    failures.append(f"{case}: got {got}, expected {want}")
+            else:
+                try:
+                    workflow.apply(name, subject, actor, reason=reason)
+                except TransitionNotAllowed as error:
+                    if error.code != expected:
+                        failures.append(f"{case}: refused with {error.code}, expected {expected}")
+                    if db.session.new or db.session.dirty or str(subject.status) != str(source):
+                        failures.append(f"{case}: refused but something changed")
+                    db.session.rollback()
+                    db.session.refresh(subject)
+                    if str(subject.status) != str(source) or _audit_count() != before:
+                        failures.append(f"{case}: refused but the status or the audit trail changed")
+                else:
+                    failures.append(f"{case}: allowed, expected refused with {expected}")
+                    db.session.rollback()
+    return failures
+
+
+def test_the_tables_hold_exactly_the_transitions_described_here():
+    assert set(publication.transitions) == set(PUBLICATION)
+    assert set(revision.transitions) == set(REVISION)
+
+
+@pytest.mark.parametrize("kind", ["product", "producer"])
+@pytest.mark.parametrize("name", list(PUBLICATION))
+def test_every_publication_transition_from_every_state_by_every_role(accounts, name, kind):
+    assert _walk(accounts, "publication", name, kind) == []
+
+
+@pytest.mark.parametrize("kind", ["product", "producer"])
+@pytest.mark.parametrize("name", list(REVISION))
+def test_every_revision_transition_from_every_state_by_every_role(accounts, name, kind):
+    assert _walk(accounts, "revision", name, kind) == []
+
+
+@pytest.mark.parametrize("workflow_name, name", [
+    (w, n) for w, (_, spec, _) in WORKFLOWS.items() for n, row in spec.items() if row[3]
+])
+@pytest.mark.parametrize("blank", ["", "   \n"])
+def test_a_decision_against_the_producer_needs_a_reason(accounts, workflow_name, name, blank):
+    assert _walk(accounts, workflow_name, name, "product", reason=blank) == []
+
+
+@pytest.mark.parametrize("workflow_name, name", [
+    (w, n) for w, (_, spec, _) in WORKFLOWS.items() for n, row in spec.items() if row[4]
+])
+def test_a_producer_with_an_unconfirmed_email_cannot_send_for_review(accounts, workflow_name, name):
+    """…while the field officer, whose account staff created, still can."""
+    assert _walk(accounts, workflow_name, name, "product", confirmed=False) == []
+
+
+def test_an_officers_action_is_audited_under_the_officer_for_the_producer(accounts):
+    product = ProductFactory(producer=accounts.producer_a_store, status="draft")
+    publication.apply("submit", product, accounts.officer)
+    db.session.commit()
+    event = _last_audit()
+    assert event.actor_id == accounts.officer.id
+    assert event.producer_id == accounts.producer_a_store.id
+    assert (event.object_type, event.object_id) == ("product", product.id)
+
+
+def test_a_moderator_scoped_to_other_categories_cannot_decide(accounts):
+    from tests.factories import category
+
+    accounts.moderator.moderated_categories = [category("kerajinan-wastra")]
+    db.session.commit()
+    product = ProductFactory(producer=accounts.producer_a_store, status="pending", category=category("beras-serealia"))
+    with pytest.raises(TransitionNotAllowed) as refused:
+        publication.apply("approve", product, accounts.moderator)
+    assert refused.value.code == "actor"
+
+
+# ---------------------------------------------------------------- two people at once
+
+def test_a_transition_on_a_row_changed_underneath_raises_a_conflict(app, accounts):
+    product = ProductFactory(producer=accounts.producer_a_store, status="pending", name="Beras A")
+    assert product.status == "pending"  # loaded in this session, as a page would have it
+    with app.app_context():  # another request, with a session of its own, decides first
+        other = db.session.get(Product, product.id)
+        publication.apply("reject", other, db.session.get(type(accounts.admin), accounts.admin.id), reason=REASON)
+        db.session.commit()
+    before = _audit_count()
+    with pytest.raises(TransitionConflict):
+        publication.apply("approve", product, accounts.moderator)
+    db.session.rollback()
+    db.session.refresh(product)
+    assert product.status == "rejected"
+    assert _audit_count() == before
+
+
+def _race(app, model, object_id: int, workflow, name: str, actor_ids: list[int], reason: str = "") -> list[str]:
+    """Each actor applies the transition in a thread and session of its own, released together."""
+    from marketplace.models import User
+
+    barrier = threading.Barrier(len(actor_ids))
+    results: list[str] = []
+
+    def run(actor_id):
+        with app.app_context():
+            obj = db.session.get(model, object_id)
+            actor = db.session.get(User, actor_id)
+            db.session.commit()  # no transaction held while waiting
+            barrier.wait(timeout=10)
+            try:
+                workflow.apply(name, obj, actor, reason=reason)
+                db.session.commit()
+                results.append("applied")
+            except TransitionConflict:
+                db.session.rollback()
+                results.append("conflict")
+            except TransitionNotAllowed as error:
+                db.session.rollback()
+                results.append(error.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(actor_id,)) for actor_id in actor_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(results)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_moderators_approving_at_once_one_wins(app, accounts, attempt):
+    product = ProductFactory(producer=accounts.producer_a_store, status="pending")
+    results = _race(app, Product, product.id, publication, "approve", [accounts.moderator.id, accounts.admin.id])
+    assert results == ["applied", "conflict"]
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).status == "published"
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == product.id,
+                                                                 AuditEvent.object_type == "product")).all()
+    assert actions.count("publication.approve") == 1
+
+
+def test_two_moderators_deciding_a_revision_at_once_one_wins(app, accounts):
+    change = _subject(accounts, "revision", "product")
+    _set_status(change, R.PENDING)
+    results = _race(app, Revision, change.id, revision, "reject", [accounts.moderator.id, accounts.admin.id],
+                    reason=REASON)
+    assert results == ["applied", "conflict"]
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "revision.reject")) == 1
+
+
+def test_the_same_producer_submitting_twice_at_once_sends_it_once(app, accounts):
+    product = ProductFactory(producer=accounts.producer_a_store, status="draft")
+    results = _race(app, Product, product.id, publication, "submit", [accounts.producer_a.id, accounts.officer.id])
+    assert results == ["applied", "conflict"]
+    db.session.expire_all()
+    assert db.session.get(Producer, accounts.producer_a_store.id) is not None
+    assert db.session.get(Product, product.id).status == "pending"
