@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from marketplace.config import BASE_DIR
@@ -101,6 +101,51 @@ def outbox_send(limit):
         raise SystemExit(1)
 
 
+@click.command("import-umkm")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="CSV of rejected rows.")
+@click.option("--publish", is_flag=True, help="Mark imported storefronts and listings approved (already vetted).")
+def import_umkm(file, dry_run, report_path, publish):
+    """Import the city's UMKM inventory (CSV or XLSX)."""
+    import csv
+    import sys as _sys
+
+    from marketplace.services.exports import csv_safe
+    from marketplace.services.imports import import_file
+    from marketplace.services.inventory import InventoryFileError
+
+    if not current_app.config.get("SERVER_NAME"):
+        raise click.ClickException("Set SERVER_NAME (e.g. etalase.metrokota.go.id): invitation links need the site's address.")
+    try:
+        if _sys.stdout.isatty():
+            from marketplace.services.inventory import read_rows
+
+            total = sum(1 for _ in read_rows(file))
+            with click.progressbar(length=total, label="Importing") as bar:
+                result = import_file(file, publish=publish, progress=bar.update)
+        else:
+            result = import_file(file, publish=publish)
+    except InventoryFileError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {error}. Nothing was imported.") from None
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for number, reason, _cells in result.rejected:
+        click.echo(f"row {number}: rejected — {reason}")
+    for number, warning in result.warnings:
+        click.echo(f"row {number}: warning — {warning}")
+    if report_path:
+        with open(report_path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["row", "reason", "cells"])
+            for number, reason, cells in result.rejected:
+                writer.writerow([number, reason, *("" if c is None else csv_safe(str(c)) for c in cells)])
+    click.echo(("Dry run (nothing written): " if dry_run else "Imported: ") + result.summary())
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
 
@@ -128,5 +173,5 @@ def translate_compile():
 
 
 def init_app(app: Flask) -> None:
-    for group in (seed, users, translate, outbox):
+    for group in (seed, users, translate, outbox, import_umkm):
         app.cli.add_command(group)

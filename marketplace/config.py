@@ -61,6 +61,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    SERVER_NAME = os.environ.get("SERVER_NAME", "127.0.0.1:5000")  # links in e-mails written by commands
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
