@@ -66,9 +66,19 @@ class NumberText(StringField):
         self.number = value
 
 
+def _row_complete(form, field):
+    """A price row needs both its quantity and its price; the empty half carries the message."""
+    if getattr(form, "ignore_prices", False) or (field.data or "").strip():
+        return
+    other = form.price if field is form.min_qty else form.min_qty
+    if (other.data or "").strip():
+        raise ValidationError(_l("Setiap baris harga perlu jumlah dan harga."))
+
+
 class TierForm(Form):
-    min_qty = NumberText(_l("Mulai dari jumlah"), allow_zero=False)
-    price = NumberText(_l("Harga per satuan (Rp)"), allow_zero=False)
+    min_qty = NumberText(_l("Mulai dari jumlah"), validators=[_row_complete], allow_zero=False)
+    price = NumberText(_l("Harga per satuan (Rp)"), validators=[_row_complete], allow_zero=False)
+    ignore_prices = False  # set by ProductForm when the price is "on request"
 
 
 class ProductForm(FlaskForm):
@@ -100,17 +110,17 @@ class ProductForm(FlaskForm):
         self.certificate_ids.choices = [(c.id, f"{CERTIFICATES.get(c.kind, c.kind)} {c.number}".strip()) for c in certificates]
         self.category_id.choices = [(0, "—")] + list(categories)
 
+    def validate(self, extra_validators=None) -> bool:
+        for entry in self.tiers.entries:
+            entry.form.ignore_prices = bool(self.price_on_request.data)
+        return super().validate(extra_validators)
+
     def validate_tiers(self, field):
+        """Across the rows; a problem within one row is shown at that row's field (TierForm)."""
         if self.price_on_request.data:
             return
-        complete = 0
-        for entry in field.entries:
-            qty, price = entry.form.min_qty, entry.form.price
-            if bool((qty.data or "").strip()) != bool((price.data or "").strip()):
-                raise ValidationError(_l("Setiap baris harga perlu jumlah dan harga."))
-            if qty.number is not None and price.number is not None:
-                complete += 1
-        if not complete:
+        typed = [e for e in field.entries if (e.form.min_qty.data or "").strip() or (e.form.price.data or "").strip()]
+        if not typed:
             raise ValidationError(_l("Isi setidaknya satu harga, atau pilih “Harga sesuai permintaan”."))
         quantities = [e.form.min_qty.number for e in field.entries if e.form.min_qty.number is not None]
         if len(quantities) != len(set(quantities)):
