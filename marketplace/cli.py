@@ -146,6 +146,19 @@ def import_umkm(file, dry_run, report_path, publish):
     click.echo(("Dry run (nothing written): " if dry_run else "Imported: ") + result.summary())
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path):
+    """A consistent copy of the database while the app runs (SQLite backup API, or pg_dump)."""
+    from marketplace.services.backup import BackupError, backup
+
+    try:
+        written = backup(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {written}")
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
 
@@ -173,5 +186,5 @@ def translate_compile():
 
 
 def init_app(app: Flask) -> None:
-    for group in (seed, users, translate, outbox, import_umkm):
+    for group in (seed, users, translate, outbox, import_umkm, backup_command):
         app.cli.add_command(group)
