@@ -117,3 +117,27 @@ def error_for(doc: Node, field_id: str) -> str | None:
 
 def flashes(doc: Node) -> list[str]:
     return [n.text() for n in doc.iter() if "alert" in (n.attrs.get("class") or "").split()]
+
+
+def form_data(form: Node) -> dict[str, str | list[str]]:
+    """What a browser would send for this form as it stands (no button pressed)."""
+    data: dict[str, list[str]] = {}
+    for node in form.iter():
+        name = node.attrs.get("name")
+        if not name or node.tag not in ("input", "textarea", "select"):
+            continue
+        kind = node.attrs.get("type", "text")
+        if node.tag == "input" and kind in ("submit", "button", "file", "image", "reset"):
+            continue
+        if node.tag == "input" and kind in ("checkbox", "radio") and "checked" not in node.attrs:
+            continue
+        if node.tag == "select":
+            options = node.find_all("option")
+            chosen = [o for o in options if "selected" in o.attrs] or options[:1]
+            values = [o.attrs.get("value", o.text()) for o in chosen]
+        elif node.tag == "textarea":
+            values = [value(node.parent, name) or ""]
+        else:
+            values = [node.attrs.get("value", "on" if kind in ("checkbox", "radio") else "")]
+        data.setdefault(name, []).extend(values)
+    return {k: v[0] if len(v) == 1 else v for k, v in data.items()}

@@ -74,3 +74,31 @@ def store(data: bytes) -> StoredImage:
 def delete(key: str) -> None:
     for size in SIZES:
         path_for(key, size).unlink(missing_ok=True)
+
+
+def delete_after_commit(keys: list[str]) -> None:
+    """Remove these photos' files once the current transaction commits, and never if it rolls back:
+    no row is ever left pointing at files that are gone."""
+    if not keys:
+        return
+    from sqlalchemy import event
+
+    from marketplace.extensions import db
+
+    session = db.session()
+    settled = False
+
+    def on_commit(_session) -> None:
+        nonlocal settled
+        if not settled:
+            settled = True
+            for key in keys:
+                delete(key)
+
+    def on_rollback(_session, previous) -> None:
+        nonlocal settled
+        if not previous.nested:
+            settled = True
+
+    event.listen(session, "after_commit", on_commit)
+    event.listen(session, "after_soft_rollback", on_rollback)

@@ -79,11 +79,17 @@ def open_revisions_for(producer: Producer) -> dict[tuple[str, int], Revision]:
 
 
 def _revision_for_edit(obj: Product | Producer, author: User) -> Revision:
+    """The open revision, or a new one that starts as a copy of the live version (values and photo order),
+    so a change to one thing (say, the photo order) proposes everything else exactly as it is."""
     revision = open_revision(obj)
     if revision is None:
+        if isinstance(obj, Product):
+            data = product_values_live(obj) | {"photo_keys": [p.key for p in obj.live_photos]}
+        else:
+            data = producer_values_live(obj)
         revision = Revision(object_type=obj.__tablename__, object_id=obj.id,
                             producer_id=obj.id if isinstance(obj, Producer) else obj.producer_id,
-                            data={}, status=RevisionStatus.DRAFT, author_id=author.id)
+                            data=data, status=RevisionStatus.DRAFT, author_id=author.id)
         db.session.add(revision)
     return revision
 
@@ -112,9 +118,11 @@ def apply_product_values(product: Product, values: dict) -> None:
         if name in values:
             setattr(product, name, values[name])
     product.slug = slugify(product.name)
-    set_price_tiers(product, [] if product.price_on_request else [tuple(t) for t in values.get("tiers", [])])
-    ids = set(values.get("certificate_ids", []))
-    product.certificates = [c for c in product.producer.certificates if c.id in ids]
+    tiers = values["tiers"] if "tiers" in values else [(t.min_qty, t.price) for t in product.price_tiers]
+    set_price_tiers(product, [] if product.price_on_request else [tuple(t) for t in tiers])
+    if "certificate_ids" in values:
+        ids = set(values["certificate_ids"])
+        product.certificates = [c for c in product.producer.certificates if c.id in ids]
 
 
 def save_product(producer: Producer, product: Product | None, values: dict, author: User) -> tuple[Product, bool]:
@@ -186,7 +194,7 @@ def working_photos(product: Product) -> list[Photo]:
 def _set_working_order(product: Product, photos: list[Photo], author: User) -> None:
     if product.status in LIVE_STATES:
         revision = _revision_for_edit(product, author)
-        data = dict(revision.data or product_values(product))
+        data = dict(revision.data)
         data["photo_keys"] = [p.key for p in photos]
         revision.data = data
     else:
@@ -217,7 +225,7 @@ def remove_photo(product: Product, photo: Photo, author: User) -> None:
     if not (photo.live and product.status in LIVE_STATES):
         product.photos.remove(photo)
         db.session.flush()
-        images.delete(photo.key)
+        images.delete_after_commit([photo.key])
     audit.record("product.photo_removed", product, actor=author, producer_id=product.producer_id,
                  data={"key": photo.key})
 
