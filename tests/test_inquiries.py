@@ -300,3 +300,46 @@ def test_generated_input_never_breaks_the_form(client, rice, no_rate_limit, valu
     for inquiry in db.session.scalars(select(Inquiry)):
         assert re.fullmatch(r"INQ-\d{4}-\d{6}", inquiry.reference)  # never a half-stored inquiry
         assert inquiry.events and inquiry.events[0].to_status == "new"
+
+
+INQUIRY_ROLES = ("facilitator", "admin", "moderator", "producer_a", "producer_b", "buyer")
+
+
+def _allowed_roles(transition) -> set[str]:
+    roles = set()
+    if "facilitator" in transition.who:
+        roles |= {"facilitator", "admin"}
+    if "buyer" in transition.who:
+        roles.add("buyer")
+    if "allocated_producer" in transition.who:
+        roles.add("producer_a")
+    return roles
+
+
+@pytest.mark.parametrize("role", INQUIRY_ROLES)
+@pytest.mark.parametrize("name", list(workflow.transitions))
+def test_every_inquiry_transition_from_every_state_for_every_role(accounts, name, role):
+    """producer_a has a forward of the inquiry; producer_b does not. Each state gets a fresh inquiry."""
+    from marketplace.models import Allocation, Deal
+
+    transition = workflow.transitions[name]
+    who = BUYER if role == "buyer" else accounts.by_name(role)
+    for number, source in enumerate(InquiryStatus):
+        inquiry = Inquiry(reference=f"INQ-W{number}", tracking_token=f"tw{number}", form_token=f"fw{number}",
+                          company="PT", buyer_type="hotel", contact_name="A", email="a@b.id", quantity=1, unit="kg",
+                          frequency="once", delivery_city="jakarta-pusat", status=str(source))
+        inquiry.allocations.append(Allocation(producer_id=accounts.producer_a_store.id, requested_qty=1))
+        inquiry.deals.append(Deal(producer_id=accounts.producer_a_store.id, volume=1, unit="kg", unit_price=1, value=1))
+        db.session.add(inquiry)
+        db.session.commit()
+        allowed = str(source) in transition.sources and role in _allowed_roles(transition)
+        if allowed:
+            workflow.apply(name, inquiry, who, "alasan")
+            assert inquiry.status == transition.target, (name, source, role)
+            assert inquiry.events[-1].to_status == inquiry.status
+        else:
+            with pytest.raises(TransitionNotAllowed):
+                workflow.apply(name, inquiry, who, "alasan")
+            db.session.rollback()
+            db.session.refresh(inquiry)
+            assert inquiry.status == source, (name, source, role)
