@@ -103,10 +103,71 @@ def test_hostile_uploads_are_refused_and_leave_nothing(app, editor, name, data, 
         assert all(".." not in p.name and "passwd" not in p.name for p in new) and len(new) == 2
 
 
+def test_stored_files_are_webp_in_the_two_sizes_and_the_row_keeps_the_size(app, editor):
+    client, product = editor
+    _upload(client, product, [(io.BytesIO(_image("JPEG", size=(1600, 1200))), "sawah.jpg")])
+    photo = db.session.scalar(select(Photo))
+    assert (photo.width, photo.height, photo.live, photo.product_id) == (1600, 1200, False, product.id)
+    assert len(photo.key) == 32 and int(photo.key, 16) >= 0
+    for size, edge in (("sm", 480), ("lg", 1280)):
+        with Image.open(Path(app.config["UPLOAD_DIR"]) / f"{photo.key}-{size}.webp") as stored:
+            assert stored.format == "WEBP" and max(stored.size) == edge
+
+
+def test_the_content_decides_not_the_name(app, editor):
+    """A PNG named .jpg is a photo; a JPEG with a script glued to its end is re-encoded without it."""
+    client, product = editor
+    before = set(_files(app))
+    response = _upload(client, product, [(io.BytesIO(_image("PNG")), "foto.jpg"),
+                                         (io.BytesIO(_image("JPEG") + b"<script>alert(1)</script>"), "poliglot.jpg")])
+    assert "2 foto ditambahkan." in response.get_data(as_text=True)
+    new = set(_files(app)) - before
+    assert len(new) == 4 and all(b"<script>" not in p.read_bytes() for p in new)
+
+
+def test_a_batch_with_one_bad_file_stores_none_of_it(app, editor):
+    client, product = editor
+    before = set(_files(app))
+    response = _upload(client, product, [(io.BytesIO(_image("JPEG")), "bagus.jpg"),
+                                         (io.BytesIO(_image("PNG")), "bagus.png"),
+                                         (io.BytesIO(b"<svg><script>alert(1)</script></svg>"), "jahat.svg")])
+    assert "bukan foto" in response.get_data(as_text=True)
+    assert set(_files(app)) == before
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+@pytest.mark.parametrize("existing, sent", [(12, 1), (11, 2)])
+def test_more_than_twelve_photos_are_refused(app, editor, existing, sent):
+    from tests.factories import PhotoFactory
+
+    client, product = editor
+    for position in range(existing):
+        PhotoFactory(product=product, position=position, live=False)
+    before = set(_files(app))
+    response = _upload(client, product, [(io.BytesIO(_image("PNG")), f"{i}.png") for i in range(sent)])
+    assert "Paling banyak 12 foto per produk." in response.get_data(as_text=True)
+    assert set(_files(app)) == before
+    assert db.session.scalar(select(func.count(Photo.id))) == existing
+
+
+def test_twelve_photos_are_accepted(app, editor):
+    from tests.factories import PhotoFactory
+
+    client, product = editor
+    for position in range(11):
+        PhotoFactory(product=product, position=position, live=False)
+    response = _upload(client, product, [(io.BytesIO(_image("PNG")), "ke-12.png")])
+    assert "1 foto ditambahkan." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Photo.id))) == 12
+
+
 def test_a_photo_over_eight_megabytes_is_refused(app, editor):
     client, product = editor
+    before = set(_files(app))
     response = _upload(client, product, [(io.BytesIO(b"\xff\xd8" + b"0" * (8 * 1024 * 1024 + 10)), "besar.jpg")])
     assert "lebih dari 8 MB" in response.get_data(as_text=True)
+    assert set(_files(app)) == before
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
 
 
 def test_a_body_over_the_limit_gets_413(app, editor):
@@ -130,5 +191,24 @@ def test_media_serves_only_generated_names_as_webp(app, editor):
     response = client.get(f"/media/{name}")
     assert response.status_code == 200 and response.mimetype == "image/webp"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    for bad in ("../config.py", "..%2F..%2Fetc%2Fpasswd", "x.webp", name.replace(".webp", ".html")):
+    for bad in ("../config.py", "..%2F..%2Fetc%2Fpasswd", "x.webp", name.replace(".webp", ".html"),
+                "0" * 32 + "-sm.webp", name.upper(), name.replace("-sm", "-xl"), "..%2F" + name):
         assert client.get(f"/media/{bad}").status_code == 404
+
+
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+def test_files_of_an_upload_whose_transaction_rolls_back_are_removed(app, accounts, editor, outcome):
+    """The files and the Photo rows arrive together or not at all."""
+    from marketplace.services import listings
+
+    _, product = editor
+    before = set(_files(app))
+    listings.add_photos(product, [_image("PNG")], accounts.producer_a)
+    written = set(_files(app)) - before
+    assert len(written) == 2
+    getattr(db.session, outcome)()
+    db.session.commit()  # a later commit in the same session changes nothing more
+    if outcome == "commit":
+        assert written <= set(_files(app)) and db.session.scalar(select(func.count(Photo.id))) == 1
+    else:
+        assert not written & set(_files(app)) and db.session.scalar(select(func.count(Photo.id))) == 0

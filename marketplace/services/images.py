@@ -79,6 +79,15 @@ def delete(key: str) -> None:
 def delete_after_commit(keys: list[str]) -> None:
     """Remove these photos' files once the current transaction commits, and never if it rolls back:
     no row is ever left pointing at files that are gone."""
+    _when_transaction_ends(keys, delete_on="commit")
+
+
+def delete_if_rolled_back(keys: list[str]) -> None:
+    """Newly written files whose rows do not reach the database (the transaction rolls back) are removed."""
+    _when_transaction_ends(keys, delete_on="rollback")
+
+
+def _when_transaction_ends(keys: list[str], delete_on: str) -> None:
     if not keys:
         return
     from sqlalchemy import event
@@ -88,17 +97,18 @@ def delete_after_commit(keys: list[str]) -> None:
     session = db.session()
     settled = False
 
-    def on_commit(_session) -> None:
+    def settle(outcome: str) -> None:
         nonlocal settled
-        if not settled:
-            settled = True
+        if settled:
+            return
+        settled = True
+        if outcome == delete_on:
             for key in keys:
                 delete(key)
 
     def on_rollback(_session, previous) -> None:
-        nonlocal settled
         if not previous.nested:
-            settled = True
+            settle("rollback")
 
-    event.listen(session, "after_commit", on_commit)
+    event.listen(session, "after_commit", lambda _session: settle("commit"))
     event.listen(session, "after_soft_rollback", on_rollback)

@@ -203,8 +203,17 @@ def _set_working_order(product: Product, photos: list[Photo], author: User) -> N
 
 
 def add_photos(product: Product, uploads: list[bytes], author: User) -> list[Photo]:
-    """Store each upload (checked and re-encoded by images.store); raises ImageRejected for a bad one."""
-    stored = [images.store(data) for data in uploads]
+    """Store each upload (checked and re-encoded by images.store); raises ImageRejected for a bad one,
+    and then none of the batch is kept."""
+    stored: list[images.StoredImage] = []
+    try:
+        for data in uploads:
+            stored.append(images.store(data))
+    except images.ImageRejected:
+        for image in stored:
+            images.delete(image.key)
+        raise
+    images.delete_if_rolled_back([image.key for image in stored])
     photos = working_photos(product)
     added = []
     for index, image in enumerate(stored):
