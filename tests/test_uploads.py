@@ -192,7 +192,7 @@ def test_media_serves_only_generated_names_as_webp(app, editor):
     assert response.status_code == 200 and response.mimetype == "image/webp"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     for bad in ("../config.py", "..%2F..%2Fetc%2Fpasswd", "x.webp", name.replace(".webp", ".html"),
-                "0" * 32 + "-sm.webp", name.upper(), name.replace("-sm", "-xl"), "..%2F" + name):
+                "0" * 32 + "-sm.webp", name.upper(), name[:32] + "-xl.webp", "..%2F" + name):
         assert client.get(f"/media/{bad}").status_code == 404
 
 
