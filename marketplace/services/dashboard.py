@@ -76,9 +76,9 @@ def attention(producer: Producer, user: User, rows: list[ProductRow]) -> list[At
         if row.product.status == PublicationStatus.DRAFT:
             items.append(Attention("draft", row.product))
     today = clock.today()
-    for certificate in producer.certificates:
-        if certificate.valid_until is None:
-            continue
+    # The most urgent first: expired ones (longest expired leading), then the soonest to expire.
+    dated = sorted((c for c in producer.certificates if c.valid_until is not None), key=lambda c: c.valid_until)
+    for certificate in dated:
         days = (certificate.valid_until - today).days
         if days < 0:
             items.append(Attention("expired", certificate, days=-days))
