@@ -33,6 +33,16 @@ def can_use_dashboard(user: User | None, _obj=None) -> bool:
     return _signed_in(user) and user.role in (Role.PRODUCER, Role.FIELD_OFFICER)
 
 
+def acts_for_producers(user: User | None, _obj=None) -> bool:
+    """A field officer manages the storefronts assigned to them, one at a time, chosen first."""
+    return _signed_in(user) and user.role == Role.FIELD_OFFICER
+
+
+def own_producer_id(user: User | None) -> int | None:
+    """The storefront a producer account belongs to (none for everyone else)."""
+    return user.producer_id if _signed_in(user) and user.role == Role.PRODUCER else None
+
+
 def can_manage_producer(user: User | None, producer: Producer | int | None) -> bool:
     """The producer's own account, or a field officer assigned to that producer."""
     if not _signed_in(user) or producer is None:
@@ -116,6 +126,7 @@ def can_see_producer_contact(user: User | None, producer: Producer) -> bool:
 
 RULES = {
     "use_dashboard": can_use_dashboard,
+    "act_for_producers": acts_for_producers,
     "edit": can_edit,
     "moderate": can_moderate,
     "facilitate": can_facilitate,

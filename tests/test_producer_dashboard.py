@@ -134,6 +134,13 @@ def test_an_officer_first_chooses_among_the_assigned_producers(officer, accounts
     assert actions == {f"/dashboard/act-for/{p.id}" for p in accounts.officer.assigned_producers}
 
 
+@pytest.mark.parametrize("path", ["/dashboard/products", "/dashboard/storefront", "/dashboard/products/new",
+                                  "/dashboard/inquiries"])
+def test_an_officer_who_has_not_chosen_yet_is_sent_to_the_chooser(officer, path):
+    response = officer.get(path)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/")
+
+
 def test_acting_for_a_producer_names_it_in_a_banner_on_every_page(officer, accounts):
     response = _act_for(officer, accounts.producer_a_store.id)
     banner = "Anda bertindak sebagai pendamping untuk Usaha A. Semua perubahan tercatat atas nama Anda."

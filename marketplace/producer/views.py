@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from marketplace import policies
 from marketplace.extensions import db
 from marketplace.forms import EmptyForm
-from marketplace.models import Allocation, Photo, Producer, Product, Role
+from marketplace.models import Allocation, Photo, Producer, Product
 from marketplace.producer import forms
 from marketplace.services import catalog, dashboard, inquiries, listings, moderation
 from marketplace.services.images import ImageRejected
@@ -42,18 +42,21 @@ def _guard():
 
 
 def current_producer(required: bool = True) -> Producer | None:
-    """The storefront being managed: the producer's own, or the one a field officer chose."""
+    """The storefront being managed: the producer's own, or the one a field officer chose.
+
+    `required`: without one, a field officer is sent to choose, anyone else gets a 404.
+    """
     if "producer" in g:
         return g.producer
     producer = None
-    if current_user.role == Role.PRODUCER:
-        producer = current_user.producer
-    elif current_user.role == Role.FIELD_OFFICER:
+    if policies.acts_for_producers(current_user):
         acting = session.get(ACTING_KEY)
-        if acting is not None and policies.can_manage_producer(current_user, acting):
+        if isinstance(acting, int) and policies.can_manage_producer(current_user, acting):
             producer = db.session.get(Producer, acting)
+    elif (own := policies.own_producer_id(current_user)) is not None:
+        producer = db.session.get(Producer, own)
     if producer is None and required:
-        abort(404)
+        abort(redirect(url_for("producer.overview")) if policies.acts_for_producers(current_user) else 404)
     g.producer = producer
     return producer
 
@@ -77,7 +80,7 @@ def _category_choices():
 
 @bp.get("/")
 def overview():
-    if current_user.role == Role.FIELD_OFFICER and current_producer(required=False) is None:
+    if policies.acts_for_producers(current_user) and current_producer(required=False) is None:
         return render_template("producer/choose.html", producers=current_user.assigned_producers, form=EmptyForm())
     producer = current_producer()
     rows = dashboard.product_rows(producer)
@@ -89,7 +92,7 @@ def overview():
 
 @bp.post("/act-for/<int:producer_id>")
 def act_for(producer_id: int):
-    if current_user.role != Role.FIELD_OFFICER or not policies.can_manage_producer(current_user, producer_id):
+    if not policies.acts_for_producers(current_user) or not policies.can_manage_producer(current_user, producer_id):
         abort(404)
     if EmptyForm().validate_on_submit():
         session[ACTING_KEY] = producer_id
