@@ -366,3 +366,16 @@ def test_certificates_added_on_a_draft_storefront_are_stored_with_number_and_exp
     ]
     doc = htmlq.page(producer.get("/dashboard/storefront"))
     assert htmlq.value(doc, "certificates-0-valid_until") == "2028-01-15"
+
+
+def test_a_storefront_with_the_most_certificates_still_opens_and_adds_no_more_rows(producer, accounts):
+    store = accounts.producer_a_store
+    store.status = "draft"
+    for n in range(20):
+        CertificateFactory(producer=store, kind="lainnya", number=f"SERT-{n:02d}")
+    doc = htmlq.page(producer.get("/dashboard/storefront"))
+    assert htmlq.value(doc, "certificates-19-number") == "SERT-19"
+    assert doc.find("button", value="add_certificate") is None
+    response = _storefront(producer, action="add_certificate")
+    assert response.status_code == 200
+    assert htmlq.value(htmlq.page(response), "certificates-20-number") is None

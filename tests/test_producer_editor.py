@@ -178,6 +178,17 @@ def test_add_price_row_adds_a_row_and_saves_nothing(producer):
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.object_type == "product")) == 0
 
 
+def test_add_price_row_stops_at_ten_rows(producer):
+    rows = {f"tiers-{i}-{part}": str(v) for i in range(10)
+            for part, v in (("min_qty", (i + 1) * 100), ("price", 20000 - i * 500))}
+    response = _post(producer, "/dashboard/products/new", _form(action="add_tier", **rows))
+    assert response.status_code == 200
+    doc = htmlq.page(response)
+    assert htmlq.value(doc, "tiers-9-price") == "15500" and htmlq.value(doc, "tiers-10-price") is None
+    assert doc.find("button", value="add_tier") is None  # the button goes once the rows are all there
+    assert _products() == []
+
+
 def test_add_price_row_on_an_existing_product_changes_nothing_stored(producer, accounts):
     product = ProductFactory(producer=accounts.producer_a_store, status="draft", name="Beras Lama")
     response = _post(producer, f"/dashboard/products/{product.id}/edit", _form(action="add_tier", name="Beras Baru"))

@@ -43,6 +43,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def add_row(rows: FieldList) -> bool:
+    """One more empty row ("Tambah baris harga", "Tambah sertifikat"), unless the list is full."""
+    if rows.max_entries and len(rows.entries) >= rows.max_entries:
+        return False
+    rows.append_entry()
+    return True
+
+
 class NumberText(StringField):
     """A number typed the Indonesian way ('12.500', '2,5'); `.number` holds the value."""
 
@@ -171,8 +179,8 @@ class ProductForm(FlaskForm):
         mask = values.get("available_months", (1 << 12) - 1)
         self.available_months.data = [] if mask == (1 << 12) - 1 else [m for m in range(1, 13) if mask & (1 << (m - 1))]
         tiers = values.get("tiers") or []
-        while len(self.tiers.entries) < max(len(tiers), 3):
-            self.tiers.append_entry()
+        while len(self.tiers.entries) < max(len(tiers), 3) and add_row(self.tiers):
+            pass
         for entry, (qty, price) in zip(self.tiers.entries, tiers):
             entry.form.min_qty.data = number(qty)
             entry.form.price.data = number(price)
@@ -239,8 +247,8 @@ class StorefrontForm(FlaskForm):
                      "founded_year", "workforce"):
             self[name].data = values.get(name)
         certificates = values.get("certificates") or []
-        while len(self.certificates.entries) < len(certificates) + 1:
-            self.certificates.append_entry()
+        while len(self.certificates.entries) < len(certificates) + 1 and add_row(self.certificates):
+            pass
         for entry, cert in zip(self.certificates.entries, certificates):
             entry.form.id.data = str(cert.get("id") or "")
             entry.form.kind.data = cert["kind"]

@@ -114,7 +114,7 @@ def storefront():
     form = forms.StorefrontForm()
     action = request.form.get("action", "save")
     if request.method == "POST" and action == "add_certificate":
-        form.certificates.append_entry()
+        forms.add_row(form.certificates)
         return render_template("producer/storefront.html", form=form, producer=producer)
     if form.validate_on_submit():
         waits = listings.save_storefront(producer, form.values(), current_user)
@@ -156,7 +156,7 @@ def _handle_product_form(producer: Producer, product: Product | None):
     form = _product_form(producer)
     action = request.form.get("action", "save")
     if request.method == "POST" and action == "add_tier":
-        form.tiers.append_entry()
+        forms.add_row(form.tiers)
         return None, form
     if form.validate_on_submit():
         product, waits = listings.save_product(producer, product, form.values(), current_user)
