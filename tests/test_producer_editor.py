@@ -286,3 +286,76 @@ def test_a_producer_with_an_unconfirmed_email_cannot_submit_with_the_button_eith
     response = _action(producer, product.id, "submit")
     assert "Konfirmasi email Anda dulu" in response.get_data(as_text=True)
     assert _products()[0].status == "draft"
+
+
+# ---------------------------------------------------------------- whatever is typed, never a 500
+
+def test_control_characters_are_dropped_from_what_is_typed(producer):
+    """PostgreSQL refuses NUL in text; it must never reach the database (nor a 500 the producer)."""
+    response = _post(producer, "/dashboard/products/new", _form(
+        name="Beras\x00 Pandan\x07", description="Baris satu\r\nBaris\tdua\x00", grade="A\x1b", packaging="\x00"))
+    assert response.status_code == 302
+    [product] = _products()
+    assert (product.name, product.description, product.grade, product.packaging) == \
+        ("Beras Pandan", "Baris satu\r\nBaris\tdua", "A", "")
+
+
+def test_control_characters_are_dropped_from_the_storefront(producer, accounts):
+    accounts.producer_a_store.status = "draft"
+    db.session.commit()
+    token = csrf_from(producer.get("/dashboard/storefront"))
+    response = producer.post("/dashboard/storefront", data={
+        "csrf_token": token, "name": "Usaha\x00 A", "owner_name": "Sri\x00", "kelurahan": "Imopuro",
+        "certificates-0-kind": "halal", "certificates-0-number": "ID\x00123", "certificates-0-issuer": "\x00",
+        "action": "save"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    store = db.session.get(type(accounts.producer_a_store), accounts.producer_a_store.id)
+    assert (store.name, store.owner_name, [c.number for c in store.certificates]) == ("Usaha A", "Sri", ["ID123"])
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "0", "-1", "12.500", "2,5", "1.2.3", "1e9", "NaN", "inf", "9" * 30, "Rp 12.500",
+                     "<script>alert(1)</script>", "\x00", "１２", "٣", "12,500.00", "0,0"]),
+)
+_EDITOR_FIELDS = st.fixed_dictionaries({}, optional={
+    "name": _TEXT, "category_id": _TEXT, "unit": _TEXT, "storage": _TEXT, "price_on_request": _TEXT,
+    "tiers-0-min_qty": _TEXT, "tiers-0-price": _TEXT, "tiers-1-min_qty": _TEXT, "tiers-1-price": _TEXT,
+    "tiers-99-min_qty": _TEXT, "min_order_qty": _TEXT, "monthly_capacity": _TEXT, "lead_time_days": _TEXT,
+    "shelf_life_days": _TEXT, "available_months": _TEXT, "certificate_ids": _TEXT, "grade": _TEXT,
+    "action": st.sampled_from(["save", "submit", "add_tier", "", "publish"]),
+})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=_EDITOR_FIELDS)
+def test_generated_input_never_breaks_the_product_editor(producer, values):
+    response = _post(producer, "/dashboard/products/new", _form(**values))
+    assert response.status_code in (200, 302)
+    for product in _products():
+        tiers = [(t.min_qty, t.price) for t in product.price_tiers]
+        assert product.status in ("draft", "pending")
+        assert len({q for q, _ in tiers}) == len(tiers) and all(q > 0 and p > 0 for q, p in tiers)
+        assert product.price_min == (None if product.price_on_request or not tiers else min(p for _, p in tiers))
+        assert product.monthly_capacity > 0 and product.min_order_qty > 0
+
+
+_STOREFRONT_FIELDS = st.fixed_dictionaries({}, optional={
+    "name": _TEXT, "owner_name": _TEXT, "kelurahan": _TEXT, "phone": _TEXT, "email": _TEXT, "website": _TEXT,
+    "founded_year": _TEXT, "workforce": _TEXT, "certificates-0-kind": _TEXT, "certificates-0-number": _TEXT,
+    "certificates-0-valid_until": _TEXT, "certificates-0-id": _TEXT, "certificates-0-remove": _TEXT,
+    "action": st.sampled_from(["save", "submit", "add_certificate", ""]),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=_STOREFRONT_FIELDS)
+def test_generated_input_never_breaks_the_storefront_editor(producer, values):
+    token = csrf_from(producer.get("/dashboard/storefront"))
+    base = {"name": "Usaha A", "owner_name": "Sri", "kelurahan": "Imopuro", "certificates-0-kind": "halal"}
+    response = producer.post("/dashboard/storefront", data={**base, **values, "csrf_token": token})
+    assert response.status_code in (200, 302)

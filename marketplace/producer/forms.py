@@ -43,6 +43,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_control_characters(value):
+    """NUL, ESC and the like never belong in typed text (PostgreSQL even refuses NUL); tabs and line breaks stay."""
+    return _CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+class CleanText:
+    """Form mix-in: every field of the form passes what was typed through drop_control_characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if not issubclass(unbound_field.field_class, (FormField, FieldList)):  # their rows clean themselves
+                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), drop_control_characters]}
+            return unbound_field.bind(form=form, **options)
+
+
 def add_row(rows: FieldList) -> bool:
     """One more empty row ("Tambah baris harga", "Tambah sertifikat"), unless the list is full."""
     if rows.max_entries and len(rows.entries) >= rows.max_entries:
@@ -83,13 +101,13 @@ def _row_complete(form, field):
         raise ValidationError(_l("Setiap baris harga perlu jumlah dan harga."))
 
 
-class TierForm(Form):
+class TierForm(CleanText, Form):
     min_qty = NumberText(_l("Mulai dari jumlah"), validators=[_row_complete], allow_zero=False)
     price = NumberText(_l("Harga per satuan (Rp)"), validators=[_row_complete], allow_zero=False)
     ignore_prices = False  # set by ProductForm when the price is "on request"
 
 
-class ProductForm(FlaskForm):
+class ProductForm(CleanText, FlaskForm):
     category_id = SelectField(_l("Kategori"), coerce=int, validators=[DataRequired(_l("Pilih kategori."))])
     name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
@@ -196,7 +214,7 @@ def _url(form, field):
         raise ValidationError(_l("Alamat situs harus diawali http:// atau https://"))
 
 
-class CertificateForm(Form):
+class CertificateForm(CleanText, Form):
     id = HiddenField()
     kind = SelectField(_l("Jenis"), choices=[(k, v) for k, v in CERTIFICATES.items()])
     number = StringField(_l("Nomor"), validators=[Optional(), Length(max=80)])
@@ -206,7 +224,7 @@ class CertificateForm(Form):
     remove = BooleanField(_l("Hapus"))
 
 
-class StorefrontForm(FlaskForm):
+class StorefrontForm(CleanText, FlaskForm):
     name = StringField(_l("Nama usaha"), validators=[DataRequired(_REQUIRED), Length(max=160)])
     owner_name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)])
     description = TextAreaField(_l("Tentang usaha"), validators=[Optional(), Length(max=5000)],
@@ -257,7 +275,7 @@ class StorefrontForm(FlaskForm):
             entry.form.valid_until.data = date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
 
 
-class OfferForm(FlaskForm):
+class OfferForm(CleanText, FlaskForm):
     offered_qty = NumberText(_l("Jumlah yang sanggup Anda penuhi"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     lead_time_days = IntegerField(_l("Waktu penyiapan (hari)"), validators=[Optional(), NumberRange(0, 365)],
@@ -265,5 +283,5 @@ class OfferForm(FlaskForm):
     note = TextAreaField(_l("Catatan untuk fasilitator"), validators=[Optional(), Length(max=2000)])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(CleanText, FlaskForm):
     note = TextAreaField(_l("Alasan menolak"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])
