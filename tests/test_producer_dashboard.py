@@ -57,6 +57,16 @@ def test_what_needs_the_producer_comes_first_with_the_moderators_reason(producer
     assert "Beras Tayang" not in " ".join(items)
 
 
+@pytest.mark.parametrize("decision", ["reject", "request_changes"])
+def test_a_listing_sent_back_by_the_moderator_shows_the_reason(producer, accounts, decision):
+    product = ProductFactory(producer=accounts.producer_a_store, name="Gula Aren", status="pending")
+    publication.apply(decision, product, accounts.moderator, reason="Lengkapi foto kemasan.")
+    db.session.commit()
+    items = _attention(producer)
+    assert any("Gula Aren" in i and "Alasan: Lengkapi foto kemasan." in i for i in items), items
+    assert "Lengkapi foto kemasan." in producer.get("/dashboard/products").get_data(as_text=True)
+
+
 def test_a_rejected_change_to_a_live_listing_shows_its_reason(producer, accounts):
     product = ProductFactory(producer=accounts.producer_a_store, name="Beras Tayang")
     values = listings.product_values(product) | {"monthly_capacity": 99999}

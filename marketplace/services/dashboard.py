@@ -8,6 +8,7 @@ from marketplace import clock
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Producer, Product, PublicationStatus, Revision, RevisionStatus, User
 from marketplace.services.listings import open_revisions_for
+from marketplace.workflows import publication, revision
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -27,12 +28,18 @@ class ProductRow:
     reason: str = ""
 
 
+def _sent_back_actions() -> list[str]:
+    """The audit actions of decisions that send a record back with a reason: reject, request_changes,
+    suspend, … read from the workflow tables, so a new such transition is covered too."""
+    return [f"{workflow.name}.{name}" for workflow in (publication, revision)
+            for name, transition in workflow.transitions.items() if transition.requires_reason]
+
+
 def _rejection_reasons(producer: Producer) -> dict[tuple[str, int], str]:
     """The latest rejection note per record of this producer (from the audit trail)."""
     rows = db.session.execute(
         select(AuditEvent.object_type, AuditEvent.object_id, AuditEvent.note, AuditEvent.action)
-        .where(AuditEvent.producer_id == producer.id,
-               AuditEvent.action.in_(["publication.reject", "revision.reject", "publication.suspend"]))
+        .where(AuditEvent.producer_id == producer.id, AuditEvent.action.in_(_sent_back_actions()))
         .order_by(AuditEvent.id)
     ).all()
     return {(object_type, object_id): note for object_type, object_id, note, _ in rows}
