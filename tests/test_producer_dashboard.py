@@ -67,6 +67,15 @@ def test_a_listing_sent_back_by_the_moderator_shows_the_reason(producer, account
     assert "Lengkapi foto kemasan." in producer.get("/dashboard/products").get_data(as_text=True)
 
 
+def test_a_suspended_listing_says_suspended_not_rejected(producer, accounts):
+    product = ProductFactory(producer=accounts.producer_a_store, name="Madu Hutan")
+    publication.apply("suspend", product, accounts.moderator, reason="Izin PIRT sudah tidak berlaku.")
+    db.session.commit()
+    [item] = [i for i in _attention(producer) if "Madu Hutan" in i]
+    assert "ditangguhkan kurator" in item and "ditolak" not in item
+    assert "Alasan: Izin PIRT sudah tidak berlaku." in item
+
+
 def test_a_rejected_change_to_a_live_listing_shows_its_reason(producer, accounts):
     product = ProductFactory(producer=accounts.producer_a_store, name="Beras Tayang")
     values = listings.product_values(product) | {"monthly_capacity": 99999}

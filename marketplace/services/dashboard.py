@@ -15,7 +15,7 @@ EXPIRY_WARNING_DAYS = 60
 
 @dataclass
 class Attention:
-    kind: str  # rejected | draft | expiring | expired | unconfirmed | storefront_draft
+    kind: str  # rejected | suspended | draft | expiring | expired | unconfirmed | storefront_draft | inquiry
     obj: object = None
     reason: str = ""
     days: int | None = None
@@ -76,7 +76,9 @@ def attention(producer: Producer, user: User, rows: list[ProductRow]) -> list[At
         items.append(Attention("inquiry", days=len(waiting)))
     for row in rows:
         if row.reason:
-            items.append(Attention("rejected", row.product, row.reason))
+            suspended = row.product.status == PublicationStatus.SUSPENDED and (
+                row.revision is None or row.revision.status != RevisionStatus.REJECTED)
+            items.append(Attention("suspended" if suspended else "rejected", row.product, row.reason))
     if producer.status == PublicationStatus.DRAFT:
         items.append(Attention("storefront_draft", producer))
     for row in rows:
