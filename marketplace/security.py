@@ -1,10 +1,14 @@
-"""Response headers every page carries, and the cache rules for signed-in pages."""
+"""Response headers every page carries, the cache rules for signed-in pages, and URL parts the database can take."""
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
+
+# Ids are INTEGER columns: PostgreSQL stops at 2**31 - 1, and SQLite cannot even bind a number past 2**63 - 1.
+MAX_ID = 2**31 - 1
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -37,7 +41,26 @@ def set_security_headers(response):
     return response
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` up to the largest id the database holds: a longer number is an unknown page (404), not a 500."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class TextConverter(UnicodeConverter):
+    """A path segment (`<slug>`, `<token>`) never holds a NUL character, which PostgreSQL refuses in text (404)."""
+
+    def to_python(self, value: str) -> str:
+        if "\x00" in value:
+            raise ValidationError()
+        return value
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint is registered, so that every route is built with these converters.
+    app.url_map.converters.update(default=TextConverter, string=TextConverter, int=IdConverter)
     app.after_request(set_security_headers)
 
 

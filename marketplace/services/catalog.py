@@ -1,6 +1,7 @@
 """Which rows the public pages show: catalog queries, facets, capacity totals."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -36,6 +37,12 @@ def _to_float(value: str | None) -> float | None:
     return number if 0 <= number < 1e12 else None
 
 
+def _query_text(value: str | None) -> str:
+    """Typed search words: whitespace collapsed, control characters dropped (PostgreSQL refuses NUL), 100 at most."""
+    printable = "".join(ch for ch in value or "" if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return " ".join(printable.split())[:100]
+
+
 def _to_page(value: str | None) -> int:
     try:
         page = int(value or 1)
@@ -59,7 +66,7 @@ class CatalogFilters:
 
     @classmethod
     def from_args(cls, args, category_slugs: set[str]) -> CatalogFilters:
-        q = " ".join((args.get("q") or "").split())[:100]
+        q = _query_text(args.get("q"))
         sort = args.get("sort") or ("relevance" if q else "capacity")
         if sort not in SORTS or (sort == "relevance" and not search.tokens(q)):
             sort = "capacity"
@@ -354,7 +361,7 @@ class ProducerFilters:
         kecamatan = args.get("kecamatan")
         category = args.get("category")
         return cls(
-            q=" ".join((args.get("q") or "").split())[:100],
+            q=_query_text(args.get("q")),
             kecamatan=kecamatan if kecamatan in KECAMATAN else None,
             category=category if category in category_slugs else None,
             curated=args.get("curated") in ("1", "true", "on"),
