@@ -1,7 +1,8 @@
 """Read-only open data: published products and producers, as JSON."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, request, url_for
+from jinja2.utils import htmlsafe_json_dumps
 
 from marketplace.api import schemas
 from marketplace.services import catalog
@@ -17,6 +18,13 @@ def _per_page() -> int:
     return min(max(value, 1), current_app.config["API_MAX_PER_PAGE"])
 
 
+def _json(payload: dict):
+    """JSON whose text holds no '<', '>', '&' or "'" (written as \\u003c …): producers' text stays inert data even
+    where the response is taken for HTML. It decodes to exactly the same values."""
+    body = htmlsafe_json_dumps(payload, dumps=current_app.json.dumps)
+    return current_app.response_class(f"{body}\n", mimetype="application/json")
+
+
 @bp.after_request
 def _cors_and_cache(response):
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -30,12 +38,12 @@ def products():
     filters = catalog.CatalogFilters.from_args(request.args, slugs)
     per_page = _per_page()
     result = catalog.search_products(filters, per_page=per_page, with_facets=False)
-    return jsonify(
-        items=[schemas.product(p) for p in result.items],
-        total=result.total,
-        page=result.page,
-        per_page=per_page,
-    )
+    return _json({
+        "items": [schemas.product(p) for p in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": per_page,
+    })
 
 
 @bp.get("/producers")
@@ -44,14 +52,14 @@ def producers():
     filters = catalog.ProducerFilters.from_args(request.args, slugs)
     per_page = _per_page()
     cards, total, page = catalog.list_producers(filters, per_page=per_page)
-    return jsonify(
-        items=[schemas.producer(card) for card in cards],
-        total=total,
-        page=page,
-        per_page=per_page,
-    )
+    return _json({
+        "items": [schemas.producer(card) for card in cards],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    })
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(schemas.openapi_document(url_for("api.products", _external=False).rsplit("/", 1)[0]))
+    return _json(schemas.openapi_document(url_for("api.products", _external=False).rsplit("/", 1)[0]))
