@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime
 
 from babel import numbers as babel_numbers
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -51,11 +51,9 @@ def quantity(value: float | None, unit: str) -> str:
 
 
 def long_date(value: date | datetime | None) -> str:
-    """'17 Agustus 2026'."""
+    """'17 Agustus 2026' ('August 17, 2026'); a moment is dated in Metro's time (WIB), so both kinds read alike."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, "d MMMM y")
     return format_date(value, "long")
 
 
@@ -80,6 +78,10 @@ def normalise_phone(raw: str | None) -> str | None:
     if not raw:
         return None
     digits = re.sub(r"\D", "", str(raw))
+    if digits.startswith("00"):  # international prefix: 0062 812…
+        digits = digits[2:]
+    if digits.startswith("620"):  # the trunk 0 kept after the country code: +62 (0)812…, +62 0812…
+        digits = "62" + digits[3:]
     if digits.startswith("0"):
         digits = "62" + digits[1:]
     elif digits.startswith("8"):
