@@ -1,0 +1,134 @@
+"""SQL statements per public page: a small fixed number, the same for 5 cards as for 40 (no query per card)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import event, select
+
+from marketplace.extensions import db
+from marketplace.models import Product
+from marketplace.services import search
+from tests.conftest import _wipe
+from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory
+
+# page: (URL, budget). The budgets are today's counts — categories, a count, the cards, one load each for what a
+# card shows (photos, certificates, tiers), three facet counts, and what else the page shows. Raise one knowingly.
+PAGES = {
+    "catalog": ("/products", 9),
+    "catalog search and filters": ("/products?q=beras&category=beras-serealia&cert=halal&sort=price_asc", 12),
+    "catalog page 2": ("/products?page=2", 9),
+    "product": ("/products/{product}", 11),
+    "storefront": ("/producers/{producer}", 6),
+    "home": ("/", 10),
+    "directory": ("/producers", 4),
+    "api products": ("/api/v1/products?per_page=100", 6),
+    "api producers": ("/api/v1/producers?per_page=100", 4),
+}
+FEW, MANY = 5, 40
+
+
+@contextmanager
+def counting(app):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+class Catalog:
+    """Products spread over four producers, each with two price tiers, two live photos and two certificates."""
+
+    def __init__(self):
+        self.producers = [ProducerFactory(name=f"Gapoktan {n}", curated=n == 0) for n in range(4)]
+        self.certificates = {
+            p.id: [CertificateFactory(producer=p, kind="halal", valid_until=date(2099, 1, 1)),
+                   CertificateFactory(producer=p, kind="pirt", valid_until=date(2000, 1, 1))]  # expired
+            for p in self.producers
+        }
+        self.count = 0
+
+    def grow_to(self, total: int) -> None:
+        while self.count < total:
+            producer = self.producers[self.count % len(self.producers)]
+            with db.session.no_autoflush:  # built in memory, written by the one commit below
+                product = ProductFactory.build(producer=producer, name=f"Beras Nomor {self.count}",
+                                               price=[(10, 12000 + self.count), (100, 11000 + self.count)])
+                product.certificates = list(self.certificates[producer.id])
+                product.photos = [PhotoFactory.build(product=product, producer_id=producer.id, position=n)
+                                  for n in range(2)]
+                db.session.add(product)
+            self.count += 1
+        db.session.commit()
+        search.reindex()
+        db.session.commit()
+
+    def urls(self) -> dict[str, str]:
+        first = db.session.scalar(select(Product).order_by(Product.id))
+        return {name: url.format(product=first.id, producer=first.producer.slug) for name, (url, _) in PAGES.items()}
+
+
+def statements_for(app, client, url: str) -> list[str]:
+    with counting(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return statements
+
+
+@pytest.fixture(scope="class")
+def measured(app):
+    """Every page counted with FEW products, then again after growing the same catalog to MANY."""
+    client = app.test_client()
+    with app.app_context():
+        shop = Catalog()
+        shop.grow_to(FEW)
+        urls = shop.urls()
+        for url in urls.values():
+            client.get(url)  # warm: a first request may prepare what later ones reuse
+        few = {name: statements_for(app, client, url) for name, url in urls.items()}
+        shop.grow_to(MANY)
+        many = {name: statements_for(app, client, url) for name, url in urls.items()}
+        cards = len(client.get("/api/v1/products?per_page=100").get_json()["items"])
+    yield {"few": few, "many": many, "cards": cards}
+    _wipe(app)
+
+
+class TestQueryBudget:
+    """The catalog is built and measured once for the class; the tests read the counts."""
+
+    @pytest.fixture(autouse=True)
+    def _clean_database(self):  # replaces the per-test wipe
+        yield
+
+    def test_the_large_catalog_really_has_many_cards(self, measured):
+        assert measured["cards"] == MANY
+
+    @pytest.mark.parametrize("name", list(PAGES))
+    def test_the_number_of_queries_does_not_grow_with_the_number_of_cards(self, measured, name):
+        few, many = measured["few"][name], measured["many"][name]
+        assert len(many) == len(few), "\n\n".join(many)
+
+    @pytest.mark.parametrize("name", list(PAGES))
+    def test_each_page_stays_within_its_query_budget(self, measured, name):
+        statements = measured["many"][name]
+        assert len(statements) <= PAGES[name][1], "\n\n".join(statements)
+
+
+def test_the_counter_catches_a_query_per_card(app, ctx):
+    """The measuring itself works: reading each product's tiers lazily shows up as one query per product."""
+    shop = Catalog()
+    shop.grow_to(6)
+    db.session.expunge_all()
+    with counting(app) as statements:
+        for product in db.session.scalars(select(Product)):
+            product.price_tiers  # noqa: B018 — a lazy load per product
+    assert len(statements) == 1 + 6

@@ -1,0 +1,215 @@
+"""Full-text search over the published catalog: what a buyer's words find, and what they never break."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Product
+from marketplace.services import catalog, search
+from marketplace.services.catalog import CatalogFilters
+from tests.conftest import _wipe
+from tests.factories import ProducerFactory, ProductFactory, category
+
+
+def found(**args) -> list[str]:
+    """Names of the products the catalog shows for these query-string arguments."""
+    slugs = {c.slug for c in catalog.categories()}
+    filters = CatalogFilters.from_args({k: str(v) for k, v in args.items()}, slugs)
+    return [p.name for p in catalog.search_products(filters, per_page=100).items]
+
+
+def indexed(query: str) -> set[int]:
+    """Ids the search index itself matches (no status filter on top), to see what the index holds."""
+    stmt, _ = search.apply(select(Product.id), query)
+    return set(db.session.scalars(stmt))
+
+
+@pytest.fixture
+def rice(ctx):
+    """One organic rice among look-alikes that share only one of its words."""
+    ProductFactory(name="Beras Putih Medium")
+    ProductFactory(name="Pupuk Organik Cair", category=category("pupuk-sarana-tani"))
+    return ProductFactory(name="Beras Organik Pandan Wangi")
+
+
+# ------------------------------------------------------------------ what words find
+
+@pytest.mark.parametrize("query", ["beras organik", "BERAS ORGANIK", "organik beras", "  beras   organik  "])
+def test_every_word_must_match_in_any_order_and_case(rice, query):
+    assert found(q=query) == ["Beras Organik Pandan Wangi"]
+
+
+@pytest.mark.parametrize("query", ["pand", "organ pand", "ber org", "wang", "b o p w"])
+def test_words_match_as_prefixes(rice, query):
+    assert found(q=query) == ["Beras Organik Pandan Wangi"]
+
+
+def test_a_word_in_no_product_finds_nothing(rice):
+    assert found(q="kopi") == []
+    assert found(q="beras kopi") == []
+
+
+def test_the_producers_name_is_searchable(ctx):
+    producer = ProducerFactory(name="KWT Mawar Melati")
+    ProductFactory(producer=producer, name="Keripik Pisang")
+    ProductFactory(name="Keripik Singkong")
+    assert found(q="mawar") == ["Keripik Pisang"]
+    assert found(q="keripik melati") == ["Keripik Pisang"]
+
+
+@pytest.mark.parametrize("query", ["selatan", "metro selatan", "margorejo"])
+def test_kecamatan_and_kelurahan_are_searchable(ctx, query):
+    south = ProducerFactory(kecamatan="metro-selatan", kelurahan="Margorejo")
+    north = ProducerFactory(kecamatan="metro-utara", kelurahan="Banjarsari")
+    ProductFactory(producer=south, name="Telur Selatan")
+    ProductFactory(producer=north, name="Telur Utara")
+    assert found(q=query) == ["Telur Selatan"]
+
+
+def test_the_category_name_is_searchable_in_both_languages(ctx):
+    ProductFactory(name="Ayam Kampung Petelur", category=category("telur"))
+    ProductFactory(name="Beras Premium")
+    assert found(q="telur") == ["Ayam Kampung Petelur"]
+    assert found(q="eggs") == ["Ayam Kampung Petelur"]
+
+
+def test_the_description_is_searchable(ctx):
+    ProductFactory(name="Beras Premium", description="Digiling di Kelurahan Yosodadi, kadar air 14%.")
+    ProductFactory(name="Beras Medium")
+    assert found(q="digiling") == ["Beras Premium"]
+
+
+def test_a_name_match_ranks_above_a_description_match(ctx):
+    ProductFactory(name="Pupuk Kandang", description="Cocok untuk sawah padi dan beras organik.",
+                   monthly_capacity=999_999, category=category("pupuk-sarana-tani"))
+    ProductFactory(name="Beras Organik", monthly_capacity=10)
+    assert found(q="beras organik") == ["Beras Organik", "Pupuk Kandang"]
+
+
+# ------------------------------------------------------------------ what search never shows
+
+@pytest.mark.parametrize("status", ["draft", "pending", "rejected", "suspended", "archived"])
+def test_unpublished_products_are_not_found(ctx, status):
+    ProductFactory(name="Beras Tersembunyi", status=status)
+    ProductFactory(name="Beras Tampil")
+    assert found(q="beras") == ["Beras Tampil"]
+
+
+@pytest.mark.parametrize("status", ["draft", "pending", "rejected", "suspended", "archived"])
+def test_published_products_of_an_unpublished_producer_are_not_found(ctx, status):
+    hidden = ProducerFactory(status=status)
+    ProductFactory(producer=hidden, name="Beras Tersembunyi")
+    ProductFactory(name="Beras Tampil")
+    assert found(q="beras") == ["Beras Tampil"]
+
+
+def test_unpublished_products_are_not_even_in_the_index(ctx):
+    draft = ProductFactory(name="Beras Draf", status="draft")
+    shown = ProductFactory(name="Beras Tampil")
+    assert indexed("beras") == {shown.id}
+    assert draft.id not in indexed("draf")
+
+
+def test_reindex_after_a_product_is_taken_offline_removes_it(ctx):
+    product = ProductFactory(name="Beras Ditarik")
+    assert indexed("ditarik") == {product.id}
+    product.status = "suspended"
+    db.session.commit()
+    search.reindex([product.id])
+    db.session.commit()
+    assert indexed("ditarik") == set()
+    assert found(q="ditarik") == []
+
+
+def test_reindex_after_a_producer_is_taken_offline_removes_all_its_products(ctx):
+    producer = ProducerFactory(name="Gapoktan Sumber Rejeki")
+    first = ProductFactory(producer=producer, name="Beras Rejeki")
+    second = ProductFactory(producer=producer, name="Jagung Rejeki")
+    other = ProductFactory(name="Beras Lain")
+    assert indexed("rejeki") == {first.id, second.id}
+    producer.status = "suspended"
+    db.session.commit()
+    search.reindex_producer(producer.id)
+    db.session.commit()
+    assert indexed("rejeki") == set()
+    assert indexed("beras") == {other.id}
+
+
+def test_reindex_after_a_rename_finds_the_new_name_only(ctx):
+    product = ProductFactory(name="Gula Aren")
+    product.name = "Gula Semut"
+    db.session.commit()
+    search.reindex([product.id])
+    db.session.commit()
+    assert found(q="semut") == ["Gula Semut"]
+    assert found(q="aren") == []
+
+
+def test_reindexing_everything_keeps_exactly_the_public_products(ctx):
+    shown = ProductFactory(name="Beras Tampil")
+    ProductFactory(name="Beras Draf", status="draft")
+    search.reindex()
+    db.session.commit()
+    assert indexed("beras") == {shown.id}
+
+
+# ------------------------------------------------------------------ what a buyer may type
+
+PLAIN_WORD_IN_PUNCTUATION = ['"beras', 'beras"', "(beras", "beras)", "beras*", "*beras", "beras:",
+                             "&beras", "beras|", "!beras", "-beras", "+beras", "'beras'", "beras;", "{beras}",
+                             "[beras]", "^beras", "beras~", "beras\\", "%beras%", "beras_"]
+
+HOSTILE_QUERIES = [
+    '"', '""', "'", "''", '"beras', "beras OR", "OR", "AND", "NOT", "NEAR", "NEAR(beras premium)", "beras NEAR/2 x",
+    "beras AND NOT premium", "(", ")", "((beras)", "beras)", "*", "beras*", "*:*", ":", "name:", "a & b | !c", "&", "|",
+    "!", "!!", "&&", "||", "-", "--", "beras' OR 1=1 --", "'; DROP TABLE product; --", "%", "_", "%_\\", "\\",
+    "beras <-> premium", "beras:*", "beras:A", "{}", "[]", "^", "~", "@@", "NULL", "\t\n", "ⓑⓔⓡⓐⓢ", "béras",
+    "مرحبا", "日本語", "ภาษาไทย", "e\u0301", "\u200b", "\u202ebeb", "\ufeff", "🍚", "🍚 beras", "👩‍🌾🌾",
+    "x" * 500, "beras " * 100, "a" * 64 + " " + "b" * 64, "!@#$%^&*()_+-=[]{};':\",./<>?`~",
+]
+
+
+@pytest.fixture(scope="class")
+def shop(app):
+    with app.app_context():
+        ProductFactory(name="Beras Premium")
+        ProductFactory(name="Telur Ayam Kampung", category=category("telur"))
+    yield
+    _wipe(app)
+
+
+class TestQueriesOnOneCatalog:
+    """Read-only requests against one small catalog, built once; the database is wiped after the class."""
+
+    @pytest.fixture(autouse=True)
+    def _clean_database(self):  # replaces the per-test wipe: nothing here writes
+        yield
+
+    @pytest.mark.parametrize("query", HOSTILE_QUERIES)
+    def test_any_query_answers_200(self, shop, client, query):
+        response = client.get("/products", query_string={"q": query})
+        assert response.status_code == 200
+        assert "Katalog" in response.get_data(as_text=True) or "Hasil pencarian" in response.get_data(as_text=True)
+
+    @pytest.mark.parametrize("query", HOSTILE_QUERIES)
+    def test_any_query_answers_200_in_the_api(self, shop, client, query):
+        response = client.get("/api/v1/products", query_string={"q": query})
+        assert response.status_code == 200
+        assert set(response.get_json()) == {"items", "total", "page", "per_page"}
+
+    @pytest.mark.parametrize("query", PLAIN_WORD_IN_PUNCTUATION)
+    def test_punctuation_around_a_word_is_ignored(self, shop, client, query):
+        page = client.get("/products", query_string={"q": query}).get_data(as_text=True)
+        assert "Beras Premium" in page
+        assert "Telur Ayam Kampung" not in page
+
+    @pytest.mark.parametrize("query", ["OR", "AND", "NOT", "NEAR", "beras OR telur", "beras AND NOT telur"])
+    def test_operator_words_are_plain_words(self, shop, app, query):
+        """No product contains the words 'or', 'and', 'not' or 'near', so nothing matches them."""
+        with app.app_context():
+            assert found(q=query) == []
+
+    def test_the_search_words_are_kept_in_the_search_box(self, shop, client):
+        page = client.get("/products", query_string={"q": "beras premium"}).get_data(as_text=True)
+        assert 'value="beras premium"' in page
