@@ -1,0 +1,225 @@
+"""`flask seed demo` (idempotent demo data and accounts) and `flask users create`, through Flask's CLI runner."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select, text
+
+from marketplace.extensions import db
+from marketplace.models import Photo, Producer, Product, PublicationStatus, Role, User
+from marketplace.services import demo
+from marketplace.services.demo import DEMO_ACCOUNTS, render_photo
+from tests.conftest import _wipe
+from tests.factories import ProducerFactory, UserFactory
+
+STRONG = "kata-sandi-yang-cukup-panjang"
+
+
+def _tiny_photo(title, subtitle, color, variant=0) -> bytes:
+    """A 16×12 picture in the commodity's colour: the seed stores real images, just small ones, to stay fast."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _row_counts() -> dict[str, int]:
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+
+
+@pytest.fixture(scope="module")
+def seeded(app):
+    """Run `seed demo` twice on an empty database; keep what a test needs to look at, then wipe."""
+    runner = app.test_cli_runner()
+    uploads = Path(app.config["UPLOAD_DIR"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "render_photo", _tiny_photo)
+        first = runner.invoke(args=["seed", "demo"])
+        with app.app_context():
+            after_first = _row_counts()
+            files_after_first = {p.name for p in uploads.iterdir()}
+            result = {
+                "first": first,
+                "after_first": after_first,
+                "producers": db.session.scalar(select(func.count(Producer.id))),
+                "products": db.session.scalar(select(func.count(Product.id))),
+                "photos": db.session.scalar(select(func.count(Photo.id))),
+                "unpublished": db.session.scalar(select(func.count(Product.id)).where(
+                    Product.status != PublicationStatus.PUBLISHED)) + db.session.scalar(
+                    select(func.count(Producer.id)).where(Producer.status != PublicationStatus.PUBLISHED)),
+                "photo_files_missing": [
+                    key for key in db.session.scalars(select(Photo.key))
+                    if not {f"{key}-sm.webp", f"{key}-lg.webp"} <= files_after_first
+                ],
+                "passwords_work": {
+                    a.email: bool((u := db.session.scalar(select(User).where(User.email == a.email)))
+                                  and u.check_password(a.password) and u.role == a.role)
+                    for a in DEMO_ACCOUNTS
+                },
+                "producer_account_store": db.session.scalar(
+                    select(Producer.nib).join(User, User.producer_id == Producer.id)
+                    .where(User.email == DEMO_ACCOUNTS[0].email)),
+            }
+        client = app.test_client()
+        result["api_products"] = client.get("/api/v1/products").get_json()["total"]
+        result["api_producers"] = client.get("/api/v1/producers").get_json()["total"]
+        result["search_tapis"] = client.get("/api/v1/products?q=tapis").get_json()["total"]
+        second = runner.invoke(args=["seed", "demo"])
+        with app.app_context():
+            result["second"] = second
+            result["after_second"] = _row_counts()
+            result["files_after_second"] = {p.name for p in uploads.iterdir()}
+            result["files_after_first"] = files_after_first
+    yield result
+    _wipe(app)
+
+
+# ------------------------------------------------------------------ seed demo
+
+def test_seed_demo_succeeds(seeded):
+    assert seeded["first"].exit_code == 0, seeded["first"].output
+    assert seeded["first"].exception is None
+
+
+def test_seed_demo_creates_42_producers_and_43_products(seeded):
+    assert (seeded["producers"], seeded["products"]) == (42, 43)
+
+
+def test_seed_demo_reports_what_it_created(seeded):
+    assert "42 new producers, 43 new products, 45 new photos" in seeded["first"].output
+
+
+def test_every_demo_product_has_stored_pictures(seeded):
+    assert seeded["photos"] == 45
+    assert seeded["photo_files_missing"] == []
+
+
+def test_the_demo_catalog_is_published_and_searchable(seeded):
+    assert seeded["unpublished"] == 0
+    assert (seeded["api_products"], seeded["api_producers"]) == (43, 42)
+    assert seeded["search_tapis"] == 4  # Kain Tapis Lampung of rows 2, 3, 12 and 57
+
+
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.role.value)
+def test_seed_demo_prints_each_demo_account_with_its_password(seeded, account):
+    line = next((ln for ln in seeded["first"].output.splitlines() if account.email in ln), "")
+    assert account.role.value in line and account.password in line
+
+
+def test_the_printed_accounts_cover_producer_moderator_facilitator_and_admin(seeded):
+    printed = {a.role for a in DEMO_ACCOUNTS if a.email in seeded["first"].output}
+    assert {Role.PRODUCER, Role.MODERATOR, Role.FACILITATOR, Role.ADMIN} <= printed
+
+
+def test_the_printed_passwords_sign_in(seeded):
+    assert seeded["passwords_work"] == {a.email: True for a in DEMO_ACCOUNTS}
+
+
+def test_the_demo_producer_account_owns_the_storefront_with_two_products(seeded):
+    assert seeded["producer_account_store"] == demo.DEMO_PRODUCER_NIB
+
+
+def test_a_second_run_changes_no_row_counts(seeded):
+    assert seeded["second"].exit_code == 0, seeded["second"].output
+    assert seeded["after_second"] == seeded["after_first"]
+
+
+def test_a_second_run_creates_nothing_new(seeded):
+    assert "0 new producers, 0 new products, 0 new photos" in seeded["second"].output
+    assert seeded["files_after_second"] == seeded["files_after_first"]
+
+
+def test_a_second_run_prints_the_accounts_again(seeded):
+    assert all(a.password in seeded["second"].output for a in DEMO_ACCOUNTS)
+
+
+def test_the_demo_pictures_are_real_1200_by_900_images():
+    picture = Image.open(io.BytesIO(render_photo("Beras Premium", "Gapoktan · Metro", (196, 164, 92))))
+    assert (picture.format, picture.size) == ("PNG", (1200, 900))
+
+
+# ------------------------------------------------------------------ users create
+
+def create(app, *args: str):
+    return app.test_cli_runner().invoke(args=["users", "create", *args])
+
+
+def accounts_with(email: str) -> int:
+    return db.session.scalar(select(func.count(User.id)).where(func.lower(User.email) == email.lower()))
+
+
+def test_users_create_makes_an_account_that_signs_in(app, ctx):
+    result = create(app, "--email", "Operator@Metrokota.go.id", "--password", STRONG, "--role", "admin",
+                    "--name", "Operator")
+    assert result.exit_code == 0, result.output
+    assert "Created admin account operator@metrokota.go.id" in result.output
+    user = db.session.scalar(select(User).where(User.email == "operator@metrokota.go.id"))
+    assert user.role == Role.ADMIN and user.name == "Operator" and user.check_password(STRONG)
+
+
+def test_users_create_ties_a_producer_account_to_its_storefront(app, ctx):
+    store = ProducerFactory(slug="kwt-mawar-melati")
+    result = create(app, "--email", "sri@contoh.id", "--password", STRONG, "--role", "producer",
+                    "--producer", "kwt-mawar-melati")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User.producer_id).where(User.email == "sri@contoh.id")) == store.id
+
+
+@pytest.mark.parametrize("email", ["ada@contoh.id", "ADA@contoh.id", " ada@contoh.id "])
+def test_users_create_refuses_an_email_already_taken(app, ctx, email):
+    UserFactory(email="ada@contoh.id")
+    result = create(app, "--email", email, "--password", STRONG, "--role", "facilitator")
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    assert accounts_with("ada@contoh.id") == 1
+
+
+def test_users_create_refuses_an_unknown_role(app, ctx):
+    result = create(app, "--email", "baru@contoh.id", "--password", STRONG, "--role", "superuser")
+    assert result.exit_code != 0
+    assert "superuser" in result.output and "producer" in result.output and "admin" in result.output
+    assert accounts_with("baru@contoh.id") == 0
+
+
+def test_users_create_refuses_a_producer_without_a_storefront(app, ctx):
+    result = create(app, "--email", "baru@contoh.id", "--password", STRONG, "--role", "producer")
+    assert result.exit_code != 0
+    assert "--producer SLUG" in result.output
+    assert accounts_with("baru@contoh.id") == 0
+
+
+def test_users_create_refuses_a_producer_with_an_unknown_storefront(app, ctx):
+    result = create(app, "--email", "baru@contoh.id", "--password", STRONG, "--role", "producer",
+                    "--producer", "tidak-ada")
+    assert result.exit_code != 0
+    assert "no producer with slug 'tidak-ada'" in result.output
+    assert accounts_with("baru@contoh.id") == 0
+
+
+def test_users_create_refuses_a_storefront_for_a_staff_role(app, ctx):
+    ProducerFactory(slug="kwt-mawar-melati")
+    result = create(app, "--email", "baru@contoh.id", "--password", STRONG, "--role", "moderator",
+                    "--producer", "kwt-mawar-melati")
+    assert result.exit_code != 0 and "only for producer accounts" in result.output
+    assert accounts_with("baru@contoh.id") == 0
+
+
+@pytest.mark.parametrize("password", ["pendek", "password123", "12345678"])
+def test_users_create_refuses_a_weak_password(app, ctx, password):
+    result = create(app, "--email", "baru@contoh.id", "--password", password, "--role", "admin")
+    assert result.exit_code != 0 and "password" in result.output
+    assert accounts_with("baru@contoh.id") == 0
+
+
+@pytest.mark.parametrize("email", ["bukan-email", "a@", "@contoh.id", "a b@contoh.id"])
+def test_users_create_refuses_an_invalid_email(app, ctx, email):
+    result = create(app, "--email", email, "--password", STRONG, "--role", "admin")
+    assert result.exit_code != 0 and "invalid e-mail" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_a_refused_account_leaves_no_trace(app, ctx):
+    create(app, "--email", "baru@contoh.id", "--password", STRONG, "--role", "producer", "--producer", "x")
+    assert db.session.execute(text("SELECT count(*) FROM audit_event")).scalar() == 0
