@@ -1,9 +1,11 @@
 """Form pieces shared by every blueprint."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import FieldList, FormField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from marketplace.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
@@ -11,6 +13,28 @@ from marketplace.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENG
 
 class EmptyForm(FlaskForm):
     """For one-button POST actions: carries only the CSRF token."""
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_control_characters(value):
+    """NUL, ESC and the like never belong in typed text (PostgreSQL even refuses NUL); tabs and line breaks stay."""
+    return _CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+class CleanText:
+    """Form mix-in: every text field passes what was typed through drop_control_characters.
+
+    Passwords are left exactly as typed: they are only ever hashed, and whatever a password
+    manager pastes must keep working.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if not issubclass(unbound_field.field_class, (FormField, FieldList, PasswordField)):
+                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), drop_control_characters]}
+            return unbound_field.bind(form=form, **options)
 
 
 class StrongPassword:

@@ -8,13 +8,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from marketplace.forms import PhoneNumber, new_password_fields
+from marketplace.forms import CleanText, PhoneNumber, new_password_fields
 from marketplace.vocab import KECAMATAN
 
 _REQUIRED = _l("Wajib diisi.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(CleanText, FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254)],
                        render_kw={"autocomplete": "username", "inputmode": "email"})
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired(_REQUIRED), Length(max=4096)],
@@ -23,7 +23,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(CleanText, FlaskForm):
     business_name = StringField(_l("Nama usaha"), validators=[DataRequired(_REQUIRED), Length(max=160)],
                                 render_kw={"autocomplete": "organization"})
     name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)],
@@ -51,7 +51,7 @@ class RegisterForm(FlaskForm):
             raise ValidationError(_l("NIB ini sudah terdaftar. Jika ini usaha Anda, hubungi pendamping atau admin Pemkot."))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(CleanText, FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254)],
                        render_kw={"autocomplete": "email", "inputmode": "email"})
 

@@ -1,14 +1,14 @@
 """Sign in and out, producer self-registration, e-mail confirmation, password reset, invitations."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.auth import forms
 from marketplace.extensions import db, limiter
-from marketplace.forms import EmptyForm
+from marketplace.forms import EmptyForm, drop_control_characters
 from marketplace.models import Role, User
 from marketplace.security import safe_next
 from marketplace.services import accounts, audit, tokens
@@ -28,7 +28,9 @@ def landing(user: User) -> str:
 
 
 def _login_email_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+    """The account an attempt is aimed at, spelled the way the form and find_by_email read it."""
+    email = drop_control_characters(request.form.get("email") or "")
+    return "login-account:" + email.strip().lower()[:254]
 
 
 def _failed(response) -> bool:
@@ -44,9 +46,21 @@ def _address_limit() -> str:
     return current_app.config["LOGIN_LIMIT_ADDRESS"]
 
 
+def _log_blocked(what: str):
+    """A warning in the application log for each attempt refused with 429 (the limiter's own note is INFO)."""
+    def on_breach(limit) -> None:
+        email = request.form.get("email") or getattr(current_user, "email", "") or ""
+        current_app.logger.warning(
+            "password guessing blocked: too many failed attempts %s (%s); e-mail %r from %s", what, limit.limit,
+            email[:254], request.remote_addr,
+        )
+    return on_breach
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_login_email_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_login_email_key, methods=["POST"], deduct_when=_failed,
+               on_breach=_log_blocked("on this account"))
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed, on_breach=_log_blocked("from this address"))
 def login():
     if current_user.is_authenticated:
         return redirect(landing(current_user))
@@ -73,8 +87,8 @@ def logout():
         accounts.end_all_sessions(user)  # other devices are signed out too
         audit.record("account.logout", user, actor=user)
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()  # after clearing: it marks the remember-me cookie of this browser for deletion
         flash(_("Anda sudah keluar."), "success")
     return redirect(url_for("catalog.home"))
 
@@ -181,18 +195,32 @@ def invite(token: str):
     return render_template("auth/set_password.html", form=form, title=_("Terima undangan"), invited=user)
 
 
+def _password_change_key() -> str:
+    return f"password-change:{current_user.get_id()}"
+
+
+def _wrong_current_password(response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_account_limit, key_func=_password_change_key, methods=["POST"], deduct_when=_wrong_current_password,
+               on_breach=_log_blocked("at the current password of a signed-in account"))
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
+            g.wrong_current_password = True  # guesses count like failed sign-ins
             form.current.errors.append(_("Kata sandi sekarang salah."))
         else:
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             accounts.change_password(user, form.password.data)
             db.session.commit()
-            login_user(user)  # this session continues under the new session version; others end
+            # This session (and this browser's remember-me) continues under the new session version;
+            # every other session ends.
+            login_user(user, remember=remembered)
             flash(_("Kata sandi sudah diganti. Perangkat lain otomatis keluar."), "success")
             return redirect(landing(user))
     return render_template("auth/change_password.html", form=form)

@@ -5,7 +5,7 @@ from functools import cache
 from importlib.resources import files
 
 from email_validator import EmailNotValidError, validate_email
-from flask import url_for
+from flask import current_app, has_app_context, url_for
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,8 +16,25 @@ from marketplace.text import slugify
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 4096  # long passphrases are welcome; this only stops absurd bodies
-# Checked against when the e-mail is unknown, so both failures take about as long.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing", method="scrypt")
+
+
+def _hash_method() -> str:
+    """The method new password hashes are made with (as User.set_password does)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password-for-timing", method=method)
+
+
+def spend_a_hash_check(password: str) -> None:
+    """The work of checking one password, against nothing: an unknown e-mail takes as long as a wrong password.
+
+    The dummy hash is made with the same method and cost as real hashes, so a stronger (or, in
+    tests, cheaper) PASSWORD_HASH_METHOD cannot make one path measurably faster than the other.
+    """
+    check_password_hash(_dummy_hash(_hash_method()), password)
 
 
 class AccountError(ValueError):
@@ -51,14 +68,17 @@ def normalise_email(email: str) -> str:
 
 
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    email = (email or "").strip().lower()
+    if not email or "\x00" in email or len(email) > 254:
+        return None  # no account has such an address (and PostgreSQL refuses NUL in a query)
+    return db.session.scalar(select(User).where(func.lower(User.email) == email))
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None — the same way for every failure."""
     user = find_by_email(email) if email else None
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        spend_a_hash_check(password)
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -140,6 +160,8 @@ def register_producer(*, email: str, password: str, name: str, business_name: st
     email = normalise_email(email)
     existing = find_by_email(email)
     if existing is not None:
+        # As long as a real registration takes (it hashes the password), so the answer's speed tells nothing.
+        generate_password_hash(password, method=_hash_method())
         outbox.queue_email(existing.email, "account_exists", locale=existing.locale,
                            user=existing, url=url_for("auth.login", _external=True))
         return existing
