@@ -44,7 +44,9 @@ class StrongPassword:
         self.email_field = email_field
 
     def __call__(self, form, field):
+        # The address typed into the same form, or the account's own (forms for a known account set it).
         email = form[self.email_field].data if self.email_field and self.email_field in form else None
+        email = email or getattr(form, "account_email", None)
         problems = password_problems(field.data or "", email)
         if "too_short" in problems:
             raise ValidationError(_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH))

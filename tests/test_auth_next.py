@@ -75,6 +75,14 @@ def test_the_login_page_a_protected_page_sends_you_to_comes_back_there(client, a
     assert location_path(response) == "/dashboard/products"
 
 
+@pytest.mark.parametrize("lang, message", [("id", "Silakan masuk untuk membuka halaman ini."),
+                                           ("en", "Please sign in to open this page.")])
+def test_a_protected_page_asks_to_sign_in_in_the_visitors_language(client, ctx, lang, message):
+    client.get(f"/?lang={lang}")
+    page = client.get("/dashboard/products", follow_redirects=True).get_data(as_text=True)
+    assert message in page
+
+
 # --- safe_next on its own ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", HOSTILE)

@@ -114,3 +114,27 @@ def test_production_hashes_with_the_full_scrypt_defaults(app, ctx, monkeypatch):
 def test_two_accounts_with_the_same_password_get_different_hashes(ctx):
     one, two = UserFactory(), UserFactory()
     assert one.password_hash != two.password_hash
+
+
+# --- the e-mail's own name, wherever a new password is chosen ------------------------------------
+
+@pytest.fixture
+def sri(ctx):
+    return UserFactory(email="sri-wahyuni@contoh.id", role="facilitator")
+
+
+def test_the_emails_own_name_is_refused_on_the_change_form(client, sri):
+    from tests.authflow import sign_in
+
+    sign_in(client, sri.email, PASSWORD)
+    response = submit(client, "/auth/password", {"current": PASSWORD, "password": "Sri-Wahyuni", "confirm": "Sri-Wahyuni"})
+    assert response.status_code == 200 and TOO_COMMON in field_error(response, "password")
+
+
+@pytest.mark.parametrize("purpose", ["reset", "invite"])
+def test_the_emails_own_name_is_refused_on_a_link(client, sri, purpose):
+    from marketplace.services import tokens
+
+    response = submit(client, f"/auth/{purpose}/{tokens.make(sri, purpose)}",
+                      {"password": "sri-wahyuni", "confirm": "sri-wahyuni"})
+    assert response.status_code == 200 and TOO_COMMON in field_error(response, "password")

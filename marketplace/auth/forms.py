@@ -56,11 +56,19 @@ class ResetRequestForm(CleanText, FlaskForm):
                        render_kw={"autocomplete": "email", "inputmode": "email"})
 
 
-class SetPasswordForm(FlaskForm):
+class _AccountPasswordForm(FlaskForm):
+    """A new password for a known account, checked against that account's e-mail as well."""
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
+
+class SetPasswordForm(_AccountPasswordForm):
     password, confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(_AccountPasswordForm):
     current = PasswordField(_l("Kata sandi sekarang"), validators=[DataRequired(_REQUIRED)],
                             render_kw={"autocomplete": "current-password"})
     password, confirm = new_password_fields()

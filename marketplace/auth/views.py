@@ -4,16 +4,25 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.auth import forms
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db, limiter, login_manager
 from marketplace.forms import EmptyForm, drop_control_characters
 from marketplace.models import Role, User
 from marketplace.security import safe_next
 from marketplace.services import accounts, audit, tokens
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _sign_in_prompt(state) -> None:
+    """What a visitor sent here from a protected page reads, in their language (Flask-Login's default is English)."""
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # the flashed message must be a plain string in the session
 
 
 def landing(user: User) -> str:
@@ -165,7 +174,7 @@ def reset_with_token(token: str):
     except tokens.TokenInvalid:
         flash(_("Tautan atur ulang kata sandi tidak berlaku lagi atau sudah dipakai. Minta tautan baru."), "error")
         return redirect(url_for("auth.reset"))
-    form = forms.SetPasswordForm()
+    form = forms.SetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         user.set_password(form.password.data)
         accounts.confirm_email(user)  # the link reached this inbox
@@ -184,7 +193,7 @@ def invite(token: str):
     except tokens.TokenInvalid:
         flash(_("Undangan ini tidak berlaku lagi atau sudah dipakai. Hubungi admin Pemkot untuk undangan baru."), "error")
         return redirect(url_for("auth.login"))
-    form = forms.SetPasswordForm()
+    form = forms.SetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         accounts.accept_invitation(user, form.password.data)
         db.session.commit()
@@ -208,7 +217,7 @@ def _wrong_current_password(response) -> bool:
 @limiter.limit(_account_limit, key_func=_password_change_key, methods=["POST"], deduct_when=_wrong_current_password,
                on_breach=_log_blocked("at the current password of a signed-in account"))
 def change_password():
-    form = forms.ChangePasswordForm()
+    form = forms.ChangePasswordForm(account_email=current_user.email)
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
