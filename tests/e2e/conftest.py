@@ -2,34 +2,46 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from marketplace import create_app
 from marketplace.extensions import db
 from tests.conftest import _postgres_database
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")  # Debian's package; the override is for tests of this file
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
 def pytest_collection_modifyitems(config, items):
-    if Path(CHROMIUM).exists() or shutil.which("chromium"):
+    """Without the browser the e2e tests are skipped; in CI they run, and fail (see below)."""
+    if Path(CHROMIUM).is_file() or _in_ci():
         return
-    if os.environ.get("CI") == "true":
-        raise pytest.UsageError(f"CI=true but no Chromium at {CHROMIUM}: the browser tests cannot be skipped in CI")
-    skip = pytest.mark.skip(reason="Debian's chromium is not installed (make browser)")
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:
-        if "e2e" in item.keywords:
+        if item.get_closest_marker("e2e"):
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_present():
+    """Reached without the browser only in CI (elsewhere the tests were skipped): fail before any setup."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"CI is set and there is no Chromium at {CHROMIUM}: browser tests may not be skipped in CI",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, not a browser downloaded by Playwright (there is no download here)."""
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
@@ -38,39 +50,83 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def _live_database(folder: Path):
+    """The live app's own database: a throwaway PostgreSQL database when TEST_DATABASE_URL is set, else SQLite."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        yield from _postgres_database(base)  # dropped when this generator is closed
+    else:
+        yield "sqlite:///" + str(folder / "live.db")
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
-    """A second app with a database of its own, migrated and seeded with the demo data once."""
+    """A second app with a database of its own (never the one `app` wipes between tests),
+    built by the real migrations and seeded once with the demo data."""
     from flask_migrate import upgrade
 
     from marketplace.services.demo import seed_demo
 
-    base = os.environ.get("TEST_DATABASE_URL")
     folder = tmp_path_factory.mktemp("live")
-    urls = _postgres_database(base) if base else iter(["sqlite:///" + str(folder / "live.db")])
-    url = next(urls)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(folder / "uploads"),
-                     SERVER_NAME=None, LOGIN_LIMIT_ADDRESS="1000 per minute")
-    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
-    with app.app_context():
-        upgrade()
-        seed_demo(log=lambda *a: None)
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    for _ in urls:
+    database = _live_database(folder)
+    try:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=next(database), UPLOAD_DIR=str(folder / "uploads"),
+                         SERVER_NAME=None, LOGIN_LIMIT_ADDRESS="1000 per minute")
+        Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+        with app.app_context():
+            upgrade()
+            seed_demo(log=lambda *a: None)
+            db.session.commit()
+            db.session.remove()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        database.close()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No line per request in the test output (errors are still logged)."""
+
+    def log_request(self, code="-", size="-"):
         pass
 
 
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    """The live app on a free loopback port, served from a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+PUBLIC_PAGES = {
+    "home": "/",
+    "catalog": "/products",
+    "search": "/products?q=beras",
+    "product": None,  # a rice product of the demo data, looked up below
+    "directory": "/producers",
+    "storefront": "/producers/kwt-mawar-melati",
+    "not-found": "/produk-yang-tidak-ada",
+}
+
+
+@pytest.fixture(scope="session")
+def public_paths(live_app):
+    """Name → path of every public page; the product is a rice product of the demo data."""
+    from marketplace.models import Product
+
+    with live_app.app_context():
+        product_id = db.session.scalar(
+            select(Product.id).where(Product.name == "Beras Premium", Product.status == "published").order_by(Product.id)
+        )
+        db.session.remove()
+    assert product_id, "the demo data has no published Beras Premium"
+    return {name: path or f"/products/{product_id}" for name, path in PUBLIC_PAGES.items()}
 
 
 @pytest.fixture(params=list(VIEWPORTS))
