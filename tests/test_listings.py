@@ -252,6 +252,21 @@ def test_a_photo_only_change_keeps_the_listing_as_it_was(producer, accounts, pub
     assert [p.key for p in product.live_photos] == [k3, k1, k2]
 
 
+def test_a_revision_holding_only_a_photo_order_shows_and_applies_the_live_values(producer, accounts, published):
+    """Such revisions were written before a new revision started as a copy of the live version."""
+    k1, k2, k3 = _keys(published)
+    db.session.add(Revision(object_type="product", object_id=published.id, producer_id=published.producer_id,
+                            data={"photo_keys": [k2, k1, k3]}, status="pending", author_id=accounts.producer_a.id))
+    db.session.commit()
+    doc = htmlq.page(producer.get(f"/dashboard/products/{published.id}/edit"))
+    assert htmlq.value(doc, "name") == "Beras Pandan Wangi" and htmlq.value(doc, "tiers-1-price") == "11.000"
+    _approve(accounts, published)
+    product = _fresh(published)
+    assert [(t.min_qty, t.price) for t in product.price_tiers] == [(100, 12000), (1000, 11000)]
+    assert [c.number for c in product.certificates] == ["ID1811000001"]
+    assert [p.key for p in product.live_photos] == [k2, k1, k3]
+
+
 def test_a_photo_uploaded_before_any_other_edit_keeps_the_listing_as_it_was(producer, accounts, published):
     _upload(producer, published, _jpeg((9, 9, 9)))
     _action(producer, published, "submit")

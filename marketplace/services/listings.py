@@ -109,7 +109,7 @@ def product_values(product: Product) -> dict:
     if product.id is not None and product.status in LIVE_STATES:
         revision = open_revision(product)
         if revision is not None:
-            return dict(revision.data)
+            return product_values_live(product) | (revision.data or {})  # what it leaves out stays as it is
     return product_values_live(product)
 
 
@@ -258,7 +258,7 @@ def producer_values(producer: Producer) -> dict:
     if producer.status in LIVE_STATES:
         revision = open_revision(producer)
         if revision is not None:
-            return dict(revision.data)
+            return producer_values_live(producer) | (revision.data or {})
     return producer_values_live(producer)
 
 
