@@ -161,6 +161,39 @@ def test_a_sign_in_without_a_valid_csrf_token_does_not_sign_in(client, accounts,
     assert sent_to_login(client.get("/dashboard/"))
 
 
+EXPIRED = "Sesi formulir sudah kedaluwarsa"
+
+
+def _post_without_session(client, path, data):
+    """A form sent after the browser lost its session cookie (so its CSRF token no longer matches)."""
+    token = csrf_from(client.get(path))
+    client.delete_cookie("session", domain="etalase.test")
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def test_a_sign_in_after_the_session_was_lost_shows_the_form_again_with_a_message(client, accounts):
+    response = _post_without_session(client, "/auth/login", {"email": "a@contoh.id", "password": PASSWORD})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert EXPIRED in page and 'value="a@contoh.id"' in page and PASSWORD not in page
+
+
+def test_the_form_shown_again_after_a_lost_session_signs_in(client, accounts):
+    again = _post_without_session(client, "/auth/login", {"email": "a@contoh.id", "password": PASSWORD})
+    response = client.post("/auth/login", data={"csrf_token": csrf_from(again), "email": "a@contoh.id",
+                                                "password": PASSWORD})
+    assert location_path(response) == "/dashboard/"
+
+
+def test_a_registration_after_the_session_was_lost_keeps_what_was_typed(client, ctx):
+    from tests.authflow import registration
+
+    response = _post_without_session(client, "/auth/register", registration(business_name="KWT Tapis Indah"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert EXPIRED in page and 'value="KWT Tapis Indah"' in page
+
+
 def test_a_csrf_token_from_another_browser_does_not_sign_in(app, client, accounts):
     theirs = csrf_from(app.test_client().get("/auth/login"))
     client.get("/auth/login")

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from marketplace.auth import forms
 from marketplace.extensions import db, limiter, login_manager
@@ -23,6 +24,32 @@ def _sign_in_prompt(state) -> None:
     login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = str  # the flashed message must be a plain string in the session
+
+
+# The public forms, shown again with what was typed when their CSRF token no longer matches.
+_FORM_PAGES = {
+    "auth.login": (forms.LoginForm, "auth/login.html"),
+    "auth.register": (forms.RegisterForm, "auth/register.html"),
+    "auth.reset": (forms.ResetRequestForm, "auth/reset_request.html"),
+}
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(error: CSRFError):
+    """A form sent after the browser lost its session (a phone that closed the tab, a very old page).
+
+    Nothing is done; the form comes back with what was typed (never a password), a fresh token
+    and "Sesi formulir sudah kedaluwarsa", instead of a bare "Bad Request".
+    """
+    from marketplace.errors import handle_http
+
+    page = _FORM_PAGES.get(request.endpoint)
+    if page is None:
+        return handle_http(error)
+    form_class, template = page
+    form = form_class()
+    form.csrf_token.errors = [error.description]
+    return render_template(template, form=form), 400
 
 
 def landing(user: User) -> str:
