@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from marketplace import clock
 from marketplace.extensions import db
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
+from tests.readonly import ReadOnly, wipe
 
 TODAY = date(2026, 3, 2)
 LIST_KEYS = {"items", "total", "page", "per_page"}
@@ -179,57 +180,56 @@ def test_producers_filter_by_name_kecamatan_and_category(client, ctx):
 
 # ------------------------------------------------------------------ paging
 
-@pytest.fixture
-def five(ctx):
-    for n in range(5):
-        ProductFactory(name=f"P{n}", monthly_capacity=100 - n, producer=ProducerFactory(name=f"Produsen {n}"))
+@pytest.fixture(scope="class")
+def five(app):
+    with app.app_context():
+        for n in range(5):
+            ProductFactory(name=f"P{n}", monthly_capacity=100 - n, producer=ProducerFactory(name=f"Produsen {n}"))
+    yield
+    wipe(app)
 
 
-@pytest.mark.parametrize("path, first, second", [
-    ("/products", ["P0", "P1"], ["P2", "P3"]),
-    ("/producers", ["Produsen 0", "Produsen 1"], ["Produsen 2", "Produsen 3"]),
-])
-def test_pages_follow_each_other(client, five, path, first, second):
-    assert names(get(client, path, per_page=2)) == first
-    body = get(client, path, per_page=2, page=2)
-    assert (names(body), body["total"], body["page"], body["per_page"]) == (second, 5, 2, 2)
+class TestPaging(ReadOnly):
+    @pytest.mark.parametrize("path, first, second", [
+        ("/products", ["P0", "P1"], ["P2", "P3"]),
+        ("/producers", ["Produsen 0", "Produsen 1"], ["Produsen 2", "Produsen 3"]),
+    ])
+    def test_pages_follow_each_other(self, client, five, path, first, second):
+        assert names(get(client, path, per_page=2)) == first
+        body = get(client, path, per_page=2, page=2)
+        assert (names(body), body["total"], body["page"], body["per_page"]) == (second, 5, 2, 2)
 
+    @pytest.mark.parametrize("path", ["/products", "/producers"])
+    def test_a_page_beyond_the_last_answers_the_last_page(self, client, five, path):
+        body = get(client, path, per_page=2, page=99)
+        assert (len(body["items"]), body["page"]) == (1, 3)
 
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-def test_a_page_beyond_the_last_answers_the_last_page(client, five, path):
-    body = get(client, path, per_page=2, page=99)
-    assert (len(body["items"]), body["page"]) == (1, 3)
+    @pytest.mark.parametrize("path", ["/products", "/producers"])
+    @pytest.mark.parametrize("per_page, expected", [("500", 100), ("101", 100), ("99999999999999999999", 100),
+                                                    ("0", 1), ("-5", 1), ("abc", 20), ("", 20), ("2.5", 20)])
+    def test_per_page_is_kept_between_1_and_100(self, client, five, path, per_page, expected):
+        assert get(client, path, per_page=per_page)["per_page"] == expected
 
+    @pytest.mark.parametrize("path", ["/products", "/producers"])
+    def test_the_per_page_cap_limits_the_items(self, client, app, five, monkeypatch, path):
+        monkeypatch.setitem(app.config, "API_MAX_PER_PAGE", 3)
+        body = get(client, path, per_page=1000)
+        assert (len(body["items"]), body["per_page"], body["total"]) == (3, 3, 5)
 
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-@pytest.mark.parametrize("per_page, expected", [("500", 100), ("101", 100), ("99999999999999999999", 100),
-                                                ("0", 1), ("-5", 1), ("abc", 20), ("", 20), ("2.5", 20)])
-def test_per_page_is_kept_between_1_and_100(client, ctx, path, per_page, expected):
-    assert get(client, path, per_page=per_page)["per_page"] == expected
-
-
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-def test_the_per_page_cap_limits_the_items(client, app, five, monkeypatch, path):
-    monkeypatch.setitem(app.config, "API_MAX_PER_PAGE", 3)
-    body = get(client, path, per_page=1000)
-    assert (len(body["items"]), body["per_page"], body["total"]) == (3, 3, 5)
-
-
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-@pytest.mark.parametrize("args", [{"page": "abc"}, {"page": "-1"}, {"page": "99999999999999999999"},
-                                  {"category": "<x>"}, {"kecamatan": "\x00"}, {"cert": "iso"}, {"sort": "x"},
-                                  {"min_capacity": "nan"}, {"q": "\x00"}])
-def test_junk_arguments_still_answer_a_list(client, ctx, path, args):
-    ProductFactory()
-    body = get(client, path, **args)
-    assert set(body) == LIST_KEYS and body["total"] == 1
+    @pytest.mark.parametrize("path", ["/products", "/producers"])
+    @pytest.mark.parametrize("args", [{"page": "abc"}, {"page": "-1"}, {"page": "99999999999999999999"},
+                                      {"category": "<x>"}, {"kecamatan": "\x00"}, {"cert": "iso"}, {"sort": "x"},
+                                      {"min_capacity": "nan"}, {"q": "\x00"}])
+    def test_junk_arguments_still_answer_the_whole_list(self, client, five, path, args):
+        body = get(client, path, **args)
+        assert set(body) == LIST_KEYS and body["total"] == 5
 
 
 # ------------------------------------------------------------------ the OpenAPI document
 
-@pytest.fixture
-def spec(client, ctx) -> dict:
-    response = client.get("/api/v1/openapi.json")
+@pytest.fixture(scope="module")
+def spec(app) -> dict:
+    response = app.test_client().get("/api/v1/openapi.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     return response.get_json()
 
@@ -254,89 +254,92 @@ def _resolve(spec: dict, ref: str):
     return node
 
 
-def test_openapi_document_is_openapi_3_1_with_the_two_lists(spec):
-    assert spec["openapi"].startswith("3.1.")
-    assert spec["info"]["title"] and spec["info"]["version"]
-    assert set(spec["paths"]) == {"/products", "/producers"}
-    assert spec["servers"] == [{"url": "/api/v1"}]
-
-
-def test_openapi_references_all_resolve(spec):
-    refs = list(_refs(spec))
-    assert refs
-    for ref in refs:
-        assert isinstance(_resolve(spec, ref), dict), ref
-
-
-def test_openapi_schemas_are_valid_json_schema_2020_12(spec):
-    for name, schema in spec["components"]["schemas"].items():
-        Draft202012Validator.check_schema(schema)
-    for path in spec["paths"].values():
-        for parameter in path["get"]["parameters"]:
-            assert parameter["in"] in ("query", "path", "header", "cookie") and parameter["name"]
-            Draft202012Validator.check_schema(parameter["schema"])
-
-
 def _validator(spec: dict, path: str) -> Draft202012Validator:
     """The documented 200 response schema of `path`, with the document as root so its $refs resolve."""
     pointer = f"#/paths/{path.replace('/', '~1')}/get/responses/200/content/application~1json/schema"
     return Draft202012Validator({**spec, "$ref": pointer})
 
 
-@pytest.fixture
-def varied(ctx):
-    """Records that exercise nullable and optional fields."""
-    certificate = CertificateFactory(kind="halal")
-    priced = ProductFactory(producer=certificate.producer, lead_time_days=5, grade="A")
-    priced.certificates.append(certificate)
-    db.session.commit()
-    ProductFactory(price=[], price_on_request=True, grade="", lead_time_days=None,
-                   producer=ProducerFactory(founded_year=None, kelurahan=""))
+def _parameter(spec: dict, path: str, name: str) -> dict:
+    return next(p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == name)
 
 
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-def test_real_responses_match_the_documented_schema(client, spec, varied, path):
-    body = get(client, path)
-    assert body["total"] == 2
-    errors = [error.message for error in _validator(spec, path).iter_errors(body)]
-    assert errors == []
+@pytest.fixture(scope="class")
+def varied(app):
+    """Records that exercise nullable and optional fields: one priced and certified, one on request, bare."""
+    with app.app_context():
+        certificate = CertificateFactory(kind="halal")
+        priced = ProductFactory(producer=certificate.producer, lead_time_days=5, grade="A")
+        priced.certificates.append(certificate)
+        db.session.commit()
+        ProductFactory(price=[], price_on_request=True, grade="", lead_time_days=None,
+                       producer=ProducerFactory(founded_year=None, kelurahan=""))
+    yield
+    wipe(app)
 
 
-@pytest.mark.parametrize("path, component", [("/products", "Product"), ("/producers", "Producer")])
-def test_every_field_of_a_real_item_is_documented(client, spec, varied, path, component):
-    documented = spec["components"]["schemas"][component]["properties"]
-    for item in get(client, path)["items"]:
-        assert set(item) <= set(documented)
-        assert set(spec["components"]["schemas"][component]["required"]) <= set(item)
+class TestOpenApiDocument(ReadOnly):
+    def test_it_is_openapi_3_1_with_the_two_lists(self, spec):
+        assert spec["openapi"].startswith("3.1.")
+        assert spec["info"]["title"] and spec["info"]["version"]
+        assert set(spec["paths"]) == {"/products", "/producers"}
+        assert spec["servers"] == [{"url": "/api/v1"}]
+
+    def test_its_references_all_resolve(self, spec):
+        refs = list(_refs(spec))
+        assert refs
+        for ref in refs:
+            assert isinstance(_resolve(spec, ref), dict), ref
+
+    def test_its_schemas_are_valid_json_schema_2020_12(self, spec):
+        for schema in spec["components"]["schemas"].values():
+            Draft202012Validator.check_schema(schema)
+        for path in spec["paths"].values():
+            for parameter in path["get"]["parameters"]:
+                assert parameter["in"] in ("query", "path", "header", "cookie") and parameter["name"]
+                Draft202012Validator.check_schema(parameter["schema"])
+
+    def test_the_documented_schema_would_catch_a_wrong_response(self, spec):
+        wrong = {"items": [{"id": "1", "name": "x", "unit": "kg", "producer": {}}], "total": 1, "page": 1}
+        assert len(list(_validator(spec, "/products").iter_errors(wrong))) == 2  # id not an integer; no per_page
+
+    @pytest.mark.parametrize("path", ["/products", "/producers"])
+    def test_documented_paging_matches_the_real_paging(self, app, client, spec, path):
+        per_page = _parameter(spec, path, "per_page")["schema"]
+        assert per_page["maximum"] == app.config["API_MAX_PER_PAGE"]
+        assert get(client, path)["per_page"] == per_page["default"]
+        assert get(client, path, per_page=10**6)["per_page"] == per_page["maximum"]
 
 
-def test_the_documented_schema_would_catch_a_wrong_response(spec):
-    wrong = {"items": [{"id": "1", "name": "x", "unit": "kg", "producer": {}}], "total": 1, "page": 1}
-    assert len(list(_validator(spec, "/products").iter_errors(wrong))) == 2  # id not an integer; per_page missing
+class TestDocumentedSchemaMatchesRealResponses(ReadOnly):
+    @pytest.mark.parametrize("path", ["/products", "/producers"])
+    def test_real_responses_validate(self, client, spec, varied, path):
+        body = get(client, path)
+        assert body["total"] == 2
+        assert [error.message for error in _validator(spec, path).iter_errors(body)] == []
+
+    @pytest.mark.parametrize("path, component", [("/products", "Product"), ("/producers", "Producer")])
+    def test_every_field_of_a_real_item_is_documented(self, client, spec, varied, path, component):
+        schema = spec["components"]["schemas"][component]
+        for item in get(client, path)["items"]:
+            assert set(item) <= set(schema["properties"])
+            assert set(schema["required"]) <= set(item)
 
 
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-def test_documented_paging_matches_the_real_paging(app, client, spec, path):
-    per_page = next(p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "per_page")["schema"]
-    assert per_page["maximum"] == app.config["API_MAX_PER_PAGE"]
-    assert get(client, path)["per_page"] == per_page["default"]
-    assert get(client, path, per_page=10**6)["per_page"] == per_page["maximum"]
-
-
-@pytest.mark.parametrize("path", ["/products", "/producers"])
-def test_every_documented_enum_value_is_accepted(client, spec, path):
+@pytest.mark.parametrize("path, name", [("/products", "kecamatan"), ("/products", "cert"), ("/producers", "kecamatan")])
+def test_every_documented_filter_value_is_applied(client, spec, ctx, path, name):
+    """One product, in Metro Pusat and without certificates: every other documented value filters it out."""
     ProductFactory()
-    for parameter in spec["paths"][path]["get"]["parameters"]:
-        for value in parameter["schema"].get("enum", []):
-            body = get(client, path, **{parameter["name"]: value})
-            assert set(body) == LIST_KEYS, (parameter["name"], value)
+    values = _parameter(spec, path, name)["schema"]["enum"]
+    totals = {value: get(client, path, **{name: value})["total"] for value in values}
+    assert totals == {value: int(value == "metro-pusat") for value in totals}
 
 
 def test_documented_sorts_order_the_products(client, spec, ctx):
     ProductFactory(name="A", price=[(1, 20000)], monthly_capacity=10, min_order_qty=1)
     ProductFactory(name="B", price=[(1, 9000)], monthly_capacity=99, min_order_qty=50)
-    sorts = next(p for p in spec["paths"]["/products"]["get"]["parameters"] if p["name"] == "sort")["schema"]["enum"]
-    orders = {value: names(get(client, "/products", sort=value)) for value in sorts}
+    orders = {value: names(get(client, "/products", sort=value))
+              for value in _parameter(spec, "/products", "sort")["schema"]["enum"]}
     assert orders["price_asc"] == ["B", "A"] and orders["price_desc"] == ["A", "B"]
     assert orders["capacity"] == ["B", "A"] and orders["moq"] == ["A", "B"]
-
+    assert orders["relevance"] == orders["capacity"]  # without search words, relevance falls back to capacity

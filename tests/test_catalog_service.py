@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.services import catalog
 from marketplace.services.catalog import CatalogFilters, ProducerFilters
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
+from tests.readonly import ReadOnly, wipe
 
 TODAY = date(2026, 3, 2)
 
@@ -80,17 +81,6 @@ def test_a_certificate_of_the_producer_not_attached_to_the_product_does_not_coun
     assert shown(cert="halal") == []
 
 
-@pytest.mark.parametrize("minimum, expected", [
-    ("1000", ["Besar", "Sedang"]), ("1000.0", ["Besar", "Sedang"]), ("1001", ["Besar"]), ("2,5", ["Besar", "Sedang"]),
-    ("0", ["Besar", "Sedang", "Kecil"]), ("", ["Besar", "Sedang", "Kecil"]), ("99999999", []),
-])
-def test_min_capacity_keeps_products_with_at_least_that_monthly_capacity(ctx, minimum, expected):
-    ProductFactory(name="Kecil", monthly_capacity=2)
-    ProductFactory(name="Sedang", monthly_capacity=1000)
-    ProductFactory(name="Besar", monthly_capacity=50_000)
-    assert shown(min_capacity=minimum) == expected
-
-
 def test_curated_filter_keeps_products_of_curated_producers(ctx):
     ProductFactory(name="Terkurasi", producer=ProducerFactory(curated=True))
     ProductFactory(name="Biasa")
@@ -106,13 +96,32 @@ def test_filters_combine(ctx):
     assert shown(category="beras-serealia", kecamatan="metro-utara", min_capacity=100) == ["Beras Utara Besar"]
 
 
-@pytest.mark.parametrize("args", [{"category": "tidak-ada"}, {"kecamatan": "metro-tengah"}, {"cert": "iso9001"},
-                                  {"min_capacity": "banyak"}, {"min_capacity": "-5"}, {"min_capacity": "nan"},
-                                  {"min_capacity": "inf"}, {"curated": "maybe"}])
-def test_unknown_filter_values_are_ignored(ctx, args):
-    ProductFactory(name="Beras")
-    assert shown(**args) == ["Beras"]
-    assert not filters(**args).active()
+@pytest.fixture(scope="class")
+def capacities(app):
+    with app.app_context():
+        ProductFactory(name="Kecil", monthly_capacity=2)
+        ProductFactory(name="Sedang", monthly_capacity=1000)
+        ProductFactory(name="Besar", monthly_capacity=50_000)
+    yield
+    wipe(app)
+
+
+class TestOnThreeCapacities(ReadOnly):
+    @pytest.mark.parametrize("minimum, expected", [
+        ("1000", ["Besar", "Sedang"]), ("1000.0", ["Besar", "Sedang"]), ("1001", ["Besar"]),
+        ("2,5", ["Besar", "Sedang"]), ("0", ["Besar", "Sedang", "Kecil"]), ("", ["Besar", "Sedang", "Kecil"]),
+        ("99999999", []),
+    ])
+    def test_min_capacity_keeps_products_with_at_least_that_monthly_capacity(self, capacities, ctx, minimum,
+                                                                               expected):
+        assert shown(min_capacity=minimum) == expected
+
+    @pytest.mark.parametrize("args", [{"category": "tidak-ada"}, {"kecamatan": "metro-tengah"}, {"cert": "iso9001"},
+                                      {"min_capacity": "banyak"}, {"min_capacity": "-5"}, {"min_capacity": "nan"},
+                                      {"min_capacity": "inf"}, {"curated": "maybe"}])
+    def test_unknown_filter_values_are_ignored(self, capacities, ctx, args):
+        assert shown(**args) == ["Besar", "Sedang", "Kecil"]
+        assert not filters(**args).active()
 
 
 # ------------------------------------------------------------------ facets
@@ -175,30 +184,37 @@ def test_certificate_counts_follow_the_other_filters(ctx):
 
 # ------------------------------------------------------------------ sorting
 
-@pytest.fixture
-def three(ctx):
+@pytest.fixture(scope="class")
+def three(app):
     """Three products whose price, capacity, MOQ and publication date all disagree about the order."""
     day = datetime(2026, 1, 1, tzinfo=UTC)
-    ProductFactory(name="A", price=[(1, 15000)], monthly_capacity=300, min_order_qty=50, published_at=day)
-    ProductFactory(name="B", price=[(1, 9000), (100, 8000)], monthly_capacity=100, min_order_qty=500,
-                   published_at=day + timedelta(days=2))
-    ProductFactory(name="C", price=[(1, 12000)], monthly_capacity=200, min_order_qty=5,
-                   published_at=day + timedelta(days=1))
+    with app.app_context():
+        ProductFactory(name="A", price=[(1, 15000)], monthly_capacity=300, min_order_qty=50, published_at=day)
+        ProductFactory(name="B", price=[(1, 9000), (100, 8000)], monthly_capacity=100, min_order_qty=500,
+                       published_at=day + timedelta(days=2))
+        ProductFactory(name="C", price=[(1, 12000)], monthly_capacity=200, min_order_qty=5,
+                       published_at=day + timedelta(days=1))
+    yield
+    wipe(app)
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("price_asc", ["B", "C", "A"]),  # B's lowest tier (8000) counts
-    ("price_desc", ["A", "C", "B"]),
-    ("capacity", ["A", "C", "B"]),
-    ("moq", ["C", "A", "B"]),
-    ("newest", ["B", "C", "A"]),
-])
-def test_sorting(three, sort, expected):
-    assert shown(sort=sort) == expected
+class TestSorting(ReadOnly):
+    @pytest.mark.parametrize("sort, expected", [
+        ("price_asc", ["B", "C", "A"]),  # B's lowest tier (8000) counts
+        ("price_desc", ["A", "C", "B"]),
+        ("capacity", ["A", "C", "B"]),
+        ("moq", ["C", "A", "B"]),
+        ("newest", ["B", "C", "A"]),
+    ])
+    def test_sorting(self, three, ctx, sort, expected):
+        assert shown(sort=sort) == expected
 
+    def test_largest_capacity_first_by_default(self, three, ctx):
+        assert shown() == ["A", "C", "B"]
 
-def test_largest_capacity_first_by_default(three):
-    assert shown() == ["A", "C", "B"]
+    @pytest.mark.parametrize("sort", ["", "acak", "relevance", "price_asc; DROP TABLE product", "PRICE_ASC"])
+    def test_unknown_sort_or_relevance_without_words_sorts_by_capacity(self, three, ctx, sort):
+        assert shown(sort=sort) == ["A", "C", "B"]
 
 
 @pytest.mark.parametrize("sort", ["price_asc", "price_desc"])
@@ -209,39 +225,35 @@ def test_price_on_request_comes_last_in_either_price_order(ctx, sort):
     assert shown(sort=sort)[-1] == "Tanya"
 
 
-@pytest.mark.parametrize("sort", ["", "acak", "relevance", "price_asc; DROP TABLE product", "PRICE_ASC"])
-def test_unknown_sort_or_relevance_without_words_sorts_by_capacity(three, sort):
-    assert shown(sort=sort) == ["A", "C", "B"]
-
-
 # ------------------------------------------------------------------ paging
 
-@pytest.fixture
-def five(ctx):
-    for n in range(5):
-        ProductFactory(name=f"P{n}", monthly_capacity=100 - n)
+@pytest.fixture(scope="class")
+def five(app):
+    with app.app_context():
+        for n in range(5):
+            ProductFactory(name=f"P{n}", monthly_capacity=100 - n)
+    yield
+    wipe(app)
 
 
-def test_pages_split_the_results_in_order(five):
-    pages = [[p.name for p in catalog.search_products(filters(page=n), per_page=2).items] for n in (1, 2, 3)]
-    assert pages == [["P0", "P1"], ["P2", "P3"], ["P4"]]
+class TestPaging(ReadOnly):
+    def test_pages_split_the_results_in_order(self, five, ctx):
+        pages = [[p.name for p in catalog.search_products(filters(page=n), per_page=2).items] for n in (1, 2, 3)]
+        assert pages == [["P0", "P1"], ["P2", "P3"], ["P4"]]
 
+    @pytest.mark.parametrize("number", ["4", "50", "999999999999999999999"])
+    def test_a_page_beyond_the_last_shows_the_last_page(self, five, ctx, number):
+        result = catalog.search_products(filters(page=number), per_page=2)
+        assert (result.page, [p.name for p in result.items]) == (3, ["P4"])
 
-@pytest.mark.parametrize("number", ["4", "50", "999999999999999999999"])
-def test_a_page_beyond_the_last_shows_the_last_page(five, number):
-    result = catalog.search_products(filters(page=number), per_page=2)
-    assert (result.page, [p.name for p in result.items]) == (3, ["P4"])
+    @pytest.mark.parametrize("number", ["0", "-1", "abc", "", "1.5"])
+    def test_a_junk_page_shows_the_first_page(self, five, ctx, number):
+        result = catalog.search_products(filters(page=number), per_page=2)
+        assert (result.page, [p.name for p in result.items]) == (1, ["P0", "P1"])
 
-
-@pytest.mark.parametrize("number", ["0", "-1", "abc", "", "1.5"])
-def test_a_junk_page_shows_the_first_page(five, number):
-    result = catalog.search_products(filters(page=number), per_page=2)
-    assert (result.page, [p.name for p in result.items]) == (1, ["P0", "P1"])
-
-
-def test_the_page_knows_its_neighbours(five):
-    result = catalog.search_products(filters(page=2), per_page=2)
-    assert (result.total, result.pages, result.has_prev, result.has_next) == (5, 3, True, True)
+    def test_the_page_knows_its_neighbours(self, five, ctx):
+        result = catalog.search_products(filters(page=2), per_page=2)
+        assert (result.total, result.pages, result.has_prev, result.has_next) == (5, 3, True, True)
 
 
 def test_an_empty_catalog_is_one_empty_page(ctx):

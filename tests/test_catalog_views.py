@@ -1,4 +1,4 @@
-"""The public pages as a buyer sees them: every route answers, facts are shown the Indonesian way, contacts stay hidden."""
+"""The public pages as a buyer sees them: every route answers, facts read the Indonesian way, contacts stay hidden."""
 from __future__ import annotations
 
 import re
@@ -9,8 +9,8 @@ import pytest
 
 from marketplace import clock
 from marketplace.extensions import db
-from tests.conftest import _wipe
 from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory, category
+from tests.readonly import ReadOnly, wipe
 
 TODAY = date(2026, 3, 2)
 
@@ -36,7 +36,7 @@ def product(ctx):
     return ProductFactory(producer=producer, name="Beras Organik Pandan Wangi", slug="beras-organik-pandan-wangi")
 
 
-# ------------------------------------------------------------------ every public route answers (more in the class below)
+# ------------------------------------------------------------------ every route answers (more in the last class)
 
 @pytest.mark.parametrize("url", ["/", "/products", "/producers"])
 def test_public_pages_answer_on_an_empty_catalog(client, ctx, url):
@@ -68,33 +68,50 @@ def test_an_unknown_api_path_is_404_json(client, ctx):
 
 # ------------------------------------------------------------------ product page
 
-@pytest.fixture
-def meat(ctx):
-    certificate = CertificateFactory(kind="halal", number="ID18110000123456", issuer="BPJPH",
-                                     valid_until=date(2026, 8, 17))
-    item = ProductFactory(producer=certificate.producer, name="Daging Sapi Segar", unit="kg", min_order_qty=250,
-                          monthly_capacity=5800, price=[(250, 12500), (1000, 12000)], packaging="Vakum 1 kg",
-                          delivery_terms="Truk berpendingin", grade="Premium")
-    item.certificates.append(certificate)
-    db.session.commit()
-    return item
+@pytest.fixture(scope="class")
+def meat(app):
+    with app.app_context():
+        certificate = CertificateFactory(kind="halal", number="ID18110000123456", issuer="BPJPH",
+                                         valid_until=date(2026, 8, 17))
+        item = ProductFactory(producer=certificate.producer, name="Daging Sapi Segar", unit="kg", min_order_qty=250,
+                              monthly_capacity=5800, price=[(250, 12500), (1000, 12000)], packaging="Vakum 1 kg",
+                              delivery_terms="Truk berpendingin", grade="Premium")
+        item.certificates.append(certificate)
+        db.session.commit()
+        product_id = item.id
+    yield product_id
+    wipe(app)
 
 
-@pytest.mark.parametrize("fact", ["Rp 12.500", "Rp 12.000", "≥ 250 kg", "≥ 1 ton"])
-def test_product_page_shows_each_price_tier_in_rupiah(client, meat, fact):
-    assert fact in text_of(html(client.get(f"/products/{meat.id}")))
+class TestProductPage(ReadOnly):
+    @pytest.mark.parametrize("fact", ["Rp 12.500", "Rp 12.000", "≥ 250 kg", "≥ 1 ton"])
+    def test_it_shows_each_price_tier_in_rupiah(self, client, meat, fact):
+        assert fact in text_of(html(client.get(f"/products/{meat}")))
 
+    @pytest.mark.parametrize("fact", ["Minimal pemesanan 250 kg", "Kapasitas produksi per bulan 5,8 ton",
+                                      "Kemasan Vakum 1 kg", "Pengiriman ke Jakarta Truk berpendingin",
+                                      "Kualitas Premium"])
+    def test_it_shows_the_order_facts(self, client, meat, fact):
+        assert fact in text_of(html(client.get(f"/products/{meat}")))
 
-@pytest.mark.parametrize("fact", ["Minimal pemesanan 250 kg", "Kapasitas produksi per bulan 5,8 ton",
-                                  "Kemasan Vakum 1 kg", "Pengiriman ke Jakarta Truk berpendingin", "Kualitas Premium"])
-def test_product_page_shows_the_order_facts(client, meat, fact):
-    assert fact in text_of(html(client.get(f"/products/{meat.id}")))
+    def test_it_shows_the_certificate_with_number_issuer_and_indonesian_date(self, client, meat):
+        page = text_of(html(client.get(f"/products/{meat}")))
+        assert "Halal · No. ID18110000123456 · BPJPH" in page
+        assert "Berlaku s.d. 17 Agustus 2026" in page
 
+    def test_it_links_to_the_inquiry_form_for_this_product(self, client, meat):
+        page = html(client.get(f"/products/{meat}"))
+        link = re.search(r'<a [^>]*href="([^"]*)"[^>]*>\s*<i [^>]*></i>\s*Minta penawaran', page)
+        assert link and link.group(1) == f"/inquiries/new?product={meat}"
 
-def test_product_page_shows_the_certificate_with_number_issuer_and_indonesian_date(client, meat):
-    page = text_of(html(client.get(f"/products/{meat.id}")))
-    assert "Halal · No. ID18110000123456 · BPJPH" in page
-    assert "Berlaku s.d. 17 Agustus 2026" in page
+    def test_in_english_it_keeps_rupiah_the_indonesian_way(self, client, meat):
+        page = text_of(html(client.get(f"/products/{meat}?lang=en")))
+        assert "Request a quote" in page
+        assert "Rp 12.500" in page and "Valid until August 17, 2026" in page
+
+    def test_its_title_names_product_and_producer(self, client, meat):
+        page = html(client.get(f"/products/{meat}"))
+        assert re.search(r"<title>Daging Sapi Segar — Gapoktan Contoh \d+ · Etalase Metro</title>", page)
 
 
 def test_product_page_marks_an_expired_certificate(client, ctx):
@@ -107,12 +124,6 @@ def test_product_page_marks_an_expired_certificate(client, ctx):
     assert "Berlaku" not in page
 
 
-def test_product_page_links_to_the_inquiry_form_for_this_product(client, meat):
-    page = html(client.get(f"/products/{meat.id}"))
-    link = re.search(r'<a [^>]*href="([^"]*)"[^>]*>\s*<i [^>]*></i>\s*Minta penawaran', page)
-    assert link and link.group(1) == f"/inquiries/new?product={meat.id}"
-
-
 def test_product_page_with_one_price_shows_it_per_unit(client, ctx):
     item = ProductFactory(unit="butir", price=[(1, 2500)])
     assert "Rp 2.500 / butir" in text_of(html(client.get(f"/products/{item.id}")))
@@ -122,12 +133,6 @@ def test_product_page_without_a_price_says_price_on_request(client, ctx):
     item = ProductFactory(price=[], price_on_request=True)
     page = text_of(html(client.get(f"/products/{item.id}")))
     assert "Harga sesuai permintaan" in page and "Rp " not in page
-
-
-def test_product_page_in_english_keeps_rupiah_the_indonesian_way(client, meat):
-    page = text_of(html(client.get(f"/products/{meat.id}?lang=en")))
-    assert "Request a quote" in page
-    assert "Rp 12.500" in page and "Valid until August 17, 2026" in page
 
 
 def test_product_page_shows_only_live_photos(client, ctx):
@@ -309,15 +314,11 @@ def shop(app):
             data.hidden_producers[status] = hidden.slug
             data.products_of_hidden_producers[status] = ProductFactory(producer=hidden).id
     yield data
-    _wipe(app)
+    wipe(app)
 
 
-class TestPublicRoutes:
-    """Nothing here writes: the catalog is built once for the class and wiped afterwards."""
-
-    @pytest.fixture(autouse=True)
-    def _clean_database(self):  # replaces the per-test wipe
-        yield
+class TestPublicRoutes(ReadOnly):
+    """Nothing here writes: the catalog is built once for the class."""
 
     @pytest.mark.parametrize("url", ["/", "/products", "/products?q=beras", "/products/{id}", "/products/{id}-{slug}",
                                      "/producers", "/producers?q=mawar", "/producers/{producer}"])

@@ -10,8 +10,8 @@ from markupsafe import escape
 
 from marketplace.extensions import db
 from marketplace.formatting import nl2br
-from tests.conftest import _wipe
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory
+from tests.readonly import ReadOnly, wipe
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -59,7 +59,7 @@ def hostile(app):
             db.session.commit()
             made[key] = SimpleNamespace(product=product.id, producer=producer.slug)
     yield made
-    _wipe(app)
+    wipe(app)
 
 
 def page_url(where: str, key: str, made: dict) -> str:
@@ -73,12 +73,8 @@ def page_url(where: str, key: str, made: dict) -> str:
     }[where]
 
 
-class TestHostileText:
+class TestHostileText(ReadOnly):
     """Read-only: the hostile catalog is built once for the class and wiped afterwards."""
-
-    @pytest.fixture(autouse=True)
-    def _clean_database(self):  # replaces the per-test wipe
-        yield
 
     @pytest.mark.parametrize("where", list(SHOWN))
     @pytest.mark.parametrize("payload", ["script", "attribute"])

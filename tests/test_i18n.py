@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from markupsafe import Markup
+from tests.readonly import ReadOnly
 
 
 def lang_of(response) -> str:
@@ -21,12 +22,8 @@ def switch_link(response, code: str) -> str:
     return Markup(match.group(1)).unescape()
 
 
-class TestLanguage:
+class TestLanguage(ReadOnly):
     """These requests write nothing to the database, so they share it without a wipe after each test."""
-
-    @pytest.fixture(autouse=True)
-    def _clean_database(self):  # replaces the per-test wipe
-        yield
 
     @pytest.mark.parametrize("url", ["/", "/products", "/producers", "/inquiries/new", "/auth/login", "/tidak-ada"])
     def test_indonesian_by_default(self, client, url):

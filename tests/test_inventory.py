@@ -1,4 +1,4 @@
-"""Reading the city's UMKM inventory: the sample file parses to exactly the expected rows, numbers the Indonesian way."""
+"""The city's UMKM inventory: the sample parses to exactly the expected rows; numbers are read the Indonesian way."""
 from __future__ import annotations
 
 import csv
@@ -145,7 +145,8 @@ def test_quantities_convert_between_mass_units(raw, unit, expected):
     assert parse_quantity(raw, unit) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("raw, unit", [("5 butir", "kg"), ("2 ton", "ikat"), ("banyak", "kg"), ("kg", "kg"), (None, "kg")])
+@pytest.mark.parametrize("raw, unit", [("5 butir", "kg"), ("2 ton", "ikat"), ("banyak", "kg"), ("kg", "kg"),
+                                       (None, "kg")])
 def test_quantities_in_an_unrelated_unit_or_without_a_number_are_none(raw, unit):
     assert parse_quantity(raw, unit) is None
 

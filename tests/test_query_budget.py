@@ -10,8 +10,8 @@ from sqlalchemy import event, select
 from marketplace.extensions import db
 from marketplace.models import Product
 from marketplace.services import search
-from tests.conftest import _wipe
 from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory
+from tests.readonly import ReadOnly, wipe
 
 # page: (URL, budget). The budgets are today's counts — categories, a count, the cards, one load each for what a
 # card shows (photos, certificates, tiers), three facet counts, and what else the page shows. Raise one knowingly.
@@ -99,15 +99,11 @@ def measured(app):
         many = {name: statements_for(app, client, url) for name, url in urls.items()}
         cards = len(client.get("/api/v1/products?per_page=100").get_json()["items"])
     yield {"few": few, "many": many, "cards": cards}
-    _wipe(app)
+    wipe(app)
 
 
-class TestQueryBudget:
+class TestQueryBudget(ReadOnly):
     """The catalog is built and measured once for the class; the tests read the counts."""
-
-    @pytest.fixture(autouse=True)
-    def _clean_database(self):  # replaces the per-test wipe
-        yield
 
     def test_the_large_catalog_really_has_many_cards(self, measured):
         assert measured["cards"] == MANY

@@ -8,8 +8,8 @@ from marketplace.extensions import db
 from marketplace.models import Product
 from marketplace.services import catalog, search
 from marketplace.services.catalog import CatalogFilters
-from tests.conftest import _wipe
 from tests.factories import ProducerFactory, ProductFactory, category
+from tests.readonly import ReadOnly, wipe
 
 
 def found(**args) -> list[str]:
@@ -25,29 +25,31 @@ def indexed(query: str) -> set[int]:
     return set(db.session.scalars(stmt))
 
 
-@pytest.fixture
-def rice(ctx):
+@pytest.fixture(scope="class")
+def rice(app):
     """One organic rice among look-alikes that share only one of its words."""
-    ProductFactory(name="Beras Putih Medium")
-    ProductFactory(name="Pupuk Organik Cair", category=category("pupuk-sarana-tani"))
-    return ProductFactory(name="Beras Organik Pandan Wangi")
+    with app.app_context():
+        ProductFactory(name="Beras Putih Medium")
+        ProductFactory(name="Pupuk Organik Cair", category=category("pupuk-sarana-tani"))
+        ProductFactory(name="Beras Organik Pandan Wangi")
+    yield
+    wipe(app)
 
 
 # ------------------------------------------------------------------ what words find
 
-@pytest.mark.parametrize("query", ["beras organik", "BERAS ORGANIK", "organik beras", "  beras   organik  "])
-def test_every_word_must_match_in_any_order_and_case(rice, query):
-    assert found(q=query) == ["Beras Organik Pandan Wangi"]
+class TestWords(ReadOnly):
+    @pytest.mark.parametrize("query", ["beras organik", "BERAS ORGANIK", "organik beras", "  beras   organik  "])
+    def test_every_word_must_match_in_any_order_and_case(self, rice, ctx, query):
+        assert found(q=query) == ["Beras Organik Pandan Wangi"]
 
+    @pytest.mark.parametrize("query", ["pand", "organ pand", "ber org", "wang", "b o p w"])
+    def test_words_match_as_prefixes(self, rice, ctx, query):
+        assert found(q=query) == ["Beras Organik Pandan Wangi"]
 
-@pytest.mark.parametrize("query", ["pand", "organ pand", "ber org", "wang", "b o p w"])
-def test_words_match_as_prefixes(rice, query):
-    assert found(q=query) == ["Beras Organik Pandan Wangi"]
-
-
-def test_a_word_in_no_product_finds_nothing(rice):
-    assert found(q="kopi") == []
-    assert found(q="beras kopi") == []
+    @pytest.mark.parametrize("query", ["kopi", "beras kopi", "pandanwangi"])
+    def test_a_word_in_no_product_finds_nothing(self, rice, ctx, query):
+        assert found(q=query) == []
 
 
 def test_the_producers_name_is_searchable(ctx):
@@ -176,15 +178,11 @@ def shop(app):
         ProductFactory(name="Beras Premium")
         ProductFactory(name="Telur Ayam Kampung", category=category("telur"))
     yield
-    _wipe(app)
+    wipe(app)
 
 
-class TestQueriesOnOneCatalog:
-    """Read-only requests against one small catalog, built once; the database is wiped after the class."""
-
-    @pytest.fixture(autouse=True)
-    def _clean_database(self):  # replaces the per-test wipe: nothing here writes
-        yield
+class TestQueriesOnOneCatalog(ReadOnly):
+    """Read-only requests against one small catalog, built once."""
 
     @pytest.mark.parametrize("query", HOSTILE_QUERIES)
     def test_any_query_answers_200(self, shop, client, query):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from marketplace import create_app
-from tests.conftest import _wipe
 from tests.factories import ProductFactory
+from tests.readonly import ReadOnly, wipe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,15 +49,11 @@ def shop(app):
         product = ProductFactory(name="Beras Premium")
         ids = {"product": product.id, "producer": product.producer.slug}
     yield ids
-    _wipe(app)
+    wipe(app)
 
 
-class TestHeadersAndMarkup:
+class TestHeadersAndMarkup(ReadOnly):
     """Read-only requests on one small catalog, built once for the class."""
-
-    @pytest.fixture(autouse=True)
-    def _clean_database(self):  # replaces the per-test wipe
-        yield
 
     def fetch(self, client, shop, url):
         response = client.get(url.format(**shop))

@@ -12,8 +12,8 @@ from marketplace.extensions import db
 from marketplace.models import Photo, Producer, Product, PublicationStatus, Role, User
 from marketplace.services import demo
 from marketplace.services.demo import DEMO_ACCOUNTS, render_photo
-from tests.conftest import _wipe
 from tests.factories import ProducerFactory, UserFactory
+from tests.readonly import ReadOnly, wipe
 
 STRONG = "kata-sandi-yang-cukup-panjang"
 
@@ -29,7 +29,7 @@ def _row_counts() -> dict[str, int]:
     return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def seeded(app):
     """Run `seed demo` twice on an empty database; keep what a test needs to look at, then wipe."""
     runner = app.test_cli_runner()
@@ -73,66 +73,58 @@ def seeded(app):
             result["files_after_second"] = {p.name for p in uploads.iterdir()}
             result["files_after_first"] = files_after_first
     yield result
-    _wipe(app)
+    wipe(app)
 
 
 # ------------------------------------------------------------------ seed demo
 
-def test_seed_demo_succeeds(seeded):
-    assert seeded["first"].exit_code == 0, seeded["first"].output
-    assert seeded["first"].exception is None
+class TestSeedDemo(ReadOnly):
+    """`seed demo` runs twice for the whole class (see `seeded`); the tests look at what it left."""
 
+    def test_seed_demo_succeeds(self, seeded):
+        assert seeded["first"].exit_code == 0, seeded["first"].output
+        assert seeded["first"].exception is None
 
-def test_seed_demo_creates_42_producers_and_43_products(seeded):
-    assert (seeded["producers"], seeded["products"]) == (42, 43)
+    def test_seed_demo_creates_42_producers_and_43_products(self, seeded):
+        assert (seeded["producers"], seeded["products"]) == (42, 43)
 
+    def test_seed_demo_reports_what_it_created(self, seeded):
+        assert "42 new producers, 43 new products, 45 new photos" in seeded["first"].output
 
-def test_seed_demo_reports_what_it_created(seeded):
-    assert "42 new producers, 43 new products, 45 new photos" in seeded["first"].output
+    def test_every_demo_product_has_stored_pictures(self, seeded):
+        assert seeded["photos"] == 45
+        assert seeded["photo_files_missing"] == []
 
+    def test_the_demo_catalog_is_published_and_searchable(self, seeded):
+        assert seeded["unpublished"] == 0
+        assert (seeded["api_products"], seeded["api_producers"]) == (43, 42)
+        assert seeded["search_tapis"] == 4  # Kain Tapis Lampung of rows 2, 3, 12 and 57
 
-def test_every_demo_product_has_stored_pictures(seeded):
-    assert seeded["photos"] == 45
-    assert seeded["photo_files_missing"] == []
+    @pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.role.value)
+    def test_seed_demo_prints_each_demo_account_with_its_password(self, seeded, account):
+        line = next((ln for ln in seeded["first"].output.splitlines() if account.email in ln), "")
+        assert account.role.value in line and account.password in line
 
+    def test_the_printed_accounts_cover_producer_moderator_facilitator_and_admin(self, seeded):
+        printed = {a.role for a in DEMO_ACCOUNTS if a.email in seeded["first"].output}
+        assert {Role.PRODUCER, Role.MODERATOR, Role.FACILITATOR, Role.ADMIN} <= printed
 
-def test_the_demo_catalog_is_published_and_searchable(seeded):
-    assert seeded["unpublished"] == 0
-    assert (seeded["api_products"], seeded["api_producers"]) == (43, 42)
-    assert seeded["search_tapis"] == 4  # Kain Tapis Lampung of rows 2, 3, 12 and 57
+    def test_the_printed_passwords_sign_in(self, seeded):
+        assert seeded["passwords_work"] == {a.email: True for a in DEMO_ACCOUNTS}
 
+    def test_the_demo_producer_account_owns_the_storefront_with_two_products(self, seeded):
+        assert seeded["producer_account_store"] == demo.DEMO_PRODUCER_NIB
 
-@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.role.value)
-def test_seed_demo_prints_each_demo_account_with_its_password(seeded, account):
-    line = next((ln for ln in seeded["first"].output.splitlines() if account.email in ln), "")
-    assert account.role.value in line and account.password in line
+    def test_a_second_run_changes_no_row_counts(self, seeded):
+        assert seeded["second"].exit_code == 0, seeded["second"].output
+        assert seeded["after_second"] == seeded["after_first"]
 
+    def test_a_second_run_creates_nothing_new(self, seeded):
+        assert "0 new producers, 0 new products, 0 new photos" in seeded["second"].output
+        assert seeded["files_after_second"] == seeded["files_after_first"]
 
-def test_the_printed_accounts_cover_producer_moderator_facilitator_and_admin(seeded):
-    printed = {a.role for a in DEMO_ACCOUNTS if a.email in seeded["first"].output}
-    assert {Role.PRODUCER, Role.MODERATOR, Role.FACILITATOR, Role.ADMIN} <= printed
-
-
-def test_the_printed_passwords_sign_in(seeded):
-    assert seeded["passwords_work"] == {a.email: True for a in DEMO_ACCOUNTS}
-
-
-def test_the_demo_producer_account_owns_the_storefront_with_two_products(seeded):
-    assert seeded["producer_account_store"] == demo.DEMO_PRODUCER_NIB
-
-
-def test_a_second_run_changes_no_row_counts(seeded):
-    assert seeded["second"].exit_code == 0, seeded["second"].output
-    assert seeded["after_second"] == seeded["after_first"]
-
-
-def test_a_second_run_creates_nothing_new(seeded):
-    assert "0 new producers, 0 new products, 0 new photos" in seeded["second"].output
-    assert seeded["files_after_second"] == seeded["files_after_first"]
-
-
-def test_a_second_run_prints_the_accounts_again(seeded):
-    assert all(a.password in seeded["second"].output for a in DEMO_ACCOUNTS)
+    def test_a_second_run_prints_the_accounts_again(self, seeded):
+        assert all(a.password in seeded["second"].output for a in DEMO_ACCOUNTS)
 
 
 def test_the_demo_pictures_are_real_1200_by_900_images():
