@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := APP_ENV=development $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Test processes (pytest-xdist); each gets a database of its own. 0 runs everything in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test install install-test browser translations clean
 
@@ -32,7 +34,7 @@ browser:
 	fi
 
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 translations: install
 	$(FLASK) translate extract

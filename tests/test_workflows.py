@@ -220,6 +220,9 @@ def _race(app, model, object_id: int, workflow, name: str, actor_ids: list[int],
 
     def run(actor_id):
         with app.app_context():
+            # Both sides hold the record as they loaded it (as two open pages would), so whoever comes second
+            # always meets the conditional UPDATE, however the threads are scheduled.
+            db.session().expire_on_commit = False
             obj = db.session.get(model, object_id)
             actor = db.session.get(User, actor_id)
             db.session.commit()  # no transaction held while waiting
