@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
@@ -36,6 +37,19 @@ def seed_demo_command():
         click.echo(f"  {account.role.value:<14} {account.email:<36} {account.password}")
 
 
+@contextmanager
+def _account_change():
+    """Commit what the block changes; an AccountError rolls it back and ends the command with its message."""
+    from marketplace.services.accounts import AccountError
+
+    try:
+        yield
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+
+
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
@@ -44,14 +58,10 @@ def seed_demo_command():
 @click.option("--name", default="")
 def users_create(email, password, role, producer_slug, name):
     """Create an account."""
-    from marketplace.services.accounts import AccountError, create_user
+    from marketplace.services.accounts import create_user
 
-    try:
+    with _account_change():
         user = create_user(email, password, role, producer_slug, name)
-    except AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
 
 
@@ -61,14 +71,10 @@ def users_create(email, password, role, producer_slug, name):
 @click.option("--remove", is_flag=True, help="End the assignment instead.")
 def users_assign(officer_email, producer_slug, remove):
     """Assign a producer to a field officer, who may then act for it."""
-    from marketplace.services.accounts import AccountError, assign_officer
+    from marketplace.services.accounts import assign_officer
 
-    try:
+    with _account_change():
         assign_officer(officer_email, producer_slug, remove=remove)
-    except AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"{'Removed' if remove else 'Assigned'}: {producer_slug} {'from' if remove else 'to'} {officer_email}.")
 
 
@@ -78,14 +84,10 @@ def users_assign(officer_email, producer_slug, remove):
 @click.option("--remove", is_flag=True, help="Remove the category from the moderator's scope.")
 def users_scope(moderator_email, category_slug, remove):
     """Limit a moderator to categories (a moderator without any reviews everything)."""
-    from marketplace.services.accounts import AccountError, set_moderator_scope
+    from marketplace.services.accounts import set_moderator_scope
 
-    try:
+    with _account_change():
         set_moderator_scope(moderator_email, category_slug, remove=remove)
-    except AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"{'Removed' if remove else 'Added'} {category_slug} {'from' if remove else 'to'} {moderator_email}.")
 
 
