@@ -12,7 +12,7 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from marketplace.vocab import BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, STORAGE, UNITS
+from marketplace.vocab import BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, STORAGE, UNIT_AMOUNTS, UNITS
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -46,8 +46,14 @@ def quantity(value: float | None, unit: str) -> str:
     if value is None:
         return ""
     if unit == "kg" and value >= 1000:
-        return f"{number(value / 1000, 1)} {unit_label('ton')}"
-    return f"{number(value)} {unit_label(unit)}"
+        value, unit, text = value / 1000, "ton", number(value / 1000, 1)
+    else:
+        text = number(value)
+    amount = UNIT_AMOUNTS.get(unit)
+    if not amount:
+        return f"{text} {unit_label(unit)}"
+    # Plural rules take whole numbers; a fraction reads as plural ("1.5 litres"), as CLDR has it for English.
+    return amount(int(value) if float(value).is_integer() else 2, text)
 
 
 def long_date(value: date | datetime | None) -> str:

@@ -5,6 +5,7 @@ Codes are stored; labels are translated when shown.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 # The five kecamatan of Kota Metro and their kelurahan.
 KECAMATAN: dict[str, str] = {
@@ -53,6 +54,24 @@ UNITS: dict[str, object] = {
     "kotak": _l("kotak"),
 }
 MASS_IN_KG: dict[str, int] = {"kg": 1, "kuintal": 100, "ton": 1000}
+
+# How an amount of each unit reads: Indonesian has one form ("500 butir"), English two ("1 egg", "500 eggs").
+# Units missing here read as "<number> <label>" (kg). `num` is the number already formatted for the locale.
+UNIT_AMOUNTS = {
+    "ton": lambda n, num: ngettext("%(amount)s ton", "%(amount)s ton", n, amount=num),
+    "kuintal": lambda n, num: ngettext("%(amount)s kuintal", "%(amount)s kuintal", n, amount=num),
+    "butir": lambda n, num: ngettext("%(amount)s butir", "%(amount)s butir", n, amount=num),
+    "ekor": lambda n, num: ngettext("%(amount)s ekor", "%(amount)s ekor", n, amount=num),
+    "ikat": lambda n, num: ngettext("%(amount)s ikat", "%(amount)s ikat", n, amount=num),
+    "sisir": lambda n, num: ngettext("%(amount)s sisir", "%(amount)s sisir", n, amount=num),
+    "pcs": lambda n, num: ngettext("%(amount)s pcs", "%(amount)s pcs", n, amount=num),
+    "lembar": lambda n, num: ngettext("%(amount)s lembar", "%(amount)s lembar", n, amount=num),
+    "botol": lambda n, num: ngettext("%(amount)s botol", "%(amount)s botol", n, amount=num),
+    "liter": lambda n, num: ngettext("%(amount)s liter", "%(amount)s liter", n, amount=num),
+    "karung": lambda n, num: ngettext("%(amount)s karung", "%(amount)s karung", n, amount=num),
+    "pak": lambda n, num: ngettext("%(amount)s pak", "%(amount)s pak", n, amount=num),
+    "kotak": lambda n, num: ngettext("%(amount)s kotak", "%(amount)s kotak", n, amount=num),
+}
 
 CERTIFICATES: dict[str, object] = {
     "halal": _l("Halal"),

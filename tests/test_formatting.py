@@ -13,6 +13,7 @@ from marketplace.formatting import (
     number,
     phone_display,
     quantity,
+    unit_label,
     rupiah,
     whatsapp_url,
 )
@@ -81,6 +82,19 @@ def test_quantities_in_indonesian_with_large_kilograms_in_tonnes(id_, value, uni
 def test_quantities_in_english_translate_the_unit(en):
     assert quantity(5800, "kg") == "5.8 tonnes"
     assert quantity(3000, "butir") == "3,000 eggs"
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (1, "butir", "1 egg"), (1000, "kg", "1 tonne"), (1, "sisir", "1 hand"), (2, "sisir", "2 hands"),
+    (1.5, "liter", "1.5 litres"), (12, "ekor", "12 head"), (3, "kotak", "3 boxes"),
+])
+def test_english_amounts_agree_with_their_number(en, value, unit, expected):
+    assert quantity(value, unit) == expected
+
+
+def test_a_price_per_unit_names_one_unit_in_english(en):
+    # "Rp 2.000 / egg", not "/ eggs"
+    assert [unit_label(code) for code in ("butir", "lembar", "ton")] == ["egg", "sheet", "tonne"]
 
 
 # ------------------------------------------------------------------ dates and months
