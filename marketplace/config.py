@@ -35,6 +35,9 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Static files: fingerprinted URLs are cached for a year; plain /static/... URLs for this many seconds.
     STATIC_MAX_AGE = _int("STATIC_MAX_AGE", 600)
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the headers are ignored).
+    # Behind one nginx, 1: the client's address (for rate limits and logs) comes from X-Forwarded-For.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
     STATIC_RELOAD = False  # development: a file edited while the server runs gets a new fingerprint
     # Compression (Flask-Compress): HTML, CSS, JS and JSON above COMPRESS_MIN_SIZE bytes, brotli or gzip.
     COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json"]
