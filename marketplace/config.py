@@ -26,7 +26,7 @@ class Config:
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Etalase Metro <noreply@etalase.metrokota.go.id>")
-    # One Redis for everything several app processes must share (rate limits, shared caches), e.g.
+    # One Redis for what several app processes must share (today: the rate limits), e.g.
     # redis://127.0.0.1:6379/0. RATELIMIT_STORAGE_URI defaults to it, and to memory:// without it.
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
