@@ -26,8 +26,24 @@ class Config:
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Etalase Metro <noreply@etalase.metrokota.go.id>")
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # One Redis for what several app processes must share (today: the rate limits), e.g.
+    # redis://127.0.0.1:6379/0. RATELIMIT_STORAGE_URI defaults to it, and to memory:// without it.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in this process's memory until it is back (instead of a 500 on every form).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Static files: fingerprinted URLs are cached for a year; plain /static/... URLs for this many seconds.
+    STATIC_MAX_AGE = _int("STATIC_MAX_AGE", 600)
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the headers are ignored).
+    # Behind one nginx, 1: the client's address (for rate limits and logs) comes from X-Forwarded-For.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+    STATIC_RELOAD = False  # development: a file edited while the server runs gets a new fingerprint
+    # Compression (Flask-Compress): HTML, CSS, JS and JSON above COMPRESS_MIN_SIZE bytes, brotli or gzip.
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]  # static files are sent as streams
+    COMPRESS_MIN_SIZE = 500
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
@@ -67,6 +83,7 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
     HSTS = False
+    STATIC_RELOAD = True
 
 
 class TestingConfig(DevelopmentConfig):
@@ -75,6 +92,8 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-secret"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # tests that want Redis say so (tests/test_redis_shared.py)
+    STATIC_RELOAD = False  # as in production
     SERVER_NAME = "etalase.test"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
     OUTBOX_SEND_AFTER_REQUEST = False  # tests deliver explicitly, against their own SMTP server
