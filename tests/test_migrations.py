@@ -54,3 +54,12 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_row(fresh_app):
     assert _counts() == before
     user = db.session.execute(text("SELECT producer_id FROM user_account")).scalar()
     assert user == producer_id  # a rebuilt table must not null the references to it
+
+
+def test_migrating_leaves_the_apps_log_lines_on(fresh_app):
+    """Alembic's logging set-up runs inside our process (tests, `flask db upgrade`); it must not silence the
+    app's own logger, which carries the failed-sign-in warnings."""
+    logger = fresh_app.logger
+    downgrade(revision="0005")
+    upgrade()
+    assert not logger.disabled
