@@ -288,7 +288,8 @@ def dashboard():
     figures = monitoring.figures(period, locale)
     return render_template("facilitator/dashboard.html", form=form, valid=valid, fig=figures,
                            charts=monitoring.charts(figures, locale), locale=locale,
-                           week_label=monitoring.week_label, month_label=monitoring.month_label)
+                           week_label=monitoring.week_label, month_label=monitoring.month_label,
+                           stage_label=monitoring.stage_label)
 
 
 @bp.get("/agreements")

@@ -43,7 +43,8 @@ def printable():
         return render_template("reports/index.html", form=form, period=period, valid=valid), 400
     locale = str(get_locale())
     return render_template("reports/print.html", fig=monitoring.figures(period, locale), locale=locale,
-                           week_label=monitoring.week_label, month_label=monitoring.month_label)
+                           week_label=monitoring.week_label, month_label=monitoring.month_label,
+                           stage_label=monitoring.stage_label)
 
 
 @bp.get("/report.xlsx")

@@ -451,6 +451,15 @@ def month_label(month: str, locale: str = "id") -> str:
     return f"{MONTH_NAMES['en' if locale == 'en' else 'id'][int(number) - 1]} {year}"
 
 
+def stage_label(stage: str) -> str:
+    """The funnel's first stage is every inquiry received, whatever its status now."""
+    from flask_babel import gettext as _
+
+    from marketplace.formatting import inquiry_status
+
+    return _("Semua yang masuk") if stage == "new" else inquiry_status(stage)
+
+
 def week_label(monday: date) -> str:
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
@@ -463,13 +472,13 @@ def charts(fig: Figures, locale: str = "id") -> dict[str, dict]:
     """What each chart draws, as plain JSON; every number here is also in the table beside the chart."""
     from flask_babel import gettext as _
 
-    from marketplace.formatting import inquiry_status, unit_label
+    from marketplace.formatting import unit_label
 
     result = {
         "weekly": {"type": "bar", "labels": [week_label(m) for m, _n in fig.per_week],
                    "datasets": [{"label": _("Permintaan masuk"), "data": [n for _m, n in fig.per_week]}]},
         "funnel": {"type": "bar", "horizontal": True,
-                   "labels": [inquiry_status(s) for s in (*FUNNEL, *OUTCOMES)],
+                   "labels": [stage_label(s) for s in (*FUNNEL, *OUTCOMES)],
                    "datasets": [{"label": _("Jumlah permintaan"),
                                  "data": [fig.funnel.reached[s] for s in FUNNEL]
                                  + [fig.funnel.outcomes[s] for s in OUTCOMES]}]},

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.formatting import inquiry_status, unit_label
+from marketplace.formatting import unit_label
 from marketplace.models import Agreement, Deal, Inquiry, Producer
 from marketplace import clock
 from marketplace.services import catalog, exports, monitoring
@@ -56,8 +56,8 @@ def tables(fig: Figures, locale: str = "id") -> list[exports.Table]:
         exports.Table(_("Permintaan per minggu"), [_("Minggu"), _("Mulai (Senin)"), _("Permintaan")],
                       [[monitoring.week_label(monday), monday, n] for monday, n in fig.per_week]),
         exports.Table(_("Tahapan permintaan"), [_("Tahap"), _("Permintaan")],
-                      [[inquiry_status(s), fig.funnel.reached[s]] for s in FUNNEL]
-                      + [[inquiry_status(s), fig.funnel.outcomes[s]] for s in OUTCOMES]),
+                      [[monitoring.stage_label(s), fig.funnel.reached[s]] for s in FUNNEL]
+                      + [[monitoring.stage_label(s), fig.funnel.outcomes[s]] for s in OUTCOMES]),
         deal_lines_table(_("Kesepakatan per bulan"), _("Bulan"), fig.deals_by_month),
         deal_lines_table(_("Kesepakatan per komoditas"), _("Komoditas"), fig.deals_by_commodity),
         exports.Table(_("Permintaan vs kapasitas"),

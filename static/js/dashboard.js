@@ -26,7 +26,7 @@
       var colour = colours[i % colours.length];
       return Object.assign({
         backgroundColor: colour, borderColor: colour, borderWidth: set.type === "line" ? 2 : 0,
-        pointRadius: set.type === "line" ? 0 : undefined, borderDash: set.type === "line" ? [6, 4] : undefined
+        pointRadius: set.type === "line" ? 0 : undefined, order: set.type === "line" ? 0 : 1, borderDash: set.type === "line" ? [6, 4] : undefined
       }, set);
     });
     var wrapper = document.createElement("div");
