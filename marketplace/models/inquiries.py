@@ -167,7 +167,7 @@ class Allocation(TimestampMixin, Base):
     """Part of an inquiry forwarded to one producer; several producers can share one order."""
 
     __tablename__ = "allocation"
-    __table_args__ = (UniqueConstraint("inquiry_id", "producer_id"),)
+    __table_args__ = (UniqueConstraint("inquiry_id", "producer_id"), Index("ix_allocation_status", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)

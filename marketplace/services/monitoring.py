@@ -136,16 +136,20 @@ def _hours_between(start, end):
     return (func.julianday(end) - func.julianday(start)) * 24.0
 
 
-def _median(subquery) -> float | None:
-    """Median of the column `h` of a subquery, by ORDER BY … LIMIT/OFFSET (no median() in SQLite)."""
+def _median(subquery) -> tuple[float | None, int]:
+    """(median, count) of the column `h` of a subquery. PostgreSQL: percentile_cont in one pass; SQLite has
+    no median(), so a count and then the one or two middle values (ORDER BY … LIMIT 2 OFFSET …)."""
     h = subquery.c.h
-    n = db.session.scalar(select(func.count()).select_from(subquery).where(h.is_not(None))) or 0
+    if _pg():
+        median, n = db.session.execute(
+            select(func.percentile_cont(0.5).within_group(h), func.count(h)).select_from(subquery)).one()
+        return (float(median) if median is not None else None), n
+    n = db.session.scalar(select(func.count(h)).select_from(subquery)) or 0
     if n == 0:
-        return None
-    ordered = select(h).where(h.is_not(None)).order_by(h)
-    low = db.session.scalar(ordered.offset((n - 1) // 2).limit(1))
-    high = db.session.scalar(ordered.offset(n // 2).limit(1))
-    return (float(low) + float(high)) / 2
+        return None, 0
+    middle = [float(v) for v in db.session.scalars(
+        select(h).where(h.is_not(None)).order_by(h).offset((n - 1) // 2).limit(2 - n % 2))]
+    return sum(middle) / len(middle), n
 
 
 def _in(column, period: Period):
@@ -288,19 +292,18 @@ def first_response(period: Period) -> tuple[float | None, int]:
     """(median hours from arrival to the first response the buyer sees, how many had one)."""
     sub = (select(_hours_between(Inquiry.created_at, Inquiry.first_response_at).label("h"))
            .where(_in(Inquiry.created_at, period), Inquiry.first_response_at.is_not(None)).subquery())
-    n = db.session.scalar(select(func.count()).select_from(sub)) or 0
-    return _median(sub), n
+    return _median(sub)
 
 
 def forwarding(period: Period) -> tuple[float | None, int]:
     """(median hours from arrival to the first forward to a producer, how many were forwarded)."""
-    first = (select(Allocation.inquiry_id, func.min(Allocation.created_at).label("at"))
-             .group_by(Allocation.inquiry_id).subquery())
-    sub = (select(_hours_between(Inquiry.created_at, first.c.at).label("h"))
-           .join(first, first.c.inquiry_id == Inquiry.id)
-           .where(_in(Inquiry.created_at, period)).subquery())
-    n = db.session.scalar(select(func.count()).select_from(sub)) or 0
-    return _median(sub), n
+    # Only the period's inquiries are joined to their allocations (index on allocation.inquiry_id).
+    first = (select(Inquiry.created_at.label("arrived"), func.min(Allocation.created_at).label("at"))
+             .join(Allocation, Allocation.inquiry_id == Inquiry.id)
+             .where(_in(Inquiry.created_at, period))
+             .group_by(Inquiry.id, Inquiry.created_at).subquery())
+    sub = select(_hours_between(first.c.arrived, first.c.at).label("h")).subquery()
+    return _median(sub)
 
 
 def _deal_rows(period: Period, extra=()):

@@ -36,9 +36,14 @@ def upgrade():
         batch_op.create_index('ix_deal_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('inquiry', schema=None) as batch_op:
         batch_op.create_index('ix_inquiry_created_at', ['created_at'], unique=False)
+    # "Producers with unanswered forwards" looks for the few allocations still waiting.
+    with op.batch_alter_table('allocation', schema=None) as batch_op:
+        batch_op.create_index('ix_allocation_status', ['status'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('allocation', schema=None) as batch_op:
+        batch_op.drop_index('ix_allocation_status')
     with op.batch_alter_table('inquiry', schema=None) as batch_op:
         batch_op.drop_index('ix_inquiry_created_at')
     with op.batch_alter_table('deal', schema=None) as batch_op:
