@@ -237,6 +237,22 @@ class TestFigures(ReadOnly):
         assert "<script>" not in html  # charts come from static/js/dashboard.js
         assert "<caption>" in html
 
+    def test_the_dashboard_runs_a_bounded_number_of_queries(self, app):
+        from sqlalchemy import event
+
+        client = app.test_client()
+        login(client, _user("fasilitator@contoh.id"))
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/facilitator/dashboard" + QUERY).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert len(statements) <= 30, statements  # one or two per figure, never one per row
+
     def test_dashboard_period_excludes_rows_outside(self, app):
         client = app.test_client()
         login(client, _user("admin@contoh.id"))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace import clock
 from marketplace.extensions import db
@@ -399,7 +400,7 @@ def aware(value):
 def target_progress(period: Period) -> list[TargetProgress]:
     """For every target of an agreement in force during the period: agreed volume per month under it."""
     agreements = list(db.session.scalars(
-        select(Agreement).where(
+        select(Agreement).options(selectinload(Agreement.targets)).where(
             (Agreement.starts_on.is_(None)) | (Agreement.starts_on <= period.end),
             (Agreement.ends_on.is_(None)) | (Agreement.ends_on >= period.start),
         ).order_by(Agreement.code)
