@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.main.views import bp as main_bp
     from marketplace.moderation.views import bp as moderation_bp
     from marketplace.producer.views import bp as producer_bp
+    from marketplace.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalog_bp)
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(inquiries_bp, url_prefix="/inquiries")
     app.register_blueprint(facilitator_bp, url_prefix="/facilitator")
+    app.register_blueprint(reports_bp, url_prefix="/admin/reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # read-only, no cookies consulted
 

@@ -32,6 +32,8 @@ def seed_demo_command():
         f"Demo data ready: {counts['producers']} new producers, {counts['products']} new products, "
         f"{counts['photos']} new photos."
     )
+    if counts.get("inquiries"):
+        click.echo(f"Monitoring history: {counts['inquiries']} new demo inquiries over the last six months.")
     click.echo("Demo accounts (e-mail / password):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role.value:<14} {account.email:<36} {account.password}")

@@ -85,6 +85,16 @@ def can_facilitate(user: User | None, _obj=None) -> bool:
     return _signed_in(user) and user.role in (Role.FACILITATOR, Role.ADMIN)
 
 
+def can_monitor(user: User | None, _obj=None) -> bool:
+    """The monitoring dashboard and the agreements with their targets: BUMD facilitators and the city's admins."""
+    return _signed_in(user) and user.role in (Role.FACILITATOR, Role.ADMIN)
+
+
+def can_read_reports(user: User | None, _obj=None) -> bool:
+    """Reports for the MoU meetings: the city's admins, and the facilitators who prepare those meetings with them."""
+    return _signed_in(user) and user.role in (Role.FACILITATOR, Role.ADMIN)
+
+
 def can_answer_inquiry(user: User | None, inquiry) -> bool:
     """A producer (or their field officer) answers an inquiry only once it was forwarded to them."""
     return any(can_manage_producer(user, a.producer_id) for a in getattr(inquiry, "allocations", []))
@@ -130,6 +140,8 @@ RULES = {
     "edit": can_edit,
     "moderate": can_moderate,
     "facilitate": can_facilitate,
+    "monitor": can_monitor,
+    "read_reports": can_read_reports,
     "see_buyer_contact": can_see_buyer_contact,
     "view_producer": can_view_producer,
     "view_product": can_view_product,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Allocation, Inquiry
+from marketplace.models import Agreement, Allocation, Inquiry
 from marketplace.services import images
 from tests.conftest import login
 from tests.factories import CertificateFactory, PhotoFactory, ProductFactory
@@ -54,6 +54,9 @@ EXPECTED = {
     "facilitator.advance": FACILITATION, "facilitator.export_inquiries": FACILITATION,
     "facilitator.export_deals": FACILITATION, "facilitator.agreement": FACILITATION,
     "facilitator.verify_company": FACILITATION,
+    "facilitator.dashboard": FACILITATION, "facilitator.agreements": FACILITATION,
+    "facilitator.new_agreement": FACILITATION, "facilitator.edit_agreement": FACILITATION,
+    "reports.index": FACILITATION, "reports.printable": FACILITATION, "reports.workbook": FACILITATION,
 }
 
 
@@ -70,13 +73,15 @@ def world(app, accounts):
                       delivery_city="jakarta-pusat", status="in_review")
     inquiry.allocations.append(Allocation(producer_id=accounts.producer_a_store.id, requested_qty=10))
     db.session.add(inquiry)
+    agreement = Agreement(code="MOU-UJI", kind="MoU", title="MoU uji")
+    db.session.add(agreement)
     db.session.commit()
     allocation = db.session.scalar(select(Allocation))
     return {
         "product_id": product.id, "slug": accounts.producer_a_store.slug, "photo_id": photo.id,
         "name": f"{stored.key}-sm.webp", "producer_id": accounts.producer_a_store.id, "object_id": product.id,
         "kind": "products", "token": "rahasia-token", "inquiry_id": inquiry.id, "allocation_id": allocation.id,
-        "action": None, "fmt": "csv",
+        "action": None, "fmt": "csv", "agreement_id": agreement.id,
     }
 
 

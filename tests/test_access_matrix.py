@@ -23,7 +23,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Allocation, Inquiry, Photo, Product
+from marketplace.models import Agreement, Allocation, Inquiry, Photo, Product
 from marketplace.services import images
 from tests.conftest import csrf_from, login
 from tests.factories import CertificateFactory, PhotoFactory, ProductFactory
@@ -118,6 +118,16 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("facilitator.advance", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.agreement", "POST"):       row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.verify_company", "POST"):  row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    # monitoring, agreements with targets, and the MoU reports: facilitators and admins
+    ("facilitator.dashboard", "GET"):        row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.agreements", "GET"):       row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.new_agreement", "GET"):    row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.new_agreement", "POST"):   row("login     forbidden forbidden forbidden forbidden  bad        bad"),
+    ("facilitator.edit_agreement", "GET"):   row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.edit_agreement", "POST"):  row("login     forbidden forbidden forbidden forbidden  bad        bad"),
+    ("reports.index", "GET"):                row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("reports.printable", "GET"):            row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("reports.workbook", "GET"):             row("login     forbidden forbidden forbidden forbidden  ok         ok"),
 }
 
 # Which value an <any(...)> part of a URL takes: the least destructive one.
@@ -169,12 +179,15 @@ def world(app, accounts):
                       unit="kg", frequency="once", delivery_city="jakarta-pusat", status="forwarded")
     inquiry.allocations.append(Allocation(producer_id=store.id, requested_qty=10, status="forwarded"))
     db.session.add(inquiry)
+    agreement = Agreement(code="MOU-UJI", kind="MoU", title="MoU uji")
+    db.session.add(agreement)
     db.session.commit()
     allocation = db.session.scalar(select(Allocation))
     return {
         "product_id": product.id, "slug": store.slug, "photo_id": photo.id, "name": f"{stored.key}-sm.webp",
         "producer_id": store.id, "object_id": product.id, "kind": "products", "token": inquiry.tracking_token,
         "inquiry_id": inquiry.id, "allocation_id": allocation.id, "fmt": "csv", "filename": "css/app.css",
+        "agreement_id": agreement.id,
     }
 
 

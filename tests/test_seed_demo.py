@@ -58,6 +58,8 @@ def seeded(app):
                                   and u.check_password(a.password) and u.role == a.role)
                     for a in DEMO_ACCOUNTS
                 },
+                "history": tuple(db.session.scalar(text(f"SELECT COUNT(*) FROM {t}"))
+                                 for t in ("inquiry", "deal", "agreement_target")),
                 "producer_account_store": db.session.scalar(
                     select(Producer.nib).join(User, User.producer_id == Producer.id)
                     .where(User.email == DEMO_ACCOUNTS[0].email)),
@@ -114,6 +116,12 @@ class TestSeedDemo(ReadOnly):
 
     def test_the_demo_producer_account_owns_the_storefront_with_two_products(self, seeded):
         assert seeded["producer_account_store"] == demo.DEMO_PRODUCER_NIB
+
+    def test_seed_demo_gives_the_dashboard_six_months_of_inquiries_deals_and_targets(self, seeded):
+        inquiries, deals, targets = seeded["history"]
+        assert (inquiries, targets) == (140, 3) and deals > 20
+        assert "140 new demo inquiries" in seeded["first"].output
+        assert "new demo inquiries" not in seeded["second"].output
 
     def test_a_second_run_changes_no_row_counts(self, seeded):
         assert seeded["second"].exit_code == 0, seeded["second"].output

@@ -265,3 +265,103 @@ def export_deals(fmt: str):
     from marketplace.services import exports
 
     return exports.response(exports.deal_table(), fmt, "kesepakatan")
+
+
+# ---------------------------------------------------------------- monitoring dashboard and agreements
+
+def _period_form() -> tuple[forms.PeriodForm, object, bool]:
+    form = forms.PeriodForm(request.args)
+    if not request.args.get("period"):
+        form.period.data = forms.DEFAULT_PRESET
+    period, valid = form.resolve()
+    return form, period, valid
+
+
+@bp.get("/dashboard")
+def dashboard():
+    from marketplace.services import monitoring
+
+    if not policies.can_monitor(current_user):
+        abort(403)
+    form, period, valid = _period_form()
+    locale = str(get_locale())
+    figures = monitoring.figures(period, locale)
+    return render_template("facilitator/dashboard.html", form=form, valid=valid, fig=figures,
+                           charts=monitoring.charts(figures, locale), locale=locale,
+                           week_label=monitoring.week_label, month_label=monitoring.month_label,
+                           stage_label=monitoring.stage_label)
+
+
+@bp.get("/agreements")
+def agreements():
+    from marketplace.services import agreements as service
+
+    if not policies.can_monitor(current_user):
+        abort(403)
+    locale = str(get_locale())
+    return render_template("facilitator/agreements.html", agreements=service.all_agreements(),
+                           category_names={c.id: c.name(locale) for c in catalog.categories()})
+
+
+def _agreement_editor(agreement=None):
+    from marketplace.producer.forms import add_row
+    from marketplace.services import agreements as service
+
+    if not policies.can_monitor(current_user):
+        abort(403)
+    form = forms.AgreementEditForm(obj=agreement if request.method == "GET" else None)
+    if request.method == "GET" and agreement is not None:
+        while len(form.targets.entries):
+            form.targets.pop_entry()
+        for target in agreement.targets:
+            form.targets.append_entry({"id": str(target.id), "category_id": target.category_id,
+                                       "volume": _plain(target.volume_per_month), "unit": target.unit})
+        form.targets.append_entry()
+    locale = str(get_locale())
+    choices = [(0, "—")] + [(c.id, c.name(locale)) for c in catalog.categories()]
+    for entry in form.targets.entries:
+        entry.form.category_id.choices = choices
+    known = {cid for cid, _label in choices}
+    if request.method == "POST":
+        if request.form.get("action") == "add_target":
+            add_row(form.targets)
+            for entry in form.targets.entries:
+                entry.form.category_id.choices = choices
+        elif form.validate_on_submit():
+            code = form.code.data.strip()
+            if service.code_taken(code, agreement.id if agreement else None):
+                form.code.errors.append(_("Nomor perjanjian ini sudah dipakai."))
+            else:
+                targets = [{"category_id": e.form.category_id.data, "unit": e.form.unit.data,
+                            "volume_per_month": e.form.volume.number}
+                           for e in form.targets.entries
+                           if not e.form.remove.data and e.form.category_id.data in known - {0}
+                           and e.form.volume.number]
+                saved = service.save(agreement, {
+                    "code": code, "kind": form.kind.data, "title": form.title.data.strip(),
+                    "parties": (form.parties.data or "").strip(), "starts_on": form.starts_on.data,
+                    "ends_on": form.ends_on.data,
+                }, targets, current_user)
+                db.session.commit()
+                flash(_("Perjanjian %(code)s disimpan.", code=saved.code), "success")
+                return redirect(url_for("facilitator.agreements"))
+        status = 200 if request.form.get("action") == "add_target" else 400
+        return render_template("facilitator/agreement_form.html", form=form, agreement=agreement), status
+    return render_template("facilitator/agreement_form.html", form=form, agreement=agreement)
+
+
+def _plain(value: float) -> str:
+    """A stored number back into the form, written the Indonesian way without grouping (2,5 — 1000)."""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+def new_agreement():
+    return _agreement_editor(None)
+
+
+@bp.route("/agreements/<int:agreement_id>", methods=["GET", "POST"])
+def edit_agreement(agreement_id: int):
+    from marketplace.models import Agreement
+
+    return _agreement_editor(db.get_or_404(Agreement, agreement_id))

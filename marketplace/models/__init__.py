@@ -14,6 +14,7 @@ from marketplace.models.catalog import (
 )
 from marketplace.models.inquiries import (
     Agreement,
+    AgreementTarget,
     Allocation,
     AllocationStatus,
     BuyerCompany,
@@ -37,5 +38,5 @@ __all__ = [
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
-    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "BuyerCompany", "OutboundMessage", "OutboxStatus",
+    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus",
 ]

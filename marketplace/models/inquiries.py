@@ -51,10 +51,30 @@ class Agreement(Base):
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
 
+    targets: Mapped[list[AgreementTarget]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementTarget.id"
+    )
+
+
+class AgreementTarget(Base):
+    """What an agreement aims for: a monthly volume of one commodity (category)."""
+
+    __tablename__ = "agreement_target"
+    __table_args__ = (UniqueConstraint("agreement_id", "category_id", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    volume_per_month: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))  # kg, ton, kuintal (compared in kg) or a count unit
+
+    agreement: Mapped[Agreement] = relationship(back_populates="targets")
+
 
 class Inquiry(TimestampMixin, Base):
     __tablename__ = "inquiry"
-    __table_args__ = (Index("ix_inquiry_status_created", "status", "created_at"),)
+    __table_args__ = (Index("ix_inquiry_status_created", "status", "created_at"),
+                      Index("ix_inquiry_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # INQ-2026-000123
@@ -147,7 +167,7 @@ class Allocation(TimestampMixin, Base):
     """Part of an inquiry forwarded to one producer; several producers can share one order."""
 
     __tablename__ = "allocation"
-    __table_args__ = (UniqueConstraint("inquiry_id", "producer_id"),)
+    __table_args__ = (UniqueConstraint("inquiry_id", "producer_id"), Index("ix_allocation_status", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
@@ -169,6 +189,7 @@ class Deal(TimestampMixin, Base):
     """What was agreed with one producer: the figures the MoU monitoring is built from."""
 
     __tablename__ = "deal"
+    __table_args__ = (Index("ix_deal_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)

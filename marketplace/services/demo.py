@@ -16,7 +16,19 @@ from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.extensions import db
-from marketplace.models import Category, Certificate, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
+from marketplace.models import (
+    Agreement,
+    AgreementTarget,
+    Category,
+    Certificate,
+    Photo,
+    Producer,
+    Product,
+    PublicationStatus,
+    Role,
+    User,
+    utcnow,
+)
 from marketplace.services import images, search
 from marketplace.services.inventory import InventoryRow, RowRejected, parse_row, read_rows
 from marketplace.services.listings import set_price_tiers
@@ -276,8 +288,6 @@ def seed_demo(log=print) -> dict:
             user.assigned_producers = [p for p in producers.values() if p.kecamatan == "metro-selatan"][:3]
         if not user.check_password(account.password):
             user.set_password(account.password)
-    from marketplace.models import Agreement
-
     if db.session.scalar(select(Agreement).where(Agreement.code == "MOU-METRO-DKI-2026")) is None:
         db.session.add(Agreement(
             code="MOU-METRO-DKI-2026", kind="MoU", title="Kerja sama pemasaran produk UMKM Kota Metro di DKI Jakarta",
@@ -285,5 +295,128 @@ def seed_demo(log=print) -> dict:
             ends_on=date(2028, 12, 31),
         ))
     db.session.flush()
+    agreement = db.session.scalar(select(Agreement).where(Agreement.code == "MOU-METRO-DKI-2026"))
+    if not agreement.targets:
+        for slug, volume, unit in DEMO_TARGETS:
+            agreement.targets.append(AgreementTarget(category_id=categories[slug].id, volume_per_month=volume, unit=unit))
+    counts["inquiries"] = seed_history(agreement)
+    db.session.flush()
     search.reindex()
     return counts
+
+
+# ---------------------------------------------------------------- a history of inquiries and deals for the dashboard
+
+DEMO_TARGETS = (("beras-serealia", 5, "ton"), ("telur", 3000, "butir"), ("daging-unggas", 500, "kg"))
+HISTORY_SIZE = 140
+HISTORY_DAYS = 180
+BUYERS = (
+    ("PT Hotel Nusantara Jaya", "hotel"), ("Restoran Padang Sederhana Group", "restaurant"),
+    ("PT Ritel Segar Abadi", "retailer"), ("CV Distribusi Pangan Jaya", "distributor"),
+    ("Katering Berkah Ibu", "caterer"), ("Perumda Food Station Tjipinang Jaya", "bumd"),
+    ("Perumda Dharma Jaya", "bumd"), ("PT Hotel Menteng Raya", "hotel"), ("Kafe Kopi Lampung Jakarta", "restaurant"),
+    ("PT Swalayan Keluarga", "retailer"),
+)
+CITIES = ("jakarta-pusat", "jakarta-selatan", "jakarta-barat", "jakarta-timur", "jakarta-utara")
+
+
+def seed_history(agreement) -> int:
+    """About six months of inquiries (some forwarded, answered, agreed), so the monitoring dashboard has
+    something to show. Deterministic (one seeded random generator, products in id order) and idempotent:
+    an inquiry whose reference (INQ-DEMO-0001 …) exists is left alone. Returns how many were created."""
+    from datetime import UTC, datetime
+
+    from marketplace.models import Allocation, Deal, EventVisibility, Inquiry, InquiryEvent, InquiryItem
+
+    facilitator = db.session.scalar(select(User).where(User.role == Role.FACILITATOR).order_by(User.id))
+    products = list(db.session.scalars(
+        select(Product).join(Product.producer)
+        .where(Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
+        .order_by(Product.id)
+    ))
+    existing = set(db.session.scalars(select(Inquiry.reference).where(Inquiry.reference.like("INQ-DEMO-%"))))
+    if not products or len(existing) >= HISTORY_SIZE:
+        return 0
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    rng = random.Random("etalase-metro-history")
+    created = 0
+    for n in range(1, HISTORY_SIZE + 1):
+        # Every draw happens whether or not the row exists, so a re-run sees the same sequence.
+        product = rng.choice(products)
+        company, buyer_type = rng.choice(BUYERS)
+        age = timedelta(days=HISTORY_DAYS * (1 - (n - 1) / HISTORY_SIZE), hours=rng.randint(0, 23))
+        arrived = now - age
+        quantity = max(product.min_order_qty, 1) * rng.choice((1, 1, 2, 3, 5))
+        frequency = rng.choice(("once", "weekly", "monthly", "monthly"))
+        fate = rng.random()
+        hours = [rng.uniform(0.5, 30), rng.uniform(2, 48), rng.uniform(3, 120), rng.uniform(24, 240)]
+        share = rng.choice((0.6, 0.8, 1.0, 1.0))
+        under_agreement = rng.random() < 0.7
+        reference = f"INQ-DEMO-{n:04d}"
+        if reference in existing:
+            continue
+        inquiry = Inquiry(
+            reference=reference, tracking_token=f"demo-{n:04d}-" + slugify(company)[:30],
+            form_token=f"demo-{n:04d}", company=company, buyer_type=buyer_type, contact_name="Bagian Pembelian",
+            email=f"pembelian{n % 10}@contoh-pembeli.id", quantity=quantity, unit=product.unit, frequency=frequency,
+            delivery_city=CITIES[n % len(CITIES)], category_id=product.category_id, message="",
+            created_at=arrived, updated_at=arrived, status="new",
+        )
+        inquiry.items.append(InquiryItem(product_id=product.id, producer_id=product.producer_id))
+        db.session.add(inquiry)
+        created += 1
+        moment = arrived
+        if n > HISTORY_SIZE - 4:
+            continue  # the newest few still wait in the queue
+
+        def step(status: str, after_hours: float, *, _inquiry=inquiry) -> bool:
+            nonlocal moment
+            if moment + timedelta(hours=after_hours) > now:
+                return False
+            moment += timedelta(hours=after_hours)
+            last = _inquiry.status
+            _inquiry.status = status
+            _inquiry.updated_at = moment
+            _inquiry.events.append(InquiryEvent(
+                kind="status", visibility=EventVisibility.BUYER, from_status=last, to_status=status,
+                created_at=moment, author_id=facilitator.id if facilitator else None,
+            ))
+            return True
+
+        if fate < 0.08:
+            step("spam", hours[0])
+            continue
+        if not step("in_review", hours[0]):
+            continue
+        inquiry.first_response_at = moment
+        inquiry.assigned_to_id = facilitator.id if facilitator else None
+        if fate < 0.18:
+            step("declined", hours[1])
+            continue
+        if not step("forwarded", hours[1]):
+            continue
+        allocation = Allocation(producer_id=product.producer_id, requested_qty=quantity, contact_released=True,
+                                created_at=moment, updated_at=moment)
+        inquiry.allocations.append(allocation)
+        if fate < 0.30 or not step("responded", hours[2]):
+            continue  # the producer has not answered yet
+        allocation.status, allocation.responded_at = "accepted", moment
+        allocation.offered_qty, allocation.offered_price = quantity * share, product.price_min
+        if fate < 0.45:
+            step("negotiating", 24)
+        if fate > 0.85:
+            continue  # still talking
+        price = product.price_min or 10000
+        if moment + timedelta(hours=hours[3]) > now:
+            continue
+        deal_at = moment + timedelta(hours=hours[3])
+        inquiry.agreement_id = agreement.id if under_agreement else None
+        inquiry.deals.append(Deal(
+            producer_id=product.producer_id, volume=quantity * share, unit=product.unit, unit_price=price,
+            value=int(round(quantity * share * price)), starts_on=(deal_at + timedelta(days=7)).date(),
+            schedule="Dikirim bertahap setiap minggu", agreement_id=inquiry.agreement_id,
+            recorded_by_id=facilitator.id if facilitator else None, created_at=deal_at, updated_at=deal_at,
+        ))
+        moment = deal_at
+        step("agreed", 1)
+    return created

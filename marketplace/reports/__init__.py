@@ -1,0 +1,1 @@
+"""Reports for the MoU meetings: the dashboard's figures for a period, printable and as an XLSX workbook."""
