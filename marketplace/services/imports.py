@@ -28,8 +28,8 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
 from marketplace.models import Category, Certificate, Producer, Product, PublicationStatus, Role, User, utcnow
-from marketplace.services import accounts, audit, search
-from marketplace.services.inventory import InventoryRow, RowRejected, parse_row, read_inventory
+from marketplace.services import audit, search
+from marketplace.services.inventory import InventoryFileError, InventoryRow, RowRejected, parse_row, read_inventory
 from marketplace.services.listings import set_price_tiers
 from marketplace.text import slugify
 
@@ -135,15 +135,23 @@ def report_csv(result: ImportResult) -> bytes:
 
 
 def dry_run(path: Path | str, *, publish: bool = False, data: bytes | None = None,
-            progress: Callable[[int], None] | None = None) -> ImportResult:
+            progress: Callable[[int], None] | None = None, max_rows: int | None = None) -> ImportResult:
     """The same import, computed in full and rolled back: nothing is written, nothing is sent."""
     queued = list(g.get("outbox_ids", [])) if has_request_context() else None
     try:
-        return import_file(path, publish=publish, data=data, progress=progress)
+        return import_file(path, publish=publish, data=data, progress=progress, max_rows=max_rows)
     finally:
         db.session.rollback()
         if queued is not None:
             g.outbox_ids = queued  # the invitations of the dry run were never written; nothing to send
+
+
+class TooManyRows(InventoryFileError):
+    """More rows than the caller takes (the admin page sends large files to the command)."""
+
+    def __init__(self, rows: int, limit: int):
+        super().__init__(f"{rows} rows; at most {limit} are taken here")
+        self.rows, self.limit = rows, limit
 
 
 class _Known:
@@ -279,9 +287,11 @@ class _Run:
 
 
 def import_file(path: Path | str, *, publish: bool = False, data: bytes | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
+                progress: Callable[[int], None] | None = None, max_rows: int | None = None) -> ImportResult:
     """Validate and apply every row; the caller commits (or rolls back for a dry run)."""
     headers, records = read_inventory(path, data)  # InventoryFileError for a file that is not an inventory
+    if max_rows is not None and len(records) > max_rows:
+        raise TooManyRows(len(records), max_rows)
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     result = ImportResult(headers=headers, rows=len(records))
     parsed: list[InventoryRow] = []
@@ -328,7 +338,14 @@ def import_file(path: Path | str, *, publish: bool = False, data: bytes | None =
 
 
 def _invite(run: _Run, result: ImportResult) -> None:
-    """An account for each imported producer with an e-mail, and an invitation through the outbox."""
+    """An account for each imported producer with an e-mail, and an invitation through the outbox.
+
+    The same invitation as accounts.invite, queued without a flush per message (one flush for all).
+    """
+    from flask import url_for
+
+    from marketplace.services import outbox, tokens
+
     users = []
     for producer, row in run.created_producers:
         if not row.email:
@@ -341,8 +358,16 @@ def _invite(run: _Run, result: ImportResult) -> None:
         user = User(email=email, role=Role.PRODUCER, name=row.owner_name, producer=producer, email_confirmed_at=None)
         db.session.add(user)
         users.append(user)
-    if users:
-        db.session.flush()
-    for user in users:
-        accounts.invite(user)
-        result.invitations += 1
+    if not users:
+        return
+    db.session.flush()
+    messages = []
+    with db.session.no_autoflush:
+        for user in users:
+            url = url_for("auth.invite", token=tokens.make(user, "invite"), _external=True)
+            messages.append(outbox.queue_email(user.email, "invitation", locale=user.locale, flush=False, user=user,
+                                               producer=user.producer, url=url))
+            audit.record("account.invited", user)
+            result.invitations += 1
+    db.session.flush()
+    outbox.remember_for_sending(messages)
