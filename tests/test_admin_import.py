@@ -157,6 +157,30 @@ def test_a_second_confirm_of_the_same_preview_imports_nothing(app, admin):
     assert _state() == imported and _imports_recorded() == 1
 
 
+def test_two_confirms_at_the_same_moment_import_once(app, admin):
+    import threading
+
+    url, html = _preview(admin, "inventaris.csv", SAMPLE_CSV)
+    twin = app.test_client()
+    for cookie in admin._cookies.values():  # the same browser session, as two tabs (or a double click) share it
+        twin.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    start, responses = threading.Barrier(2), []
+
+    def click(client):
+        start.wait()
+        responses.append(_confirm(client, url, html))
+
+    threads = [threading.Thread(target=click, args=(c,)) for c in (admin, twin)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in responses) == [303, 303]
+    assert {r.headers["Location"] for r in responses} == {url + "/done"}
+    assert _imports_recorded() == 1
+    assert _state()[0] == EXPECT["producers_expected"] + 2  # and the two producers of the accounts fixture
+
+
 def test_the_preview_of_a_confirmed_upload_leads_to_its_result(app, admin):
     url, html = _preview(admin, "inventaris.csv", SAMPLE_CSV)
     _confirm(admin, url, html)
@@ -218,6 +242,7 @@ def test_a_file_with_more_rows_than_the_page_takes_points_to_the_command(app, ad
     response = _upload(admin, "inventaris.csv", SAMPLE_CSV)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
+    assert "inventaris.csv: Berkas ini berisi 61 baris" in parse(page).by_id("file-error").text()
     assert "gunakan perintah di bawah" in parse(page).by_id("file-error").text()
     assert "flask --app wsgi import-umkm inventaris.xlsx --dry-run --report ditolak.csv" in page
 

@@ -66,7 +66,7 @@ def upload():
     try:
         preview = imports.dry_run(filename, publish=form.publish.data, data=data, max_rows=max_rows)
     except InventoryFileError as error:
-        form.file.errors.append(messages.file_problem(error))
+        form.file.errors.append(f"{filename}: {messages.file_problem(error)}")
         return _upload_page(form, 400)
     token = import_uploads.save(data, filename, form.publish.data, current_user.id, preview)
     return redirect(url_for("imports.preview", token=token), 303)
