@@ -56,9 +56,10 @@ class FinishedImport:
     result: ImportResult
 
 
-def folder() -> Path:
+def folder(create: bool = False) -> Path:
     path = Path(current_app.config.get("IMPORT_DIR") or Path(current_app.instance_path) / "imports")
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -78,6 +79,7 @@ def _write(path: Path, text: str | bytes) -> None:
 
 def save(data: bytes, filename: str, publish: bool, user_id: int, preview: ImportResult) -> str:
     purge()
+    folder(create=True)
     token = secrets.token_urlsafe(32)
     paths = _paths(token)
     _write(paths["upload"], data)
@@ -166,6 +168,8 @@ def purge(now: float | None = None) -> int:
     """Remove uploads, previews and results past their age. Returns how many files went."""
     now = now or time.time()
     removed = 0
+    if not folder().is_dir():
+        return 0
     for path in folder().iterdir():
         age = PENDING_MAX_AGE if not path.name.endswith(".done.json") else DONE_MAX_AGE
         if path.name.endswith(".claimed"):
