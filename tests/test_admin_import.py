@@ -247,6 +247,14 @@ def test_a_file_with_more_rows_than_the_page_takes_points_to_the_command(app, ad
     assert "flask --app wsgi import-umkm inventaris.xlsx --dry-run --report ditolak.csv" in page
 
 
+def test_a_file_name_with_control_characters_or_a_path_is_kept_as_a_plain_name(app, admin):
+    url, html = _preview(admin, "../../etc/inven\x00taris\x1b.csv", SAMPLE_CSV)
+    assert "inventaris.csv" in html and "../" not in parse(html).find("strong").text()
+    _confirm(admin, url, html)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inventory.imported"))
+    assert event.note == "inventaris.csv"
+
+
 def test_the_upload_page_shows_the_command_for_large_files(admin):
     page = admin.get("/admin/import/").get_data(as_text=True)
     assert "10.000" in page and "flask --app wsgi import-umkm inventaris.xlsx --publish" in page

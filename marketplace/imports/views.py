@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from marketplace import policies
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm
+from marketplace.forms import EmptyForm, drop_control_characters
 from marketplace.imports import forms, messages
 from marketplace.services import import_uploads, imports
 from marketplace.services.import_uploads import UploadGone
@@ -55,7 +55,7 @@ def upload():
     if not form.validate_on_submit():
         return _upload_page(form, 400 if form.is_submitted() else 200)
     max_rows, max_bytes = _limits()
-    filename = Path(form.file.data.filename or "").name[-120:]
+    filename = drop_control_characters(Path(form.file.data.filename or "").name)[-120:]
     data = form.file.data.read(max_bytes + 1)
     if not data.strip():
         form.file.errors.append(_("Berkas ini kosong."))
