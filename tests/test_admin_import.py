@@ -360,6 +360,8 @@ def test_three_thousand_rows_are_previewed_and_imported_within_seconds(app, admi
     assert f"{after[0] - before[0]:,}".replace(",", ".") == counts["Etalase baru"]
     assert f"{after[1] - before[1]:,}".replace(",", ".") == counts["Produk baru"]
     assert after[1] - before[1] > 2000
+    assert "Menampilkan 500 pertama dari 2.066." in html  # the long lists are cut; every rejected row is shown
+    assert len(_rejected_on_page(html)) == int(counts["Baris ditolak"])
     with capsys.disabled():
         print(f"\n3,000 rows on {db.engine.dialect.name}: upload + preview {previewed - started:.1f} s, "
               f"confirm {imported - previewed:.1f} s")
