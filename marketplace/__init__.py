@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.facilitator.views import bp as facilitator_bp
+    from marketplace.imports.views import bp as imports_bp
     from marketplace.inquiries.views import bp as inquiries_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.moderation.views import bp as moderation_bp
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(facilitator_bp, url_prefix="/facilitator")
     app.register_blueprint(reports_bp, url_prefix="/admin/reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(imports_bp, url_prefix="/admin/import")
     csrf.exempt(api_bp)  # read-only, no cookies consulted
 
 

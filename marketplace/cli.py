@@ -116,26 +116,26 @@ def import_umkm(file, dry_run, report_path, publish):
     import sys as _sys
 
     from marketplace.services.exports import csv_safe
-    from marketplace.services.imports import import_file
+    from marketplace.services.imports import dry_run as preview
+    from marketplace.services.imports import import_file, report_rows
     from marketplace.services.inventory import InventoryFileError
 
     if not current_app.config.get("SERVER_NAME"):
         raise click.ClickException("Set SERVER_NAME (e.g. etalase.metrokota.go.id): invitation links need the site's address.")
+    run = preview if dry_run else import_file
     try:
         if _sys.stdout.isatty():
             from marketplace.services.inventory import read_rows
 
             total = sum(1 for _ in read_rows(file))
             with click.progressbar(length=total, label="Importing") as bar:
-                result = import_file(file, publish=publish, progress=bar.update)
+                result = run(file, publish=publish, progress=bar.update)
         else:
-            result = import_file(file, publish=publish)
+            result = run(file, publish=publish)
     except InventoryFileError as error:
         db.session.rollback()
         raise click.ClickException(f"{file}: {error}. Nothing was imported.") from None
-    if dry_run:
-        db.session.rollback()
-    else:
+    if not dry_run:
         db.session.commit()
     for number, reason, _cells in result.rejected:
         click.echo(f"row {number}: rejected — {reason}")
@@ -144,9 +144,8 @@ def import_umkm(file, dry_run, report_path, publish):
     if report_path:
         with open(report_path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(["row", "reason", "cells"])
-            for number, reason, cells in result.rejected:
-                writer.writerow([number, reason, *("" if c is None else csv_safe(str(c)) for c in cells)])
+            for row in report_rows(result):
+                writer.writerow([csv_safe(v) for v in row])
     click.echo(("Dry run (nothing written): " if dry_run else "Imported: ") + result.summary())
 
 

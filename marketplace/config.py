@@ -23,6 +23,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # None → instance/uploads
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # The inventory import page (/admin/import): where uploads wait between preview and confirm, and its limits.
+    IMPORT_DIR = os.environ.get("IMPORT_DIR")  # None → instance/imports
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 8 * 1024 * 1024)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Etalase Metro <noreply@etalase.metrokota.go.id>")

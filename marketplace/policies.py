@@ -95,6 +95,11 @@ def can_read_reports(user: User | None, _obj=None) -> bool:
     return _signed_in(user) and user.role in (Role.FACILITATOR, Role.ADMIN)
 
 
+def can_import_inventory(user: User | None, _obj=None) -> bool:
+    """The city's operators (admins) load the UMKM inventory spreadsheet."""
+    return _signed_in(user) and user.role == Role.ADMIN
+
+
 def can_answer_inquiry(user: User | None, inquiry) -> bool:
     """A producer (or their field officer) answers an inquiry only once it was forwarded to them."""
     return any(can_manage_producer(user, a.producer_id) for a in getattr(inquiry, "allocations", []))
@@ -146,6 +151,7 @@ RULES = {
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,
+    "import_inventory": can_import_inventory,
 }
 
 

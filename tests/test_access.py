@@ -26,6 +26,7 @@ PRODUCER_OBJECT = {**PRODUCER_AREA, "producer_b": "notfound"}
 MODERATION = {"anonymous": "login", "producer_a": "forbidden", "producer_b": "forbidden", "officer": "forbidden",
               "moderator": "allowed", "facilitator": "forbidden", "admin": "allowed"}
 FACILITATION = {**MODERATION, "moderator": "forbidden", "facilitator": "allowed"}
+ADMINISTRATION = {**MODERATION, "moderator": "forbidden"}
 SIGNED_IN = {**{role: "allowed" for role in ROLES}, "anonymous": "login"}
 
 EXPECTED = {
@@ -57,6 +58,8 @@ EXPECTED = {
     "facilitator.dashboard": FACILITATION, "facilitator.agreements": FACILITATION,
     "facilitator.new_agreement": FACILITATION, "facilitator.edit_agreement": FACILITATION,
     "reports.index": FACILITATION, "reports.printable": FACILITATION, "reports.workbook": FACILITATION,
+    "imports.upload": ADMINISTRATION, "imports.preview": ADMINISTRATION, "imports.confirm": ADMINISTRATION,
+    "imports.done": ADMINISTRATION, "imports.report": ADMINISTRATION,
 }
 
 

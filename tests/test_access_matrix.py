@@ -128,6 +128,13 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("reports.index", "GET"):                row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("reports.printable", "GET"):            row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("reports.workbook", "GET"):             row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    # the city's inventory import (admins only; the probed token is no upload: back to the upload page)
+    ("imports.upload", "GET"):               row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("imports.upload", "POST"):              row("login     forbidden forbidden forbidden forbidden  forbidden  bad"),
+    ("imports.preview", "GET"):              row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("imports.confirm", "POST"):             row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("imports.done", "GET"):                 row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("imports.report", "GET"):               row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
 }
 
 # Which value an <any(...)> part of a URL takes: the least destructive one.

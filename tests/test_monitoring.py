@@ -296,7 +296,7 @@ class TestFigures(ReadOnly):
         page = client.get("/admin/reports/print" + QUERY)
         html = page.get_data(as_text=True)
         assert page.status_code == 200
-        assert "Rp 23.000.000" in html and "MOU-UJI" in html and "report-print.css" in html
+        assert "Rp 23.000.000" in html and "MOU-UJI" in html and "/static/css/report-print." in html
         assert 'class="navbar' not in html and "<canvas" not in html
         assert "HYPERLINK" in html and '<a href="http://x"' not in html  # escaped text, not a link
 

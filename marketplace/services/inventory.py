@@ -203,8 +203,11 @@ def _find_header(rows: list[list]) -> tuple[int, dict[int, str]]:
     raise InventoryFileError("no header row with 'Nama Usaha' and 'NIB' in the first 20 rows")
 
 
-def read_rows(path: Path | str, data: bytes | None = None) -> Iterator[tuple[int, dict, list]]:
-    """Yield (row number, cells by field, original cells) for every data row of a CSV or XLSX file."""
+def read_inventory(path: Path | str, data: bytes | None = None) -> tuple[list[str], list[tuple[int, dict, list]]]:
+    """The header row (as written) and every data row as (row number, cells by field, original cells).
+
+    Reads the whole file first: a file that is not an inventory raises InventoryFileError before any row is used.
+    """
     path = Path(path)
     raw = data if data is not None else path.read_bytes()
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -214,6 +217,8 @@ def read_rows(path: Path | str, data: bytes | None = None) -> Iterator[tuple[int
     else:
         raise InventoryFileError("the file must be CSV or XLSX")
     header_index, mapping = _find_header(rows)
+    headers = ["" if v is None else " ".join(str(v).split()) for v in rows[header_index]]
+    records = []
     for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
         if not any(str(v).strip() for v in row if v is not None):
             continue
@@ -223,7 +228,13 @@ def read_rows(path: Path | str, data: bytes | None = None) -> Iterator[tuple[int
             number = int(float(number))
         except (TypeError, ValueError):
             number = offset
-        yield number, cells, list(row)
+        records.append((number, cells, list(row)))
+    return headers, records
+
+
+def read_rows(path: Path | str, data: bytes | None = None) -> Iterator[tuple[int, dict, list]]:
+    """Yield (row number, cells by field, original cells) for every data row of a CSV or XLSX file."""
+    yield from read_inventory(path, data)[1]
 
 
 def _csv_rows(raw: bytes) -> list[list]:

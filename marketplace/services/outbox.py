@@ -29,13 +29,14 @@ __all__ = ["STUCK_AFTER", "queue_email", "send_pending", "init_app"]
 
 # --- writing ---------------------------------------------------------------------------------
 
-def queue_email(to: str, template: str, *, locale: str = "id", **context) -> OutboundMessage:
+def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = True, **context) -> OutboundMessage:
     """Render templates/email/<template>.{subject.txt,txt,html} in the recipient's language and queue it.
 
     `locale` is one of the app's LANGUAGES (anything else falls back to Indonesian). Adds and
     flushes, never commits: the message commits (or rolls back) with the caller's transaction.
     Inside a request the new id is remembered in `g.outbox_ids`, so the request can try to
-    deliver it once the response has gone out (see `init_app`).
+    deliver it once the response has gone out (see `init_app`). With flush=False (many messages
+    at once, as an import queues them) the caller flushes and then calls remember_for_sending.
     """
     to = (to or "").strip()
     if not to or "@" not in to or any(c in to for c in "\r\n"):
@@ -51,10 +52,16 @@ def queue_email(to: str, template: str, *, locale: str = "id", **context) -> Out
     message = OutboundMessage(to_address=to, subject=subject[:255], body_text=body_text, body_html=body_html,
                               template=template, status=OutboxStatus.QUEUED)
     db.session.add(message)
-    db.session.flush()
-    if has_request_context():
-        g.setdefault("outbox_ids", []).append(message.id)
+    if flush:
+        db.session.flush()
+        remember_for_sending([message])
     return message
+
+
+def remember_for_sending(messages: list[OutboundMessage]) -> None:
+    """Messages queued with flush=False, once the caller has flushed them: sent after this request too."""
+    if has_request_context():
+        g.setdefault("outbox_ids", []).extend(m.id for m in messages)
 
 
 # --- delivering ------------------------------------------------------------------------------
