@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from marketplace.admin.views import bp as admin_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inquiries_bp, url_prefix="/inquiries")
     app.register_blueprint(facilitator_bp, url_prefix="/facilitator")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     csrf.exempt(api_bp)  # read-only, no cookies consulted
 
 

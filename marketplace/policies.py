@@ -110,6 +110,11 @@ class _Buyer:
 BUYER = _Buyer()
 
 
+def can_administer(user: User | None, _obj=None) -> bool:
+    """The city's admin manages accounts and roles and reads the audit log."""
+    return _signed_in(user) and user.role == Role.ADMIN and user.active
+
+
 def can_view_producer(user: User | None, producer: Producer) -> bool:
     return producer.status == PublicationStatus.PUBLISHED or can_edit(user, producer) or _is_staff(user)
 
@@ -134,6 +139,7 @@ RULES = {
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,
+    "administer": can_administer,
 }
 
 

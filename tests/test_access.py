@@ -26,6 +26,7 @@ PRODUCER_OBJECT = {**PRODUCER_AREA, "producer_b": "notfound"}
 MODERATION = {"anonymous": "login", "producer_a": "forbidden", "producer_b": "forbidden", "officer": "forbidden",
               "moderator": "allowed", "facilitator": "forbidden", "admin": "allowed"}
 FACILITATION = {**MODERATION, "moderator": "forbidden", "facilitator": "allowed"}
+ADMIN = {**{role: "forbidden" for role in ROLES}, "anonymous": "login", "admin": "allowed"}
 SIGNED_IN = {**{role: "allowed" for role in ROLES}, "anonymous": "login"}
 
 EXPECTED = {
@@ -54,6 +55,9 @@ EXPECTED = {
     "facilitator.advance": FACILITATION, "facilitator.export_inquiries": FACILITATION,
     "facilitator.export_deals": FACILITATION, "facilitator.agreement": FACILITATION,
     "facilitator.verify_company": FACILITATION,
+    "admin.users_list": ADMIN, "admin.new_user": ADMIN, "admin.user": ADMIN, "admin.change_role": ADMIN,
+    "admin.set_active": ADMIN, "admin.resend_invitation": ADMIN, "admin.producers": ADMIN, "admin.scope": ADMIN,
+    "admin.audit": ADMIN, "admin.audit_export": ADMIN,
 }
 
 
@@ -76,7 +80,7 @@ def world(app, accounts):
         "product_id": product.id, "slug": accounts.producer_a_store.slug, "photo_id": photo.id,
         "name": f"{stored.key}-sm.webp", "producer_id": accounts.producer_a_store.id, "object_id": product.id,
         "kind": "products", "token": "rahasia-token", "inquiry_id": inquiry.id, "allocation_id": allocation.id,
-        "action": None, "fmt": "csv",
+        "action": None, "fmt": "csv", "user_id": accounts.producer_b.id,
     }
 
 
