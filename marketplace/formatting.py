@@ -155,10 +155,10 @@ def role_label(code: str | None) -> str:
 
 
 def date_time(value: datetime | None) -> str:
-    """'17 Agu 2026 14.05' — a moment, in WIB (the app's default time zone), to the minute."""
+    """'17 Agu 2026 14.05' ('17 Aug 2026 14:05') — a moment, in WIB (the app's time zone), to the minute."""
     if value is None:
         return ""
-    return format_datetime(value, "d MMM yyyy HH:mm")
+    return format_datetime(value, "d MMM yyyy HH.mm" if str(get_locale()) == "id" else "d MMM yyyy HH:mm")
 
 
 FILTERS = {
