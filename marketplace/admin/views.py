@@ -228,7 +228,7 @@ def audit():
     rows, next_before = audit_log.page(filters)
     return render_template(
         "admin/audit.html", rows=rows, next_before=next_before, filters=filters,
-        producers=audit_log.producers_of(rows), actions=audit_log.actions(), object_types=audit_log.object_types(),
+        producers=audit_log.producers_of(rows), accounts=audit_log.accounts_of(rows), actions=audit_log.actions(), object_types=audit_log.object_types(),
     )
 
 

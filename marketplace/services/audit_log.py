@@ -90,6 +90,14 @@ def producers_of(events: list[AuditEvent]) -> dict[int, Producer]:
     return {p.id: p for p in db.session.scalars(select(Producer).where(Producer.id.in_(ids)))}
 
 
+def accounts_of(events: list[AuditEvent]) -> dict[int, User]:
+    """The accounts that events about accounts are about (one query for the page)."""
+    ids = {e.object_id for e in events if e.object_type == User.__tablename__ and e.object_id}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def actions() -> list[str]:
     """The actions present in the log, for the filter's choices."""
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
