@@ -360,3 +360,38 @@ def test_the_admin_nav_entry_is_shown_to_admins_only(app, client, accounts, logi
     login_as("admin")
     page = client.get("/").get_data(as_text=True)
     assert 'href="/admin/users"' in page and 'href="/admin/audit"' in page
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, accounts):
+    import threading
+
+    other_id = UserFactory(email="admin2@contoh.id", role=Role.ADMIN).id
+    admin_id = accounts.admin.id
+    db.session.remove()
+    for _ in range(5):
+        barrier, outcomes = threading.Barrier(2), []
+
+        def demote(actor_id: int, target_id: int) -> None:
+            with app.app_context():
+                actor, target = db.session.get(User, actor_id), db.session.get(User, target_id)
+                barrier.wait()
+                try:
+                    user_service.change_role(target, "facilitator", actor)
+                    db.session.commit()
+                    outcomes.append("demoted")
+                except user_service.SelfLockout:
+                    db.session.rollback()
+                    outcomes.append("refused")
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=demote, args=pair) for pair in ((admin_id, other_id), (other_id, admin_id))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes) == ["demoted", "refused"]
+        assert user_service.count_active_admins() == 1
+        for user_id in (admin_id, other_id):
+            _fresh(user_id).role = Role.ADMIN
+        db.session.commit()
