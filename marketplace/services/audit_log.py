@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from marketplace import clock
@@ -98,14 +98,28 @@ def accounts_of(events: list[AuditEvent]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
+def _distinct(column: str) -> list[str]:
+    """The distinct values of an indexed column, one index probe per value (a "loose index scan"):
+    as fast on a million rows as on a hundred, where SELECT DISTINCT would read them all."""
+    assert column in ("action", "object_type")  # a fixed column name, never user input
+    rows = db.session.execute(text(f"""
+        WITH RECURSIVE v(value) AS (
+            SELECT MIN({column}) FROM audit_event
+            UNION ALL
+            SELECT (SELECT MIN({column}) FROM audit_event WHERE {column} > v.value) FROM v WHERE v.value IS NOT NULL
+        )
+        SELECT value FROM v WHERE value IS NOT NULL
+    """))
+    return sorted(value for (value,) in rows if value)
+
+
 def actions() -> list[str]:
     """The actions present in the log, for the filter's choices."""
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return _distinct("action")
 
 
 def object_types() -> list[str]:
-    return [t for t in db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))
-            if t]
+    return _distinct("object_type")
 
 
 def export_table(filters: AuditFilters) -> Table:
