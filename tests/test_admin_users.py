@@ -106,6 +106,8 @@ def test_the_list_searches_by_name_or_email_and_filters_by_role_and_status(clien
     assert emails("q=budi&status=active") == {"budi.santoso@pemkot.id"}
     assert emails("q=%25") == set()  # a LIKE wildcard typed in the box is literal
     assert client.get("/admin/users?page=abc&role=%3Cscript%3E").status_code == 200
+    assert client.get("/admin/users?q=%00budi&page=99999999999999999999").status_code == 200
+    assert client.get(f"/admin/users/{accounts.officer.id}?q=%00usaha").status_code == 200
 
 
 def test_the_list_is_paginated(client, accounts, login_as):
@@ -311,6 +313,14 @@ def test_assigning_a_producer_lets_the_officer_edit_it_and_removal_stops_that(ap
 
 def test_producers_are_only_assigned_to_field_officers(client, accounts, login_as):
     login_as("admin")
+    for producer_id in ("99999999999999999999", "-1", "x"):
+        response = _post(client, f"/admin/users/{accounts.officer.id}/producers", {"producer_id": producer_id, "op": "add"},
+                         page="/admin/users")
+        assert response.status_code == 400
+    for category_id in ("99999999999999999999", "0"):
+        response = _post(client, f"/admin/users/{accounts.moderator.id}/scope", {"category_id": category_id, "op": "add"},
+                         page="/admin/users")
+        assert response.status_code == 400
     _post(client, f"/admin/users/{accounts.moderator.id}/producers",
           {"producer_id": accounts.producer_b_store.id, "op": "add"}, page="/admin/users")
     assert _fresh(accounts.moderator.id).assigned_producers == []

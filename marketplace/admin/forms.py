@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange
 
 from marketplace.forms import CleanText
+from marketplace.security import MAX_ID
 
 _REQUIRED = _l("Wajib diisi.")
 
@@ -31,11 +32,11 @@ class RoleForm(FlaskForm):
 
 class ProducerForm(FlaskForm):
     """Assign or unassign one storefront (the buttons carry its id)."""
-    producer_id = IntegerField(validators=[InputRequired()])
+    producer_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     op = HiddenField(validators=[InputRequired(), AnyOf(("add", "remove"))])
 
 
 class ScopeForm(FlaskForm):
     category_id = SelectField(_l("Kategori"), coerce=int, choices=[], validate_choice=False,
-                              validators=[InputRequired(_REQUIRED)])
+                              validators=[InputRequired(_REQUIRED), NumberRange(min=1, max=MAX_ID)])
     op = HiddenField(validators=[InputRequired(), AnyOf(("add", "remove"))])

@@ -14,6 +14,7 @@ from marketplace.admin import forms
 from marketplace.extensions import db
 from marketplace.forms import EmptyForm
 from marketplace.models import Category, Producer, Role, User
+from marketplace.security import MAX_ID
 from marketplace.services import audit_log, catalog, exports, users
 from marketplace.services.accounts import AccountError
 
@@ -31,6 +32,11 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
+def _search_text(name: str) -> str:
+    """What was typed into a search box: spaces collapsed, at most 100 characters, no NUL (PostgreSQL refuses it)."""
+    return " ".join((request.args.get(name) or "").replace("\x00", "").split())[:100]
+
+
 # ---------------------------------------------------------------- the list
 
 @bp.get("/users")
@@ -38,7 +44,7 @@ def users_list():
     args = request.args
     role = args.get("role") if args.get("role") in {str(r) for r in Role} else None
     active = {"active": True, "inactive": False}.get(args.get("status", ""))
-    filters = users.UserFilters(q=" ".join((args.get("q") or "").split())[:100], role=role, active=active,
+    filters = users.UserFilters(q=_search_text("q"), role=role, active=active,
                                 page=max(1, min(args.get("page", 1, type=int) or 1, 100_000)))
     pagination = users.user_list(filters)
     return render_template("admin/users.html", pagination=pagination, filters=filters,
@@ -80,7 +86,7 @@ def _user_page(user: User, role_form=None, status: int = 200):
     locale = str(get_locale())
     role_form = role_form or forms.RoleForm(formdata=None, role=str(user.role))
     candidates, scope_choices = [], []
-    q = " ".join((request.args.get("q") or "").split())[:100]
+    q = _search_text("q")
     if user.role == Role.FIELD_OFFICER:
         candidates = users.producer_candidates(user, q)
     if user.role == Role.MODERATOR:
@@ -209,16 +215,18 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+def _id_arg(name: str) -> int | None:
+    """An id from the query string, or None when it is not one (ids are 1 … MAX_ID)."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
 def _audit_filters() -> audit_log.AuditFilters:
-    args = request.args
-
-    def text(name: str) -> str:
-        return " ".join((args.get(name) or "").replace("\x00", "").split())[:100]
-
     return audit_log.AuditFilters(
-        actor=text("actor"), action=text("action") or None, object_type=text("object_type") or None,
-        object_id=args.get("object_id", type=int), producer=text("producer"),
-        since=_date(args.get("since")), until=_date(args.get("until")), before=args.get("before", type=int),
+        actor=_search_text("actor"), action=_search_text("action") or None,
+        object_type=_search_text("object_type") or None, object_id=_id_arg("object_id"),
+        producer=_search_text("producer"),
+        since=_date(request.args.get("since")), until=_date(request.args.get("until")), before=_id_arg("before"),
     )
 
 
@@ -228,7 +236,8 @@ def audit():
     rows, next_before = audit_log.page(filters)
     return render_template(
         "admin/audit.html", rows=rows, next_before=next_before, filters=filters,
-        producers=audit_log.producers_of(rows), accounts=audit_log.accounts_of(rows), actions=audit_log.actions(), object_types=audit_log.object_types(),
+        producers=audit_log.producers_of(rows), accounts=audit_log.accounts_of(rows), actions=audit_log.actions(),
+        object_types=audit_log.object_types(),
     )
 
 
