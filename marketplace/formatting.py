@@ -8,11 +8,12 @@ import re
 from datetime import date, datetime
 
 from babel import numbers as babel_numbers
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from marketplace.vocab import BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, STORAGE, UNIT_AMOUNTS, UNITS
+from marketplace.vocab import (BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, ROLES, STORAGE,
+                              UNIT_AMOUNTS, UNITS)
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -156,7 +157,20 @@ def delivery_city_label(code: str) -> str:
     return DELIVERY_CITIES.get(code, code)
 
 
+def role_label(code: str | None) -> str:
+    return str(ROLES.get(code or "", code or ""))
+
+
+def date_time(value: datetime | None) -> str:
+    """'17 Agu 2026 14.05' ('17 Aug 2026 14:05') — a moment, in WIB (the app's time zone), to the minute."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM yyyy HH.mm" if str(get_locale()) == "id" else "d MMM yyyy HH:mm")
+
+
 FILTERS = {
+    "role": role_label,
+    "date_time": date_time,
     "inquiry_status": inquiry_status,
     "buyer_type": buyer_type_label,
     "frequency": frequency_label,

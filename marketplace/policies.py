@@ -97,7 +97,7 @@ def can_read_reports(user: User | None, _obj=None) -> bool:
 
 def can_import_inventory(user: User | None, _obj=None) -> bool:
     """The city's operators (admins) load the UMKM inventory spreadsheet."""
-    return _signed_in(user) and user.role == Role.ADMIN
+    return can_administer(user)
 
 
 def can_answer_inquiry(user: User | None, inquiry) -> bool:
@@ -123,6 +123,11 @@ class _Buyer:
 
 
 BUYER = _Buyer()
+
+
+def can_administer(user: User | None, _obj=None) -> bool:
+    """The city's admin manages accounts and roles and reads the audit log."""
+    return _signed_in(user) and user.role == Role.ADMIN and user.active
 
 
 def can_view_producer(user: User | None, producer: Producer) -> bool:
@@ -152,6 +157,7 @@ RULES = {
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,
     "import_inventory": can_import_inventory,
+    "administer": can_administer,
 }
 
 

@@ -134,3 +134,12 @@ DELIVERY_CITIES: dict[str, str] = {
     "kepulauan-seribu": "Kepulauan Seribu",
     "jabodetabek": "Bodetabek (sekitar Jakarta)",
 }
+
+# Account roles (codes as in models.accounts.Role), as the admin's screens name them.
+ROLES: dict[str, object] = {
+    "producer": _l("Produsen"),
+    "field_officer": _l("Pendamping"),
+    "moderator": _l("Kurator (moderator)"),
+    "facilitator": _l("Fasilitator BUMD"),
+    "admin": _l("Admin Pemkot"),
+}

@@ -26,7 +26,7 @@ PRODUCER_OBJECT = {**PRODUCER_AREA, "producer_b": "notfound"}
 MODERATION = {"anonymous": "login", "producer_a": "forbidden", "producer_b": "forbidden", "officer": "forbidden",
               "moderator": "allowed", "facilitator": "forbidden", "admin": "allowed"}
 FACILITATION = {**MODERATION, "moderator": "forbidden", "facilitator": "allowed"}
-ADMINISTRATION = {**MODERATION, "moderator": "forbidden"}
+ADMIN = {**{role: "forbidden" for role in ROLES}, "anonymous": "login", "admin": "allowed"}
 SIGNED_IN = {**{role: "allowed" for role in ROLES}, "anonymous": "login"}
 
 EXPECTED = {
@@ -58,8 +58,11 @@ EXPECTED = {
     "facilitator.dashboard": FACILITATION, "facilitator.agreements": FACILITATION,
     "facilitator.new_agreement": FACILITATION, "facilitator.edit_agreement": FACILITATION,
     "reports.index": FACILITATION, "reports.printable": FACILITATION, "reports.workbook": FACILITATION,
-    "imports.upload": ADMINISTRATION, "imports.preview": ADMINISTRATION, "imports.confirm": ADMINISTRATION,
-    "imports.done": ADMINISTRATION, "imports.report": ADMINISTRATION,
+    "imports.upload": ADMIN, "imports.preview": ADMIN, "imports.confirm": ADMIN,
+    "imports.done": ADMIN, "imports.report": ADMIN,
+    "admin.users_list": ADMIN, "admin.new_user": ADMIN, "admin.user": ADMIN, "admin.change_role": ADMIN,
+    "admin.set_active": ADMIN, "admin.resend_invitation": ADMIN, "admin.producers": ADMIN, "admin.scope": ADMIN,
+    "admin.audit": ADMIN, "admin.audit_export": ADMIN,
 }
 
 
@@ -84,7 +87,7 @@ def world(app, accounts):
         "product_id": product.id, "slug": accounts.producer_a_store.slug, "photo_id": photo.id,
         "name": f"{stored.key}-sm.webp", "producer_id": accounts.producer_a_store.id, "object_id": product.id,
         "kind": "products", "token": "rahasia-token", "inquiry_id": inquiry.id, "allocation_id": allocation.id,
-        "action": None, "fmt": "csv", "agreement_id": agreement.id,
+        "action": None, "fmt": "csv", "agreement_id": agreement.id, "user_id": accounts.producer_b.id,
     }
 
 

@@ -135,12 +135,24 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("imports.confirm", "POST"):             row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     ("imports.done", "GET"):                 row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     ("imports.report", "GET"):               row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    # the city's account administration and audit log (producer B's account is the one probed)
+    ("admin.users_list", "GET"):             row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("admin.new_user", "GET"):               row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("admin.new_user", "POST"):              row("login     forbidden forbidden forbidden forbidden  forbidden  bad"),
+    ("admin.user", "GET"):                   row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("admin.change_role", "POST"):           row("login     forbidden forbidden forbidden forbidden  forbidden  bad"),
+    ("admin.set_active", "POST"):            row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("admin.resend_invitation", "POST"):     row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("admin.producers", "POST"):             row("login     forbidden forbidden forbidden forbidden  forbidden  bad"),
+    ("admin.scope", "POST"):                 row("login     forbidden forbidden forbidden forbidden  forbidden  bad"),
+    ("admin.audit", "GET"):                  row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
+    ("admin.audit_export", "GET"):           row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
 }
 
 # Which value an <any(...)> part of a URL takes: the least destructive one.
 ACTIONS = {
     "producer.product_action": "submit", "producer.photo_action": "first", "producer.answer_inquiry": "decline",
-    "moderation.curated": "award", "facilitator.decide": "decline", "facilitator.advance": "negotiate",
+    "moderation.curated": "award", "admin.set_active": "reactivate", "facilitator.decide": "decline", "facilitator.advance": "negotiate",
 }
 
 # Minimal form data, so an authorised request gets past form validation where that is simple.
@@ -195,6 +207,7 @@ def world(app, accounts):
         "producer_id": store.id, "object_id": product.id, "kind": "products", "token": inquiry.tracking_token,
         "inquiry_id": inquiry.id, "allocation_id": allocation.id, "fmt": "csv", "filename": "css/app.css",
         "agreement_id": agreement.id,
+        "user_id": accounts.producer_b.id,
     }
 
 
