@@ -257,7 +257,7 @@ def test_a_file_name_with_control_characters_or_a_path_is_kept_as_a_plain_name(a
 
 def test_the_upload_page_shows_the_command_for_large_files(admin):
     page = admin.get("/admin/import/").get_data(as_text=True)
-    assert "10.000" in page and "flask --app wsgi import-umkm inventaris.xlsx --publish" in page
+    assert "10.000" in page and "flask --app wsgi import-umkm inventaris.xlsx --dry-run --report" in page and "--publish" in page
 
 
 # ---------------------------------------------------------------- formula-like text
