@@ -397,3 +397,18 @@ def test_outbox_send_command_fails_when_messages_stay_queued(app, ctx, smtp_serv
     assert result.exit_code == 1
     assert "sent 0, failed 2" in result.output
     assert all(m.status == OutboxStatus.QUEUED for m in rows())
+
+
+def test_a_message_sent_again_after_a_crash_keeps_its_message_id(ctx, smtp_server):
+    """A sender killed after the mail server took the message but before the row said 'sent' makes the
+    retry deliver it a second time; the same Message-ID lets the buyer's mail service show it once."""
+    queue_many(1)
+    assert send_pending() == (1, 0)
+    (message,) = rows()
+    message.status, message.claimed_at = OutboxStatus.SENDING, utcnow() - timedelta(minutes=11)
+    db.session.commit()  # as if the sender had died before marking it sent
+
+    assert send_pending() == (1, 0)
+
+    first, again = (received.message["Message-ID"] for received in smtp_server.messages)
+    assert first == again and f"outbox-{message.id}" in first

@@ -4,14 +4,14 @@ change that caused it, and delivered from there. A mail-server outage loses noth
 Delivery claims each row with a conditional UPDATE (queued → sending) and checks the row count
 before sending, so several senders (cron on two machines, the after-request hook) never
 deliver one message twice. A sender that dies mid-send leaves a 'sending' row behind; after
-STUCK_AFTER it may be claimed again.
+STUCK_AFTER it may be claimed again (delivery is at least once; every attempt carries the same Message-ID).
 """
 from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 
 from flask import Flask, current_app, g, has_request_context, render_template
 from flask_babel import force_locale
@@ -98,7 +98,9 @@ def _email(message: OutboundMessage) -> EmailMessage:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = formatdate(usegmt=True)
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=_sender_domain(sender))
+    # The same for every attempt at this row: a retry after a crashed sender is a duplicate the recipient's
+    # mail service can recognise. The queued time keeps it unique if a database ever reuses ids.
+    email["Message-ID"] = f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S}@{_sender_domain(sender)}>"
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
