@@ -114,8 +114,9 @@ class Product(TimestampMixin, Base):
     __tablename__ = "product"
     __table_args__ = (
         Index("ix_product_status_category", "status", "category_id"),
-        Index("ix_product_status_capacity", "status", "monthly_capacity"),
-        Index("ix_product_status_category_capacity", "status", "category_id", "monthly_capacity", "id"),
+        # Covering: the catalog pages its ids from the index alone (see migration 0007).
+        Index("ix_product_status_capacity_cover", "status", "monthly_capacity", "id", "producer_id"),
+        Index("ix_product_status_category_capacity", "status", "category_id", "monthly_capacity", "id", "producer_id"),
         Index("ix_product_producer_status", "producer_id", "status", "category_id"),
     )
 

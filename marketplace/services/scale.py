@@ -453,3 +453,36 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
     log(f"  analyze {time.perf_counter() - t:.1f} s")
     db.session.commit()
     return timer.rows
+
+
+_ceiling: list | None = None
+
+
+def ceiling_products(count: int = 24) -> list:
+    """Product cards built once in memory (transient model objects, never in a session): the benchmark's
+    ceiling renders these with the catalog's own card macro, so it differs from the catalog only by the database."""
+    global _ceiling
+    if _ceiling is None:
+        from marketplace.models import Certificate, Photo, PriceTier, Producer, Product
+
+        rng = random.Random(24)
+        today = datetime.now(UTC).date()
+        cards = []
+        for n in range(count):
+            slug = list(VOCAB)[n % len(VOCAB)]
+            vocab = VOCAB[slug]
+            producer = Producer(id=n + 1, slug=f"skala-{n + 1}", name=f"KWT Sumber Rejeki {n + 1}",
+                                kecamatan=list(KECAMATAN)[n % 5], curated=n % 4 == 0)
+            price = rng.randint(*vocab["price"]) // 100 * 100
+            product = Product(
+                id=n + 1, slug=f"{slug}-{n + 1}", name=f"{rng.choice(vocab['items'])} {rng.choice(MODIFIERS)}".strip(),
+                unit=vocab["unit"], price_on_request=False, price_min=price, min_order_qty=10.0,
+                monthly_capacity=float(rng.randint(*vocab["capacity"])), producer=producer,
+                price_tiers=[PriceTier(min_qty=10.0, price=price), PriceTier(min_qty=50.0, price=int(price * 0.96))],
+                certificates=[Certificate(kind=kind, valid_until=today + timedelta(days=365))
+                              for kind in CERT_KINDS[slug][: n % 3]],
+                photos=[Photo(key=f"{n:032x}", position=0, width=800, height=600, alt="", live=True)] if n % 3 else [],
+            )
+            cards.append(product)
+        _ceiling = cards
+    return _ceiling

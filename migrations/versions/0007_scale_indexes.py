@@ -26,7 +26,10 @@ def upgrade():
     op.execute("INSERT INTO catalog_state (id, version) VALUES (1, 1)")
     with op.batch_alter_table('product', schema=None) as batch_op:
         # Category filter sorted by capacity (the default order), and a storefront's public listings.
-        batch_op.create_index('ix_product_status_category_capacity', ['status', 'category_id', 'monthly_capacity', 'id'], unique=False)
+        # Covering (producer_id included): the catalog's id query, deep OFFSETs included, never reads a table row.
+        batch_op.drop_index('ix_product_status_capacity')
+        batch_op.create_index('ix_product_status_capacity_cover', ['status', 'monthly_capacity', 'id', 'producer_id'], unique=False)
+        batch_op.create_index('ix_product_status_category_capacity', ['status', 'category_id', 'monthly_capacity', 'id', 'producer_id'], unique=False)
         batch_op.create_index('ix_product_producer_status', ['producer_id', 'status', 'category_id'], unique=False)
     with op.batch_alter_table('producer', schema=None) as batch_op:
         batch_op.create_index('ix_producer_status_kecamatan', ['status', 'kecamatan', 'id'], unique=False)
@@ -43,4 +46,6 @@ def downgrade():
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.drop_index('ix_product_producer_status')
         batch_op.drop_index('ix_product_status_category_capacity')
+        batch_op.drop_index('ix_product_status_capacity_cover')
+        batch_op.create_index('ix_product_status_capacity', ['status', 'monthly_capacity'], unique=False)
     op.drop_table('catalog_state')
