@@ -97,8 +97,18 @@ class TestSeedScale(ReadOnly):
         assert client.get("/products?q=keripik&kecamatan=metro-barat").status_code == 200
         product = client.get(scale["product_url"])
         assert product.status_code == 200 and scale["product_name"] in product.get_data(as_text=True)
-        storefront = client.get(f"/producers/{scale['big_slug']}").get_data(as_text=True)
-        assert len(_card_links(storefront)) == scale["big_count"]
+
+    def test_a_storefront_with_hundreds_of_listings_shows_them_a_page_at_a_time(self, client, scale):
+        slug, count = scale["big_slug"], scale["big_count"]
+        assert count > 48
+        seen = []
+        for page in range(1, -(-count // 24) + 1):
+            html = client.get(f"/producers/{slug}?page={page}").get_data(as_text=True)
+            assert f"({count:,})".replace(",", ".") in html
+            seen += _card_links(html)
+        assert len(seen) == count == len(set(seen))
+        past_the_end = client.get(f"/producers/{slug}?page=999").get_data(as_text=True)
+        assert _card_links(past_the_end) == _card_links(html)  # the last page
 
     def test_the_facilitator_queue_shows_open_inquiries_newest_first(self, client, ctx, scale):
         page = client.get("/auth/login")

@@ -52,6 +52,11 @@ def _to_page(value: str | None) -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
+def page_arg(value: str | None) -> int:
+    """?page= as a page number: junk is page 1, never an error."""
+    return _to_page(value)
+
+
 @dataclass(frozen=True)
 class CatalogFilters:
     """The catalog's query string, parsed and cleaned; unknown values are dropped, never an error."""
@@ -376,13 +381,27 @@ def get_producer(slug: str) -> Producer | None:
     ).first()
 
 
-def producer_products(producer: Producer) -> list[Product]:
-    return list(db.session.scalars(
-        public_products()
-        .where(Product.producer_id == producer.id)
-        .options(*card_options())
-        .order_by(Product.category_id, Product.name, Product.id)
-    ))
+def producer_products(producer: Producer, page: int = 1, per_page: int = 24) -> tuple[list[Product], int, int]:
+    """One page of a storefront's public listings (some producers have hundreds); returns (items, total, page).
+    The total comes with the rows (a window count), so a page costs no extra query."""
+    def fetch(page_: int):
+        return db.session.execute(
+            public_products()
+            .add_columns(func.count(Product.id).over())
+            .where(Product.producer_id == producer.id)
+            .options(*card_options())
+            .order_by(Product.category_id, Product.name, Product.id)
+            .limit(per_page).offset((page_ - 1) * per_page)
+        ).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:  # past the end: the last page (counted once more, only then)
+        total = db.session.scalar(public_products().with_only_columns(func.count(Product.id))
+                                  .where(Product.producer_id == producer.id))
+        page = max(1, -(-total // per_page))
+        rows = fetch(page)
+    total = rows[0][1] if rows else 0
+    return [row[0] for row in rows], total, page
 
 
 @dataclass(frozen=True)
