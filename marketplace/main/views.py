@@ -37,7 +37,6 @@ def media(name: str):
 
 
 @bp.get("/_bench/ceiling")
-@limiter.exempt
 def ceiling():
     """The benchmark's ceiling: base template + 24 product cards from memory, no database.
     Exists only when the server runs with BENCH_CEILING=1 (bench/run.py); a 404 otherwise."""

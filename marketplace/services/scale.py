@@ -132,6 +132,13 @@ def _to_sqlite(value):
     return value
 
 
+def _convert(row: tuple, columns: list[int]) -> tuple:
+    values = list(row)
+    for i in columns:
+        values[i] = _to_sqlite(values[i])
+    return tuple(values)
+
+
 class BulkWriter:
     """Writes many rows into one table through the fastest path the driver has."""
 
@@ -156,7 +163,12 @@ class BulkWriter:
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         cursor = self.raw.cursor()
         iterator = iter(rows)
-        while batch := [tuple(map(_to_sqlite, row)) for row in itertools.islice(iterator, BATCH)]:
+        dated: list[int] | None = None
+        while batch := list(itertools.islice(iterator, BATCH)):
+            if dated is None:  # the columns holding dates, found once: only those are converted
+                dated = sorted({i for row in batch for i, v in enumerate(row) if isinstance(v, date)})
+            if dated:
+                batch = [_convert(row, dated) for row in batch]
             cursor.executemany(sql, batch)
             count += len(batch)
         cursor.close()
@@ -385,18 +397,28 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
     owner_of = dict(zip(product_ids, product_owner, strict=True))
     category_of = dict(zip(product_ids, product_category, strict=True))
 
+    count = len(statuses)
+    picks = rng.choices(popular, cum_weights=popular_weights, k=count) if popular else [None] * count
+    company_picks = rng.choices(companies, k=count) if companies else [None] * count
+    contacts = [f"{a} {b}" for a, b in zip(rng.choices(FIRST_NAMES, k=count), rng.choices(LAST_NAMES, k=count),
+                                           strict=True)]
+    buyer_picks = rng.choices(buyer_types, k=count)
+    city_picks = rng.choices(cities, k=count)
+    frequency_picks = rng.choices(["once", "weekly", "monthly"], k=count)
+    quantity_picks = rng.choices([50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0], k=count)
+
     def inquiry_rows() -> Iterator[tuple]:
         first = ids["inquiry"]
         for n, status in enumerate(statuses):
             iid = first + n
             # Ids grow with time, as they do in production: the newest inquiries are the highest ids.
-            created = now - timedelta(seconds=span * (1 - (n + 1) / (len(statuses) + 1)))
-            product_id = popular[bisect_left(popular_weights, rng.random() * popular_weights[-1])] if popular else None
+            created = now - timedelta(seconds=span * (1 - (n + 1) / (count + 1)))
+            product_id = picks[n]
             producer_id = owner_of.get(product_id)
-            company = companies[rng.randrange(len(companies))] if companies else None
+            company = company_picks[n]
             open_ = status in ("new", "in_review", "forwarded", "responded", "negotiating")
             assigned = None if status == "new" else facilitators[iid % len(facilitators)]
-            qty = float(rng.choice([50, 100, 250, 500, 1000, 2000]))
+            qty = quantity_picks[n]
             items.append((counters["item"], iid, product_id, producer_id))
             counters["item"] += 1
             if open_ or status == "agreed":
@@ -415,9 +437,9 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
             yield (
                 iid, f"INQ-{created.year}-{iid:06d}", f"s{iid:x}{rng.getrandbits(96):024x}",
                 f"f{iid:x}{rng.getrandbits(96):024x}", status, assigned,
-                company[2] if company else "Pembeli", rng.choice(buyer_types), f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                f"pembeli{iid}@contoh.id", None, "", qty, "kg", rng.choice(["once", "weekly", "monthly"]),
-                None, rng.choice(cities), None, "Mohon penawaran harga dan jadwal pengiriman.",
+                company[2] if company else "Pembeli", buyer_picks[n], contacts[n],
+                f"pembeli{iid}@contoh.id", None, "", qty, "kg", frequency_picks[n],
+                None, city_picks[n], None, "Mohon penawaran harga dan jadwal pengiriman.",
                 category_of.get(product_id), "id", None if status == "new" else created + timedelta(hours=rng.randint(1, 30)),
                 company[0] if company else None, None, created, created,
             )
