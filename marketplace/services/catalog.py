@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import g
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace import clock
 from marketplace.extensions import db
@@ -359,8 +359,9 @@ def get_product(product_id: int) -> Product | None:
             selectinload(Product.price_tiers),
             selectinload(Product.photos),
             selectinload(Product.certificates),
-            selectinload(Product.producer).selectinload(Producer.certificates),
-            selectinload(Product.category),
+            # Many-to-one: joined into the product's own query (two round trips fewer than selectin).
+            joinedload(Product.producer).selectinload(Producer.certificates),
+            joinedload(Product.category),
         )
     ).first()
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from marketplace.extensions import db
 
 T = TypeVar("T")
-MAX_ENTRIES = 2048
+MAX_ENTRIES = 1024
 
 _entries: OrderedDict[Hashable, object] = OrderedDict()
 _lock = Lock()
