@@ -19,7 +19,7 @@ PAGES = {
     "catalog": ("/products", 9),
     "catalog search and filters": ("/products?q=beras&category=beras-serealia&cert=halal&sort=price_asc", 12),
     "catalog page 2": ("/products?page=2", 9),
-    "product": ("/products/{product}", 11),
+    "product": ("/products/{product}", 9),
     "storefront": ("/producers/{producer}", 6),
     "home": ("/", 10),
     "directory": ("/producers", 4),
