@@ -338,9 +338,9 @@ def run_database(kind: str, args, sizes) -> dict:
             sequential: dict[str, list[float]] = {"catalog": [], "catalog, page 200": []}
             for _ in range(args.sequential):
                 for name in sequential:
-                    started = time.perf_counter()
+                    t0 = time.perf_counter()
                     server.get(pages[name])
-                    sequential[name].append((time.perf_counter() - started) * 1e6)
+                    sequential[name].append((time.perf_counter() - t0) * 1e6)
             single = {name: sorted(values)[len(values) // 2] for name, values in sequential.items()}
             mix_paths = [pages[n] for n in ("catalog", "catalog, 2 filters", "search, common term",
                                             "search, rare term", "product", "storefront", "catalog, page 200")]
