@@ -39,6 +39,29 @@ def seed_demo_command():
         click.echo(f"  {account.role.value:<14} {account.email:<36} {account.password}")
 
 
+@seed.command("scale")
+@click.option("--producers", type=click.IntRange(min=0), default=10_000, show_default=True)
+@click.option("--products", type=click.IntRange(min=0), default=100_000, show_default=True)
+@click.option("--inquiries", type=click.IntRange(min=0), default=1_000_000, show_default=True)
+@click.option("--seed", "random_seed", type=int, default=2026, show_default=True, help="Same seed, same data.")
+def seed_scale_command(producers, products, inquiries, random_seed):
+    """Bulk-load a large, skewed data set (benchmarks, scale tests); adds to what is there."""
+    import time
+
+    from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
+
+    started = time.perf_counter()
+    try:
+        rows = seed_scale(producers, products, inquiries, seed=random_seed, log=click.echo)
+    except (RuntimeError, ValueError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    seconds = time.perf_counter() - started
+    total = sum(rows.values())
+    click.echo(f"Loaded {total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s).")
+    click.echo(f"Facilitator: {FACILITATOR_EMAIL} / {FACILITATOR_PASSWORD}")
+
+
 @contextmanager
 def _account_change():
     """Commit what the block changes; an AccountError rolls it back and ends the command with its message."""

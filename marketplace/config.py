@@ -68,6 +68,8 @@ class Config:
     # Inquiries sent from one address (buyers behind one office NAT share it).
     INQUIRY_LIMIT = os.environ.get("INQUIRY_LIMIT", "20 per hour; 5 per minute")
     CATALOG_PER_PAGE = 24
+    # The benchmark's ceiling page (/_bench/ceiling) answers only when this is set; 404 otherwise.
+    BENCH_CEILING = os.environ.get("BENCH_CEILING") == "1"
     API_MAX_PER_PAGE = 100
 
     @classmethod

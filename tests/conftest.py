@@ -15,7 +15,7 @@ from marketplace import create_app
 from marketplace.extensions import db
 
 pytest_plugins = ["tests.smtp"]
-KEEP_TABLES = {"alembic_version", "category"}
+KEEP_TABLES = {"alembic_version", "category", "catalog_state"}
 
 
 def _postgres_database(base_url: str):
@@ -82,7 +82,9 @@ def app(database_url, tmp_path_factory):
 
 def _wipe(app) -> None:
     from marketplace.extensions import limiter
+    from marketplace.services import catalog_cache
 
+    catalog_cache.clear()  # counts cached for the rows just deleted
     with app.app_context():
         limiter.reset()
         db.session.remove()

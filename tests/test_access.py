@@ -31,6 +31,7 @@ SIGNED_IN = {**{role: "allowed" for role in ROLES}, "anonymous": "login"}
 
 EXPECTED = {
     "main.healthz": PUBLIC, "main.media": PUBLIC,
+    "main.ceiling": {role: "notfound" for role in ROLES},  # only under BENCH_CEILING=1 (bench/)
     "catalog.home": PUBLIC, "catalog.products": PUBLIC, "catalog.product": PUBLIC, "catalog.producers": PUBLIC,
     "catalog.producer": PUBLIC,
     "api.products": PUBLIC, "api.producers": PUBLIC, "api.openapi": PUBLIC,

@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("static", "GET"):                       PUBLIC,
     ("main.media", "GET"):                   PUBLIC,
     ("main.healthz", "GET"):                 PUBLIC,
+    ("main.ceiling", "GET"):                 row("notfound notfound notfound notfound notfound notfound notfound"),
     ("catalog.home", "GET"):                 PUBLIC,
     ("catalog.products", "GET"):             PUBLIC,
     ("catalog.product", "GET"):              PUBLIC,

@@ -89,4 +89,7 @@ def producer(slug: str):
     item = catalog.get_producer(slug)
     if item is None or not policies.can_view_producer(current_user, item):
         abort(404)
-    return render_template("catalog/producer.html", producer=item, products=catalog.producer_products(item))
+    per_page = current_app.config["CATALOG_PER_PAGE"]
+    products, total, page = catalog.producer_products(item, catalog.page_arg(request.args.get("page")), per_page)
+    return render_template("catalog/producer.html", producer=item, products=products, total=total, page=page,
+                           pages=max(1, -(-total // per_page)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 from sqlalchemy import text
 
 from marketplace.extensions import db, limiter
@@ -34,3 +34,14 @@ def media(name: str):
     response = send_from_directory(images.upload_dir(), name, mimetype="image/webp", max_age=31536000)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+@bp.get("/_bench/ceiling")
+def ceiling():
+    """The benchmark's ceiling: base template + 24 product cards from memory, no database.
+    Exists only when the server runs with BENCH_CEILING=1 (bench/run.py); a 404 otherwise."""
+    if not current_app.config.get("BENCH_CEILING"):
+        abort(404)
+    from marketplace.services.scale import ceiling_products
+
+    return render_template("main/ceiling.html", products=ceiling_products())

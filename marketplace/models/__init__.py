@@ -3,6 +3,7 @@ from marketplace.models.accounts import Role, User, officer_assignment
 from marketplace.models.audit import AuditEvent
 from marketplace.models.base import Base, utcnow
 from marketplace.models.catalog import (
+    CatalogState,
     Category,
     Certificate,
     Photo,
@@ -35,6 +36,7 @@ from marketplace.models.moderation import (
 from marketplace.models.outbox import OutboundMessage, OutboxStatus
 
 __all__ = [
+    "CatalogState",
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",

@@ -21,6 +21,15 @@ class PublicationStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class CatalogState(Base):
+    """One row whose version is bumped with every change buyers can see (see services/catalog_cache.py)."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+
 class Category(Base):
     __tablename__ = "category"
 
@@ -40,6 +49,7 @@ class Producer(TimestampMixin, Base):
     """A UMKM storefront."""
 
     __tablename__ = "producer"
+    __table_args__ = (Index("ix_producer_status_kecamatan", "status", "kecamatan", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -104,7 +114,10 @@ class Product(TimestampMixin, Base):
     __tablename__ = "product"
     __table_args__ = (
         Index("ix_product_status_category", "status", "category_id"),
-        Index("ix_product_status_capacity", "status", "monthly_capacity"),
+        # Covering: the catalog pages its ids from the index alone (see migration 0007).
+        Index("ix_product_status_capacity_cover", "status", "monthly_capacity", "id", "producer_id"),
+        Index("ix_product_status_category_capacity", "status", "category_id", "monthly_capacity", "id", "producer_id"),
+        Index("ix_product_producer_status", "producer_id", "status", "category_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -73,8 +73,11 @@ class AgreementTarget(Base):
 
 class Inquiry(TimestampMixin, Base):
     __tablename__ = "inquiry"
-    __table_args__ = (Index("ix_inquiry_status_created", "status", "created_at"),
-                      Index("ix_inquiry_created_at", "created_at"))
+    __table_args__ = (
+        Index("ix_inquiry_status_created", "status", "created_at"),
+        Index("ix_inquiry_created_at", "created_at"),
+        Index("ix_inquiry_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # INQ-2026-000123

@@ -5,8 +5,9 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from flask import g
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace import clock
 from marketplace.extensions import db
@@ -19,7 +20,7 @@ from marketplace.models import (
     PublicationStatus,
     product_certificate,
 )
-from marketplace.services import search
+from marketplace.services import catalog_cache, search
 from marketplace.vocab import CERTIFICATES, KECAMATAN, MASS_IN_KG
 
 PUBLISHED = PublicationStatus.PUBLISHED
@@ -49,6 +50,11 @@ def _to_page(value: str | None) -> int:
     except ValueError:
         return 1
     return min(max(page, 1), MAX_PAGE)
+
+
+def page_arg(value: str | None) -> int:
+    """?page= as a page number: junk is page 1, never an error."""
+    return _to_page(value)
 
 
 @dataclass(frozen=True)
@@ -158,9 +164,13 @@ def _valid_cert_exists(kind: str, today: date):
 
 
 def _category_ids(slug: str) -> list[int]:
-    cats = db.session.execute(select(Category.id, Category.slug, Category.parent_id)).all()
-    root = next(c.id for c in cats if c.slug == slug)
-    return [root] + [c.id for c in cats if c.parent_id == root]
+    """The category and its children; read once per request (the count and facet queries all need it)."""
+    memo = g.setdefault("category_ids", {})
+    if slug not in memo:
+        cats = db.session.execute(select(Category.id, Category.slug, Category.parent_id)).all()
+        root = next(c.id for c in cats if c.slug == slug)
+        memo[slug] = [root] + [c.id for c in cats if c.parent_id == root]
+    return memo[slug]
 
 
 def _filtered(filters: CatalogFilters, today: date) -> tuple[Select, object]:
@@ -190,21 +200,53 @@ def _order(stmt: Select, sort: str, rank) -> Select:
     return stmt.order_by(*orders[sort], Product.id.desc())
 
 
+DEFERRED_FROM = 240  # from page 11 on, the ids come first (deep OFFSET over a covering index), then the rows
+RANKED_PAGES = 10  # relevance: the first pages of a search are ranked once per catalog version and worker
+
+
+def _page_ids(stmt: Select, sort: str, rank, limit: int, offset: int) -> list[int]:
+    """Only the ids, in order: the sort (or the deep OFFSET) runs over narrow rows from a covering index,
+    and the full rows are read for the few ids returned."""
+    return list(db.session.scalars(_order(stmt.with_only_columns(Product.id), sort, rank).limit(limit).offset(offset)))
+
+
+def _load_cards(ids: list[int]) -> list[Product]:
+    if not ids:
+        return []
+    rows = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(ids)).options(*card_options()))}
+    return [rows[i] for i in ids if i in rows]
+
+
 def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = True) -> CatalogPage:
     today = clock.today()
     stmt, rank = _filtered(filters, today)
-    total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
+    current = catalog_cache.version()
+
+    def counts() -> tuple[int, dict]:
+        # Ranking is left out here: only the page of results below is ranked.
+        total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
+        return total, (facet_counts(filters, today) if with_facets else {})
+
+    # The total and the facets depend on the filters, not on the page or the order: computed once per
+    # catalog version (every publish bumps it) and reused by this worker.
+    key = filters.without(page=1, sort="capacity")
+    total, facets = catalog_cache.cached(("counts", key, today, with_facets), counts, current)
     page = min(filters.page, max(1, -(-total // per_page)))
-    items = db.session.scalars(
-        _order(stmt, filters.sort, rank)
-        .options(*card_options())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    result = CatalogPage(filters=filters, items=list(items), total=total, page=page, per_page=per_page)
-    if with_facets:
-        result.facets = facet_counts(filters, today)
-    return result
+    offset = (page - 1) * per_page
+    if rank is not None and filters.sort == "relevance" and page <= RANKED_PAGES:
+        # Ranking cost grows with the number of matches, and the queries matching thousands of listings
+        # ("beras") are the common ones: their first pages are ranked once per catalog version.
+        ranked = catalog_cache.cached(
+            ("ranked", filters.without(page=1), today, per_page),
+            lambda: _page_ids(stmt, "relevance", rank, RANKED_PAGES * per_page, 0), current)
+        ids = ranked[offset:offset + per_page]
+        items = _load_cards(ids)
+    elif offset >= DEFERRED_FROM:
+        items = _load_cards(_page_ids(stmt, filters.sort, rank, per_page, offset))
+    else:
+        items = list(db.session.scalars(
+            _order(stmt, filters.sort, rank).options(*card_options()).limit(per_page).offset(offset)))
+    return CatalogPage(filters=filters, items=items, total=total, page=page, per_page=per_page, facets=facets)
 
 
 def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, int]]:
@@ -317,8 +359,9 @@ def get_product(product_id: int) -> Product | None:
             selectinload(Product.price_tiers),
             selectinload(Product.photos),
             selectinload(Product.certificates),
-            selectinload(Product.producer).selectinload(Producer.certificates),
-            selectinload(Product.category),
+            # Many-to-one: joined into the product's own query (two round trips fewer than selectin).
+            joinedload(Product.producer).selectinload(Producer.certificates),
+            joinedload(Product.category),
         )
     ).first()
 
@@ -339,13 +382,27 @@ def get_producer(slug: str) -> Producer | None:
     ).first()
 
 
-def producer_products(producer: Producer) -> list[Product]:
-    return list(db.session.scalars(
-        public_products()
-        .where(Product.producer_id == producer.id)
-        .options(*card_options())
-        .order_by(Product.category_id, Product.name, Product.id)
-    ))
+def producer_products(producer: Producer, page: int = 1, per_page: int = 24) -> tuple[list[Product], int, int]:
+    """One page of a storefront's public listings (some producers have hundreds); returns (items, total, page).
+    The total comes with the rows (a window count), so a page costs no extra query."""
+    def fetch(page_: int):
+        return db.session.execute(
+            public_products()
+            .add_columns(func.count(Product.id).over())
+            .where(Product.producer_id == producer.id)
+            .options(*card_options())
+            .order_by(Product.category_id, Product.name, Product.id)
+            .limit(per_page).offset((page_ - 1) * per_page)
+        ).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:  # past the end: the last page (counted once more, only then)
+        total = db.session.scalar(public_products().with_only_columns(func.count(Product.id))
+                                  .where(Product.producer_id == producer.id))
+        page = max(1, -(-total // per_page))
+        rows = fetch(page)
+    total = rows[0][1] if rows else 0
+    return [row[0] for row in rows], total, page
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.services import audit, images, listings, search
+from marketplace.services import catalog_cache, audit, images, listings, search
 from marketplace.vocab import CERTIFICATES
 from marketplace.workflows import TransitionNotAllowed, publication
 from marketplace.workflows import revision as revision_workflow
@@ -324,6 +324,7 @@ def set_curated(producer: Producer, curated: bool, moderator: User) -> None:
         raise PermissionError
     if producer.curated != curated:
         producer.curated = curated
+        catalog_cache.invalidate()  # the "curated" filter counts change
         audit.record("producer.curated_awarded" if curated else "producer.curated_withdrawn", producer,
                      actor=moderator, producer_id=producer.id)
 

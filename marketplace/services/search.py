@@ -64,6 +64,9 @@ def reindex(product_ids: Iterable[int] | None = None) -> None:
     ids = None if product_ids is None else sorted(set(product_ids))
     if ids == []:
         return
+    from marketplace.services import catalog_cache
+
+    catalog_cache.invalidate()  # what buyers can see changes with the index: counts are recomputed
     session = db.session
     if _dialect() == "postgresql":
         where = "" if ids is None else "AND p.id = ANY(:ids)"

@@ -1,0 +1,43 @@
+"""gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app`. Every value can be set from the environment.
+
+Tuned for the 2-core machine the benchmark runs on (bench/RESULTS.md): the app is CPU-bound
+(Jinja rendering, SQLite in-process), so one process per core with a few threads each —
+threads overlap the short waits on PostgreSQL, the disk and the SMTP outbox without the
+memory of extra processes.
+"""
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+bind = os.environ.get("GUNICORN_BIND", os.environ.get("BIND", "127.0.0.1:8000"))
+workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+# Load the app once in the master: workers share its memory pages (copy-on-write) and start fast.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+# Recycle a worker now and then so a slow leak cannot grow; jitter keeps them from restarting together.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2_000)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+backlog = _int("GUNICORN_BACKLOG", 2048)
+accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # e.g. "-" for stdout; off by default (it costs throughput)
+errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Behind a reverse proxy on the same host: trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    """Connections opened in the master (during preload) must not be shared with the workers."""
+    from wsgi import app
+    from marketplace.extensions import db
+
+    with app.app_context():
+        db.engine.dispose(close=False)

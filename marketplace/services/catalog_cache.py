@@ -1,0 +1,54 @@
+"""Catalog counts (totals and facets) computed once per catalog version and kept in each worker's memory.
+
+The version is one row in `catalog_state`, bumped in the same transaction as every change of
+what buyers can see (the search index is brought in step on every publish, approve, suspend,
+archive… — `search.reindex` calls `invalidate`). Each request reads the version (one indexed
+row) and reuses the counts computed under it, so several gunicorn workers, or several app
+servers on one database, never show counts older than the last committed change.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+from typing import TypeVar
+
+from sqlalchemy import text
+
+from marketplace.extensions import db
+
+T = TypeVar("T")
+MAX_ENTRIES = 1024
+
+_entries: OrderedDict[Hashable, object] = OrderedDict()
+_lock = Lock()
+
+
+def version() -> int:
+    return db.session.execute(text("SELECT version FROM catalog_state WHERE id = 1")).scalar() or 0
+
+
+def invalidate() -> None:
+    """Every worker recomputes its counts from the next request on (called inside the changing transaction)."""
+    if db.session.execute(text("UPDATE catalog_state SET version = version + 1 WHERE id = 1")).rowcount == 0:
+        db.session.execute(text("INSERT INTO catalog_state (id, version) VALUES (1, 2)"))
+
+
+def cached(key: Hashable, compute: Callable[[], T], current: int | None = None) -> T:
+    """The value for `key` under the current catalog version, computed at most once per version and worker."""
+    full_key = (current if current is not None else version(), key)
+    with _lock:
+        if full_key in _entries:
+            _entries.move_to_end(full_key)
+            return _entries[full_key]  # type: ignore[return-value]
+    value = compute()
+    with _lock:
+        _entries[full_key] = value
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
