@@ -16,6 +16,8 @@ config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
+from marketplace.services.search import managed_by_models as include_object  # noqa: E402
+
 
 def get_engine():
     return current_app.extensions['migrate'].db.engine
@@ -40,17 +42,6 @@ target_db = current_app.extensions['migrate'].db
 # can be acquired:
 # my_important_option = config.get_main_option("my_important_option")
 # ... etc.
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """The search index is managed by hand in migrations (FTS5 / tsvector): autogenerate leaves it alone."""
-    if type_ == "table" and name.startswith("product_fts"):
-        return False
-    if type_ == "column" and name == "search_vector":
-        return False
-    if type_ == "index" and name == "ix_product_search_vector":
-        return False
-    return True
 
 
 def get_metadata():

@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.services.search import managed_by_models
 from tests.conftest import _postgres_database
 from tests.factories import CertificateFactory, ProductFactory, UserFactory
 
@@ -63,3 +64,14 @@ def test_migrating_leaves_the_apps_log_lines_on(fresh_app):
     downgrade(revision="0005")
     upgrade()
     assert not logger.disabled
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(fresh_app):
+    """A model change without its migration (or the other way round) shows up here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": managed_by_models})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
