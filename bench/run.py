@@ -272,7 +272,11 @@ def inquiry_form(server: Server, product: int) -> tuple[str, str, str]:
 
 
 def wrk(url: str, duration: int, connections: int, threads: int, cookie: str = "", lua_args: list[str] = ()) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(REPORT_LUA)]
+    # A new connection per request, as nginx proxies by default. With keep-alive, wrk's 16 connections are
+    # accepted by whichever worker wakes first and often all land in one of the two: throughput then halves
+    # for that run (the ceiling measured 330 or 160 req/s at random), which made ratios meaningless.
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(REPORT_LUA),
+           "-H", "Connection: close"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     cmd += [url]
@@ -422,11 +426,11 @@ def table(data: dict) -> list[str]:
     lines = [
         f"Data set: {data['sizes'][0]:,} producers, {data['sizes'][1]:,} products, {data['sizes'][2]:,} inquiries. "
         f"{data['versions']}. gunicorn {data['workers']} workers × {data['threads']} threads; wrk "
-        f"{data['connections']} connections, {data['duration']} s per page. Run at {data['date']}, "
+        f"{data['connections']} connections (a new one per request), {data['duration']} s per page. Run at {data['date']}, "
         f"load average at the end {', '.join(f'{x:.2f}' for x in data['loadavg'])}.",
         "",
-        "Each page's ratio is to the ceiling measured right after it (its req/s in the third column): the load on "
-        "the shared machine drifts within a run, and adjacent runs see about the same load.",
+        "Each page's ratio is to the ceiling measured right after it (its req/s in the third column), so a drift "
+        "in the machine's load during the run does not count for or against a page.",
         "",
         "| page | req/s | ceiling req/s | ratio to ceiling | goal | p50 ms | p95 ms | p99 ms | errors | RSS/worker MB | |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
