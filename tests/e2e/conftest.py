@@ -159,3 +159,5 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.fill("#email", email)
     page.fill("#password", password)
     page.get_by_role("button", name="Masuk").click()
+    # The next step must act on the signed-in page, not on the login page still waiting for its answer.
+    page.wait_for_url(lambda url: "/auth/login" not in url)
