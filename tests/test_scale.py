@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import Inquiry, InquiryStatus, Producer, Product, PublicationStatus, Role
-from marketplace.services import catalog, moderation
+from marketplace.services import catalog, listings, moderation
 from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
 from marketplace.workflows.inquiry import OPEN
 from tests.conftest import csrf_from
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, category
+from tests.factories import PhotoFactory, ProducerFactory, ProductFactory, UserFactory, category
 from tests.readonly import ReadOnly, wipe
 from tests.test_query_budget import PAGES, counting
 
@@ -198,3 +198,32 @@ def test_the_curated_filter_count_follows_the_badge(client, ctx):
     moderation.set_curated(producer, True, moderator)
     db.session.commit()
     assert _total_on_page(client.get("/products?curated=1").get_data(as_text=True)) == 1
+
+
+def test_an_approved_change_shows_on_the_catalog_card_at_once(client, accounts):
+    product = ProductFactory(producer=accounts.producer_a_store, name="Beras Pandan Wangi", monthly_capacity=5000)
+    assert "5 ton" in client.get("/products").get_data(as_text=True)  # this worker now keeps the card
+    values = listings.product_values(product)
+    values.update(name="Beras Pandan Wangi Premium", monthly_capacity=7777)
+    listings.save_product(product.producer, product, values, accounts.producer_a)
+    listings.submit(product, accounts.producer_a)
+    db.session.commit()
+    waiting = client.get("/products").get_data(as_text=True)
+    assert "5 ton" in waiting and "Premium" not in waiting  # nothing changes for buyers before review
+
+    moderation.approve(product, accounts.moderator)
+    db.session.commit()
+    live = client.get("/products").get_data(as_text=True)
+    assert "Beras Pandan Wangi Premium" in live and "7,8 ton" in live and "5 ton" not in live
+
+
+def test_a_warm_catalog_page_reads_which_listings_it_shows_not_their_cards(app, client, ctx):
+    for n in range(30):
+        PhotoFactory(product=ProductFactory(name=f"Kopi Robusta {n}"))
+    first = client.get("/products").get_data(as_text=True)
+    with counting(app) as statements:
+        again = client.get("/products").get_data(as_text=True)
+    assert _card_links(again) == _card_links(first) and len(_card_links(again)) == 24
+    assert "-sm.webp" in again  # the cover photos are still there, from memory
+    card_tables = re.compile(r"\b(FROM|JOIN)\s+\"?(price_tier|photo|certificate)\b", re.I)
+    assert [s for s in statements if card_tables.search(s)] == []

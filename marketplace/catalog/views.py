@@ -38,7 +38,7 @@ def home():
 def products():
     categories, slugs, names = _category_context()
     filters = catalog.CatalogFilters.from_args(request.args, slugs)
-    result = catalog.search_products(filters, per_page=current_app.config["CATALOG_PER_PAGE"])
+    result = catalog.search_products(filters, per_page=current_app.config["CATALOG_PER_PAGE"], cards=True)
     return render_template(
         "catalog/products.html",
         result=result,

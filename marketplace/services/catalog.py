@@ -15,6 +15,8 @@ from marketplace.text import like_pattern
 from marketplace.models import (
     Category,
     Certificate,
+    Photo,
+    PriceTier,
     Producer,
     Product,
     PublicationStatus,
@@ -217,7 +219,34 @@ def _load_cards(ids: list[int]) -> list[Product]:
     return [rows[i] for i in ids if i in rows]
 
 
-def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = True) -> CatalogPage:
+def card_snapshot(product: Product) -> Product:
+    """What a product card shows, copied into objects outside any session (as the benchmark's ceiling builds
+    them): safe to keep between requests and to share between threads, never lazy-loading."""
+    producer = product.producer
+    return Product(
+        id=product.id, slug=product.slug, name=product.name, unit=product.unit, price_on_request=product.price_on_request,
+        price_min=product.price_min, min_order_qty=product.min_order_qty, monthly_capacity=product.monthly_capacity,
+        producer=Producer(id=producer.id, slug=producer.slug, name=producer.name, kecamatan=producer.kecamatan,
+                          curated=producer.curated),
+        price_tiers=[PriceTier(min_qty=t.min_qty, price=t.price) for t in product.price_tiers],
+        certificates=[Certificate(kind=c.kind, valid_until=c.valid_until) for c in product.certificates],
+        photos=[Photo(key=p.key, position=p.position, width=p.width, height=p.height, alt=p.alt, live=p.live)
+                for p in product.photos],
+    )
+
+
+def _cached_cards(ids: list[int], current: int) -> list[Product]:
+    """Cards by id, from this worker's memory when known under the current catalog version (every change buyers
+    can see bumps it), else loaded in one go and kept."""
+    cards = catalog_cache.cached_many(
+        "card", ids, lambda missing: {p.id: card_snapshot(p) for p in _load_cards(missing)}, current)
+    return [cards[i] for i in ids if i in cards]
+
+
+def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = True,
+                    cards: bool = False) -> CatalogPage:
+    """One page of the catalog. `cards=True` (the HTML catalog) returns card snapshots kept per catalog version;
+    without it (the API) the page's products are loaded as full, session-bound objects."""
     today = clock.today()
     stmt, rank = _filtered(filters, today)
     current = catalog_cache.version()
@@ -240,7 +269,9 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
             ("ranked", filters.without(page=1), today, per_page),
             lambda: _page_ids(stmt, "relevance", rank, RANKED_PAGES * per_page, 0), current)
         ids = ranked[offset:offset + per_page]
-        items = _load_cards(ids)
+        items = _cached_cards(ids, current) if cards else _load_cards(ids)
+    elif cards:
+        items = _cached_cards(_page_ids(stmt, filters.sort, rank, per_page, offset), current)
     elif offset >= DEFERRED_FROM:
         items = _load_cards(_page_ids(stmt, filters.sort, rank, per_page, offset))
     else:

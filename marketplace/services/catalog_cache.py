@@ -5,6 +5,8 @@ what buyers can see (the search index is brought in step on every publish, appro
 archive… — `search.reindex` calls `invalidate`). Each request reads the version (one indexed
 row) and reuses the counts computed under it, so several gunicorn workers, or several app
 servers on one database, never show counts older than the last committed change.
+Product cards are kept the same way: copies outside any session (`catalog.card_snapshot`), so
+the catalog's page reads only the ids of its 24 listings once their cards are known.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy import text
 from marketplace.extensions import db
 
 T = TypeVar("T")
-MAX_ENTRIES = 1024
+MAX_ENTRIES = 2048  # counts and facets per filter set, and product cards (a few kB each)
 
 _entries: OrderedDict[Hashable, object] = OrderedDict()
 _lock = Lock()
@@ -47,6 +49,28 @@ def cached(key: Hashable, compute: Callable[[], T], current: int | None = None) 
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
     return value
+
+
+def cached_many(kind: str, keys: list[Hashable], compute: Callable[[list], dict], current: int) -> dict:
+    """Like `cached`, one entry per key: `compute(missing_keys)` returns {key: value} for those not yet held."""
+    found, missing = {}, []
+    with _lock:
+        for key in keys:
+            full_key = (current, kind, key)
+            if full_key in _entries:
+                _entries.move_to_end(full_key)
+                found[key] = _entries[full_key]
+            else:
+                missing.append(key)
+    if missing:
+        computed = compute(missing)
+        with _lock:
+            for key, value in computed.items():
+                _entries[(current, kind, key)] = value
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+        found.update(computed)
+    return found
 
 
 def clear() -> None:
