@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -422,7 +423,11 @@ def table(data: dict) -> list[str]:
     after = res.get("ceiling, after", ceiling)
     runs = [r for r in (ceiling, after) if r["requests"]]  # a run starved by the load on the machine is left out
     ceiling_rps = sum(r["rps"] for r in runs) / len(runs)
-    ceiling_p99 = max(r["p99_us"] for r in runs)
+    # The mix's goal is against the ceiling's usual p99: the median over every ceiling measurement of the run
+    # (one stall of a few seconds on a shared machine would otherwise set the bar).
+    p99s = [r["p99_us"] for r in runs] + [r["ceiling"]["p99_us"] for r in res.values()
+                                          if r.get("ceiling", {}).get("requests")]
+    ceiling_p99 = statistics.median(p99s)
     lines = [
         f"Data set: {data['sizes'][0]:,} producers, {data['sizes'][1]:,} products, {data['sizes'][2]:,} inquiries. "
         f"{data['versions']}. gunicorn {data['workers']} workers × {data['threads']} threads; wrk "
@@ -444,9 +449,8 @@ def table(data: dict) -> list[str]:
         if goal is not None:
             verdict = "pass" if ratio >= goal else "miss"
         if name == "mix (10% inquiry posts)":
-            near_p99 = near["p99_us"] if near else ceiling_p99
-            goal_text = f"p99 ≤ 2× ceiling p99 ({ms(2 * near_p99)} ms)"
-            verdict = "pass" if r["p99_us"] <= 2 * near_p99 else "miss"
+            goal_text = f"p99 ≤ 2× ceiling p99 ({ms(2 * ceiling_p99)} ms)"
+            verdict = "pass" if r["p99_us"] <= 2 * ceiling_p99 else "miss"
         elif goal is not None:
             goal_text = f"≥ {goal}"
         else:
@@ -458,7 +462,6 @@ def table(data: dict) -> list[str]:
     slower = p200["p50_us"] / p1["p50_us"] if p1["p50_us"] else 0
     rss_all = max(max(r["rss_mb"] or [0]) for r in res.values())
     mix = res["mix (10% inquiry posts)"]
-    ceiling_p99 = mix["ceiling"]["p99_us"] if mix.get("ceiling", {}).get("requests") else ceiling_p99
     lines += [
         "",
         f"- Page 200 vs page 1 under load (p50 of the wrk runs above): {slower:.2f}×.",
@@ -468,8 +471,9 @@ def table(data: dict) -> list[str]:
            f"{'pass' if data['single']['catalog, page 200'] <= 1.2 * data['single']['catalog'] else 'miss'}."]
           if data.get("single") else []),
         f"- Memory: largest worker {rss_all:.0f} MB — goal ≤ {RSS_GOAL_MB} MB: {'pass' if rss_all <= RSS_GOAL_MB else 'miss'}.",
-        f"- Mix: {mix.get('inquiries_created', 0)} inquiries stored during the mix; ceiling p99 {ms(ceiling_p99)} ms, "
-        f"mix p99 {ms(mix['p99_us'])} ms.",
+        f"- Mix: {mix.get('inquiries_created', 0)} inquiries stored during the mix; mix p99 {ms(mix['p99_us'])} ms; "
+        f"ceiling p99 {ms(ceiling_p99)} ms (median of the run's {len(p99s)} ceiling measurements, "
+        f"{ms(min(p99s))}–{ms(max(p99s))} ms).",
         f"- Ceiling: {ceiling['rps']:.0f} req/s at the start, {after['rps']:.0f} at the end of the run.",
         f"- Pages: product {data['ids']['product']}, storefront `{data['ids']['producer']}` "
         f"({data['ids']['producer_n']} listings), largest storefront `{data['ids']['biggest']}` "
@@ -495,9 +499,8 @@ def write_report(path: Path, command: str) -> None:
         "",
         f"Machine: {machine()}.",
         "",
-        "**These figures were taken on a machine shared with other engineers' builds and tests, under load; "
-        "the lead re-runs the final numbers.** Ratios to the ceiling, measured in the same run, are the comparable "
-        "figures; absolute requests/s are not.",
+        "Ratios to the ceiling, measured in the same run, are the comparable figures; absolute requests/s depend "
+        "on the machine and on what else runs on it (each section gives the load average at its end).",
         "",
         "Reproduce (both databases, ≈ 10 minutes once the data sets are cached; the first run seeds them): "
         "`make install && .venv/bin/python bench/run.py --duration 10` — or `--db sqlite` / `--db postgres` "

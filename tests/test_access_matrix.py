@@ -283,6 +283,26 @@ def test_access_matrix(app, accounts, world, role):
 
 # ---------------------------------------------------------------- the cases the table cannot show
 
+def test_a_get_never_changes_state(app, accounts, world):
+    client = _client(app, accounts, "facilitator")
+    client.get(f"/facilitator/inquiries/{world['inquiry_id']}/claim")
+    client.get("/auth/logout")
+    db.session.expire_all()
+    assert db.session.get(Inquiry, world["inquiry_id"]).assigned_to_id is None
+    assert client.get("/facilitator/inquiries").status_code == 200  # still signed in
+
+
+def test_extra_fields_in_a_producer_post_are_ignored(app, accounts, world):
+    client = _client(app, accounts, "producer_a")
+    token = csrf_from(client.get("/dashboard/"))
+    client.post("/dashboard/products/new", data={
+        **PRODUCT_FORM, "csrf_token": token, "name": "Beras Baru", "status": "published",
+        "producer_id": str(accounts.producer_b_store.id), "featured": "1", "price_min": "1", "curation_grade": "A"})
+    product = db.session.scalar(select(Product).where(Product.name == "Beras Baru"))
+    assert product.status == "draft" and product.producer_id == accounts.producer_a_store.id
+    assert product.featured is False and product.price_min == 12000 and product.curation_grade is None
+
+
 def test_an_officer_cannot_act_for_a_producer_not_assigned(app, accounts, world):
     client = _client(app, accounts, "officer")
     token = csrf_from(client.get("/dashboard/"))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import Inquiry, InquiryStatus, Producer, Product, PublicationStatus, Role
-from marketplace.services import catalog, listings, moderation
+from marketplace.services import catalog, catalog_cache, listings, moderation
 from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
 from marketplace.workflows.inquiry import OPEN
 from tests.conftest import csrf_from
@@ -139,6 +139,7 @@ class TestSeedScale(ReadOnly):
             .order_by(func.count(Product.id), Producer.slug).limit(1))
         counts = []
         for slug in (small, scale["big_slug"]):
+            catalog_cache.clear()  # both pages cold: their cards are read from the database
             with counting(app) as statements:
                 assert client.get(f"/producers/{slug}").status_code == 200
             counts.append(len(statements))
@@ -200,9 +201,11 @@ def test_the_curated_filter_count_follows_the_badge(client, ctx):
     assert _total_on_page(client.get("/products?curated=1").get_data(as_text=True)) == 1
 
 
-def test_an_approved_change_shows_on_the_catalog_card_at_once(client, accounts):
+def test_an_approved_change_shows_on_the_catalog_and_storefront_cards_at_once(client, accounts):
     product = ProductFactory(producer=accounts.producer_a_store, name="Beras Pandan Wangi", monthly_capacity=5000)
+    storefront = f"/producers/{product.producer.slug}"
     assert "5 ton" in client.get("/products").get_data(as_text=True)  # this worker now keeps the card
+    assert "5 ton" in client.get(storefront).get_data(as_text=True)
     values = listings.product_values(product)
     values.update(name="Beras Pandan Wangi Premium", monthly_capacity=7777)
     listings.save_product(product.producer, product, values, accounts.producer_a)
@@ -215,6 +218,7 @@ def test_an_approved_change_shows_on_the_catalog_card_at_once(client, accounts):
     db.session.commit()
     live = client.get("/products").get_data(as_text=True)
     assert "Beras Pandan Wangi Premium" in live and "7,8 ton" in live and "5 ton" not in live
+    assert "Beras Pandan Wangi Premium" in client.get(storefront).get_data(as_text=True)
 
 
 def test_a_warm_catalog_page_reads_which_listings_it_shows_not_their_cards(app, client, ctx):

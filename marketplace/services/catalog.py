@@ -235,9 +235,12 @@ def card_snapshot(product: Product) -> Product:
     )
 
 
-def _cached_cards(ids: list[int], current: int) -> list[Product]:
+def _cached_cards(ids: list[int], current: int | None = None) -> list[Product]:
     """Cards by id, from this worker's memory when known under the current catalog version (every change buyers
     can see bumps it), else loaded in one go and kept."""
+    if not ids:
+        return []
+    current = catalog_cache.version() if current is None else current
     cards = catalog_cache.cached_many(
         "card", ids, lambda missing: {p.id: card_snapshot(p) for p in _load_cards(missing)}, current)
     return [cards[i] for i in ids if i in cards]
@@ -374,12 +377,12 @@ def featured_producers(limit: int = 6) -> list[tuple[Producer, int]]:
 
 
 def featured_products(limit: int = 8) -> list[Product]:
-    return list(db.session.scalars(
+    return _cached_cards(list(db.session.scalars(
         public_products()
-        .options(*card_options())
+        .with_only_columns(Product.id)
         .order_by(Product.featured.desc(), Producer.curated.desc(), Product.monthly_capacity.desc(), Product.id)
         .limit(limit)
-    ))
+    )))
 
 
 def get_product(product_id: int) -> Product | None:
@@ -398,13 +401,13 @@ def get_product(product_id: int) -> Product | None:
 
 
 def more_from_producer(product: Product, limit: int = 4) -> list[Product]:
-    return list(db.session.scalars(
+    return _cached_cards(list(db.session.scalars(
         public_products()
+        .with_only_columns(Product.id)
         .where(Product.producer_id == product.producer_id, Product.id != product.id)
-        .options(*card_options())
         .order_by(Product.monthly_capacity.desc(), Product.id)
         .limit(limit)
-    ))
+    )))
 
 
 def get_producer(slug: str) -> Producer | None:
@@ -419,9 +422,8 @@ def producer_products(producer: Producer, page: int = 1, per_page: int = 24) -> 
     def fetch(page_: int):
         return db.session.execute(
             public_products()
-            .add_columns(func.count(Product.id).over())
+            .with_only_columns(Product.id, func.count(Product.id).over())
             .where(Product.producer_id == producer.id)
-            .options(*card_options())
             .order_by(Product.category_id, Product.name, Product.id)
             .limit(per_page).offset((page_ - 1) * per_page)
         ).all()
@@ -433,7 +435,7 @@ def producer_products(producer: Producer, page: int = 1, per_page: int = 24) -> 
         page = max(1, -(-total // per_page))
         rows = fetch(page)
     total = rows[0][1] if rows else 0
-    return [row[0] for row in rows], total, page
+    return _cached_cards([row[0] for row in rows]), total, page
 
 
 @dataclass(frozen=True)
