@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -231,3 +233,26 @@ def test_a_warm_catalog_page_reads_which_listings_it_shows_not_their_cards(app, 
     assert "-sm.webp" in again  # the cover photos are still there, from memory
     card_tables = re.compile(r"\b(FROM|JOIN)\s+\"?(price_tier|photo|certificate)\b", re.I)
     assert [s for s in statements if card_tables.search(s)] == []
+
+
+def test_threads_asking_for_the_same_counts_at_once_compute_them_once():
+    calls = []
+    started = threading.Event()
+
+    def slow_counts():
+        calls.append(1)
+        started.set()
+        time.sleep(0.2)  # the catalog's counts over 100,000 listings take about this long on PostgreSQL
+        return 42
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(catalog_cache.cached("counts-once", slow_counts, 7)))
+               for _ in range(6)]
+    threads[0].start()
+    started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    catalog_cache.clear()
+    assert results == [42] * 6 and len(calls) == 1

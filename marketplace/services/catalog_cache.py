@@ -23,6 +23,7 @@ T = TypeVar("T")
 MAX_ENTRIES = 2048  # counts and facets per filter set, and product cards (a few kB each)
 
 _entries: OrderedDict[Hashable, object] = OrderedDict()
+_computing: dict[Hashable, Lock] = {}  # keys being computed, each with the lock its computing thread holds
 _lock = Lock()
 
 
@@ -37,17 +38,29 @@ def invalidate() -> None:
 
 
 def cached(key: Hashable, compute: Callable[[], T], current: int | None = None) -> T:
-    """The value for `key` under the current catalog version, computed at most once per version and worker."""
+    """The value for `key` under the current catalog version, computed at most once per version and worker:
+    threads asking for a value being computed wait for it (a worker that just started, or a publish, would
+    otherwise send every thread to run the same counts at once)."""
     full_key = (current if current is not None else version(), key)
     with _lock:
         if full_key in _entries:
             _entries.move_to_end(full_key)
             return _entries[full_key]  # type: ignore[return-value]
-    value = compute()
-    with _lock:
-        _entries[full_key] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        flight = _computing.setdefault(full_key, Lock())
+    with flight:
+        with _lock:
+            if full_key in _entries:  # computed by the thread this one waited for
+                _entries.move_to_end(full_key)
+                return _entries[full_key]  # type: ignore[return-value]
+        try:
+            value = compute()
+            with _lock:
+                _entries[full_key] = value
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+        finally:
+            with _lock:
+                _computing.pop(full_key, None)
     return value
 
 
