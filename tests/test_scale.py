@@ -89,6 +89,22 @@ class TestSeedScale(ReadOnly):
             shown += [int(re.match(r"/products/(\d+)", link).group(1)) for link in _card_links(html)]
         assert shown == list(expected)
 
+    @pytest.mark.parametrize("query", ["", "category=olahan-pangan"])
+    def test_every_deep_page_shows_exactly_its_share_of_the_order(self, client, ctx, scale, query):
+        """From page 11 on the pages start from a remembered key (every 240th): none may repeat or skip a row."""
+        stmt = catalog.public_products().with_only_columns(Product.id)
+        if query:
+            stmt = stmt.where(Product.category_id.in_(catalog._category_ids(query.split("=")[1])))
+        expected = list(db.session.scalars(stmt.order_by(Product.monthly_capacity.desc(), Product.id.desc())))
+        last = -(-len(expected) // 24)
+        assert last > 12
+        for page in sorted({10, 11, 12, 20, 21, last - 1, last} - set(range(last + 1, 99))):
+            html = client.get(f"/products?{query}&page={page}").get_data(as_text=True)
+            shown = [int(re.match(r"/products/(\d+)", link).group(1)) for link in _card_links(html)]
+            assert shown == expected[(page - 1) * 24:page * 24], f"page {page}"
+        api = client.get(f"/api/v1/products?{query}&page=13").get_json()  # 20 a page: rows 240–259
+        assert [item["id"] for item in api["items"]] == expected[240:260]
+
     def test_a_common_word_matches_many_listings_and_a_rare_one_few(self, client, scale):
         common = _total_on_page(client.get("/products?q=beras").get_data(as_text=True))
         assert common >= scale["public"] * 0.05
@@ -256,3 +272,23 @@ def test_threads_asking_for_the_same_counts_at_once_compute_them_once():
         thread.join(5)
     catalog_cache.clear()
     assert results == [42] * 6 and len(calls) == 1
+
+
+def test_a_deep_page_follows_a_publish_at_once(client, ctx):
+    seed_scale(producers=5, products=700, inquiries=1, log=lambda _line: None)
+
+    def order():
+        return list(db.session.scalars(catalog.public_products().with_only_columns(Product.id)
+                                       .order_by(Product.monthly_capacity.desc(), Product.id.desc())))
+
+    def page_12():
+        html = client.get("/products?page=12").get_data(as_text=True)
+        return [int(re.match(r"/products/(\d+)", link).group(1)) for link in _card_links(html)]
+
+    before = order()
+    assert page_12() == before[264:288]  # the keys of this catalog version are now remembered
+    capacity = db.session.get(Product, before[270]).monthly_capacity
+    new = ProductFactory(name="Beras Baru Terbit", monthly_capacity=capacity + 0.5)  # lands inside page 12
+    after = order()
+    assert new.id in after[264:288]
+    assert page_12() == after[264:288]

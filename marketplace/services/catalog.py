@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import g
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace import clock
@@ -204,12 +204,35 @@ def _order(stmt: Select, sort: str, rank) -> Select:
 
 DEFERRED_FROM = 240  # from page 11 on, the ids come first (deep OFFSET over a covering index), then the rows
 RANKED_PAGES = 10  # relevance: the first pages of a search are ranked once per catalog version and worker
+ANCHOR_EVERY = 240  # deep pages of the default order start from a known key at most this many rows before them
 
 
 def _page_ids(stmt: Select, sort: str, rank, limit: int, offset: int) -> list[int]:
     """Only the ids, in order: the sort (or the deep OFFSET) runs over narrow rows from a covering index,
     and the full rows are read for the few ids returned."""
     return list(db.session.scalars(_order(stmt.with_only_columns(Product.id), sort, rank).limit(limit).offset(offset)))
+
+
+def _anchor_keys(stmt: Select) -> list[tuple[float, int]]:
+    """Every ANCHOR_EVERY-th key (capacity, id) of the default order, from the one at ANCHOR_EVERY on."""
+    keys = db.session.execute(_order(stmt.with_only_columns(Product.monthly_capacity, Product.id), "capacity", None))
+    return [tuple(key) for key in keys.all()[ANCHOR_EVERY::ANCHOR_EVERY]]
+
+
+def _deep_page_ids(stmt: Select, filters: CatalogFilters, today: date, current: int, rank, per_page: int,
+                   offset: int) -> list[int]:
+    """A page from page 11 on. In the default order (capacity, then id) it is found by keyset: the key at
+    every 240th row is read once per catalog version and filter set, and the page starts from the nearest
+    one before it, so page 200 skips fewer than 240 rows — as page 10 does — instead of 4,776."""
+    if filters.sort != "capacity":
+        return _page_ids(stmt, filters.sort, rank, per_page, offset)
+    anchors = catalog_cache.cached(("anchors", filters.without(page=1), today), lambda: _anchor_keys(stmt), current)
+    slot = min(offset // ANCHOR_EVERY, len(anchors))
+    if slot == 0:
+        return _page_ids(stmt, filters.sort, rank, per_page, offset)
+    capacity, product_id = anchors[slot - 1]
+    start = stmt.where(tuple_(Product.monthly_capacity, Product.id) <= tuple_(capacity, product_id))
+    return _page_ids(start, filters.sort, rank, per_page, offset - slot * ANCHOR_EVERY)
 
 
 def _load_cards(ids: list[int]) -> list[Product]:
@@ -273,10 +296,11 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
             lambda: _page_ids(stmt, "relevance", rank, RANKED_PAGES * per_page, 0), current)
         ids = ranked[offset:offset + per_page]
         items = _cached_cards(ids, current) if cards else _load_cards(ids)
+    elif offset >= DEFERRED_FROM:
+        ids = _deep_page_ids(stmt, filters, today, current, rank, per_page, offset)
+        items = _cached_cards(ids, current) if cards else _load_cards(ids)
     elif cards:
         items = _cached_cards(_page_ids(stmt, filters.sort, rank, per_page, offset), current)
-    elif offset >= DEFERRED_FROM:
-        items = _load_cards(_page_ids(stmt, filters.sort, rank, per_page, offset))
     else:
         items = list(db.session.scalars(
             _order(stmt, filters.sort, rank).options(*card_options()).limit(per_page).offset(offset)))
