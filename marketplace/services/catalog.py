@@ -295,15 +295,16 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
             ("ranked", filters.without(page=1), today, per_page),
             lambda: _page_ids(stmt, "relevance", rank, RANKED_PAGES * per_page, 0), current)
         ids = ranked[offset:offset + per_page]
-        items = _cached_cards(ids, current) if cards else _load_cards(ids)
     elif offset >= DEFERRED_FROM:
         ids = _deep_page_ids(stmt, filters, today, current, rank, per_page, offset)
-        items = _cached_cards(ids, current) if cards else _load_cards(ids)
     elif cards:
-        items = _cached_cards(_page_ids(stmt, filters.sort, rank, per_page, offset), current)
-    else:
+        ids = _page_ids(stmt, filters.sort, rank, per_page, offset)
+    else:  # an early page for the API: the full rows in one query
+        ids = None
         items = list(db.session.scalars(
             _order(stmt, filters.sort, rank).options(*card_options()).limit(per_page).offset(offset)))
+    if ids is not None:
+        items = _cached_cards(ids, current) if cards else _load_cards(ids)
     return CatalogPage(filters=filters, items=items, total=total, page=page, per_page=per_page, facets=facets)
 
 
