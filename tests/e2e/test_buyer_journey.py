@@ -67,6 +67,7 @@ def test_the_language_switch_is_remembered_on_the_next_page(page_at, live_server
     assert page.locator("html").get_attribute("lang") == "id"
     if viewport == "phone":
         page.locator(".navbar-toggler").click()
+        page.locator(".navbar-collapse.show").wait_for()  # the menu has finished opening before the tap
     page.locator(".lang-switch").get_by_role("link", name="EN").click()
     page.wait_for_url(re.compile(r"lang=en"))
     assert "q=beras" in page.url  # the same page, in the other language
