@@ -9,10 +9,11 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel import numbers as babel_numbers
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from marketplace import clock
 from marketplace.vocab import (BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, ROLES, STORAGE,
                               UNIT_AMOUNTS, UNITS)
 
@@ -80,7 +81,7 @@ def long_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value).date()
+        value = clock.in_wib(value).date()
     return _long_date(value, str(get_locale()))
 
 

@@ -99,7 +99,9 @@ def test_a_price_per_unit_names_one_unit_in_english(en):
 
 # ------------------------------------------------------------------ dates and months
 
-@pytest.mark.parametrize("value", [date(2026, 8, 17), datetime(2026, 8, 17, 3, 0, tzinfo=UTC)])
+# A moment is dated in WIB: 18:00 UTC on the 16th is 01:00 on the 17th in Metro (naive values from SQLite are UTC).
+@pytest.mark.parametrize("value", [date(2026, 8, 17), datetime(2026, 8, 17, 3, 0, tzinfo=UTC),
+                                   datetime(2026, 8, 16, 18, 0, tzinfo=UTC), datetime(2026, 8, 16, 18, 0)])
 def test_long_date_in_indonesian(id_, value):
     assert long_date(value) == "17 Agustus 2026"
 

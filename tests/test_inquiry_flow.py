@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -213,3 +214,13 @@ def test_inquiries_arriving_while_the_mail_server_is_down_are_kept_and_mailed_on
     send_pending()
     for n in range(3):
         assert len(smtp_server.to(f"pembeli{n}@contoh.id")) == 1
+
+
+def test_exports_date_an_inquiry_by_the_day_in_metro(rice_inquiry):
+    """An inquiry sent at 06:30 WIB on 2 March is dated 2 March, not 1 March (23:30 UTC the evening before)."""
+    inquiry, _, _ = rice_inquiry
+    inquiry.created_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    db.session.expire_all()
+    row = exports.inquiry_table([db.session.get(Inquiry, inquiry.id)]).rows[0]
+    assert row[1] == date(2026, 3, 2)

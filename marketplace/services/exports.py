@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import clock
 from marketplace.extensions import db
 from marketplace.models import Deal, Inquiry
 
@@ -40,7 +41,7 @@ def inquiry_table(inquiries: list[Inquiry]) -> Table:
         "Nomor", "Tanggal", "Status", "Perusahaan", "Jenis pembeli", "Kontak", "Email", "Telepon", "Jumlah", "Satuan",
         "Frekuensi", "Kota", "Dibutuhkan", "Harga target (Rp)", "Penanggung jawab", "Pesan",
     ], [[
-        i.reference, i.created_at.date(), str(i.status), i.company, i.buyer_type, i.contact_name, i.email, i.phone or "",
+        i.reference, clock.in_wib(i.created_at).date(), str(i.status), i.company, i.buyer_type, i.contact_name, i.email, i.phone or "",
         i.quantity, i.unit, i.frequency, i.delivery_city, i.needed_by, i.target_price,
         (i.assigned_to.email if i.assigned_to else ""), i.message,
     ] for i in inquiries])
@@ -50,13 +51,14 @@ def deal_table() -> Table:
     deals = db.session.scalars(
         select(Deal).options(selectinload(Deal.producer)).order_by(Deal.id)
     ).all()
-    references = dict(db.session.execute(select(Inquiry.id, Inquiry.reference)).all()) if deals else {}
+    references = dict(db.session.execute(
+        select(Inquiry.id, Inquiry.reference).where(Inquiry.id.in_({d.inquiry_id for d in deals}))).all()) if deals else {}
     return Table("Kesepakatan", [
         "Nomor permintaan", "Produsen", "NIB", "Volume", "Satuan", "Harga per satuan (Rp)", "Nilai (Rp)", "Mulai", "Jadwal",
         "Dicatat",
     ], [[
         references.get(d.inquiry_id, ""), d.producer.name, d.producer.nib or "", d.volume, d.unit, d.unit_price, d.value,
-        d.starts_on, d.schedule, d.created_at.date(),
+        d.starts_on, d.schedule, clock.in_wib(d.created_at).date(),
     ] for d in deals])
 
 
