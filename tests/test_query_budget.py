@@ -1,4 +1,4 @@
-"""SQL statements per public page: a small fixed number, the same for 5 cards as for 40 (no query per card)."""
+"""SQL statements per page: a small fixed number, the same for 5 cards (or queue rows) as for 40 (no query per card)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import event, select
 
 from marketplace.extensions import db
-from marketplace.models import Product
+from marketplace.models import BuyerCompany, Inquiry, Product, Role
+from marketplace.models.base import utcnow
 from marketplace.services import search
-from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory
+from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory, UserFactory
 from tests.readonly import ReadOnly, wipe
 
 # page: (URL, budget). The budgets are today's counts — categories, a count, the cards, one load each for what a
@@ -130,3 +131,33 @@ def test_the_counter_catches_a_query_per_card(app, ctx):
         for product in db.session.scalars(select(Product)):
             product.price_tiers  # noqa: B018 — a lazy load per product
     assert len(statements) == 1 + 6
+
+
+def test_the_facilitator_queue_reads_the_same_statements_for_5_rows_as_for_40(app, ctx, accounts):
+    """Each row shows its company's verification and who holds it: loaded for the whole page, never per row."""
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, accounts.facilitator)
+    companies = [BuyerCompany(key=f"name:hotel {n}", name=f"Hotel {n}", verified_at=utcnow() if n % 2 else None)
+                 for n in range(8)]
+    holders = [None, accounts.facilitator, UserFactory(role=Role.FACILITATOR)]
+    made = 0
+
+    def grow_to(total: int) -> list[str]:
+        nonlocal made
+        while made < total:
+            db.session.add(Inquiry(
+                reference=f"INQ-2026-{made:06d}", tracking_token=f"t-{made}", form_token=f"f-{made}",
+                company=f"Hotel {made}", buyer_type="hotel", contact_name="Rina", email="rina@hotel.co.id",
+                quantity=100 + made, unit="kg", frequency="monthly", delivery_city="jakarta-pusat",
+                status="new" if made % 3 else "in_review", buyer_company=companies[made % len(companies)],
+                assigned_to=holders[made % len(holders)]))
+            made += 1
+        db.session.commit()
+        client.get("/facilitator/inquiries")  # warm
+        return statements_for(app, client, "/facilitator/inquiries")
+
+    few, many = grow_to(FEW), grow_to(MANY)
+    assert client.get("/facilitator/inquiries").get_data(as_text=True).count("INQ-2026-") == MANY
+    assert len(many) == len(few) <= 3, "\n\n".join(many)  # the signed-in user, the rows, the categories

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from flask import url_for
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import clock, policies
 from marketplace.extensions import db
@@ -205,8 +205,8 @@ class QueueFilters:
 def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> tuple[list[Inquiry], int | None]:
     """Newest first, one page at a time (keyset on id); returns (rows, id to continue before).
     `limit=None` returns every matching row (exports)."""
-    stmt = select(Inquiry).options(selectinload(Inquiry.assigned_to), selectinload(Inquiry.items),
-                                   selectinload(Inquiry.buyer_company))
+    # What each row shows, in the same statement: who holds it, and whether the company is verified.
+    stmt = select(Inquiry).options(joinedload(Inquiry.assigned_to), joinedload(Inquiry.buyer_company))
     if filters.status == "open":
         stmt = stmt.where(Inquiry.status.in_([str(s) for s in OPEN]))
     elif filters.status:
