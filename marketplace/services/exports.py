@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Response
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -73,6 +72,8 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(tables: list[Table]) -> bytes:
+    from openpyxl import Workbook  # here, not at the top: 8 MB in every web worker for a download few make
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:
