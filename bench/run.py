@@ -503,7 +503,7 @@ def write_report(path: Path, command: str) -> None:
         "on the machine and on what else runs on it (each section gives the load average at its end).",
         "",
         "Reproduce (both databases, ≈ 10 minutes once the data sets are cached; the first run seeds them): "
-        "`make install && .venv/bin/python bench/run.py --duration 10` — or `--db sqlite` / `--db postgres` "
+        "`make install && .venv/bin/python bench/run.py` — or `--db sqlite` / `--db postgres` "
         f"for one (PostgreSQL server: `--pg-url`, default {PG_DEFAULT}). This file was last written by: `{command}`.",
         "",
         "Ceiling (QUALITY.md): `/_bench/ceiling`, the same base template and 24 product cards rendered from memory by "
