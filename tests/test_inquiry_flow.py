@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.models import Inquiry, OutboundMessage, Role
+from marketplace.models import Inquiry, OutboundMessage
 from marketplace.services import exports, inquiries
 from tests.conftest import csrf_from, login
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, category
+from tests.factories import ProducerFactory, ProductFactory, category
 
 
 @pytest.fixture
@@ -224,3 +224,21 @@ def test_exports_date_an_inquiry_by_the_day_in_metro(rice_inquiry):
     db.session.expire_all()
     row = exports.inquiry_table([db.session.get(Inquiry, inquiry.id)]).rows[0]
     assert row[1] == date(2026, 3, 2)
+
+
+def test_a_double_clicked_answer_keeps_the_first_offer_and_says_it_was_sent(app, accounts, rice_inquiry):
+    inquiry, rice_a, _ = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    db.session.commit()
+    allocation = inquiry.allocations[0]
+    producer = app.test_client()
+    login(producer, accounts.producer_a)
+    prefix = f"accept-{allocation.id}"
+    form = {f"{prefix}-csrf_token": csrf_from(producer.get("/dashboard/inquiries")), f"{prefix}-offered_qty": "1.200",
+            f"{prefix}-price": "12.800", f"{prefix}-lead_time_days": "5"}
+    assert producer.post(f"/dashboard/inquiries/{allocation.id}/accept", data=form).status_code == 302
+    second = producer.post(f"/dashboard/inquiries/{allocation.id}/accept", data={**form, f"{prefix}-price": "9.000"},
+                           follow_redirects=True)
+    assert second.status_code == 200 and "sudah Anda jawab" in second.get_data(as_text=True)
+    db.session.expire_all()
+    assert allocation.status == "accepted" and allocation.offered_price == 12800

@@ -29,7 +29,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.services import audit, outbox
-from marketplace.workflows import TransitionConflict
+from marketplace.workflows import TransitionConflict, TransitionNotAllowed
 from marketplace.workflows.inquiry import OPEN, inquiry as workflow
 
 FIRST_RESPONSE_TARGET = timedelta(days=1)  # one working day
