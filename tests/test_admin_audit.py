@@ -173,3 +173,10 @@ def test_filters_from_a_hostile_url_never_break_the_page(admin_client, log):
         assert admin_client.get("/admin/audit?" + query).status_code == 200
         assert admin_client.get("/admin/audit/export.csv?" + query).status_code == 200
     assert audit_log.page(audit_log.AuditFilters(producer="%_"))[0] == []
+
+
+def test_the_date_filters_mean_days_in_metro(admin_client):
+    """23:30 UTC on 5 March is 06:30 on 6 March in Metro: it belongs to the 6th, not the 5th."""
+    dawn = _event("product.submitted", when=datetime(2026, 3, 5, 23, 30, tzinfo=UTC))
+    assert dawn.id in _ids(admin_client, "since=2026-03-06&until=2026-03-06")
+    assert dawn.id not in _ids(admin_client, "until=2026-03-05")

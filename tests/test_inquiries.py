@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import re
 import threading
-import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from marketplace import clock
 from marketplace.extensions import db
-from marketplace.models import EventVisibility, Inquiry, InquiryStatus, OutboundMessage, Role
+from marketplace.models import Inquiry, InquiryStatus, OutboundMessage, Role
 from marketplace.policies import BUYER
 from marketplace.services import inquiries
 from marketplace.workflows import TransitionConflict, TransitionNotAllowed
@@ -343,3 +345,53 @@ def test_every_inquiry_transition_from_every_state_for_every_role(accounts, name
             db.session.rollback()
             db.session.refresh(inquiry)
             assert inquiry.status == source, (name, source, role)
+
+
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _at(text: str, tz=WIB) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=tz)
+
+
+# 2026-03-03 is a Tuesday, 03-06 a Friday, 03-07 a Saturday. Times in WIB unless said otherwise.
+@pytest.mark.parametrize("created, now, late", [
+    (_at("2026-03-03 10:00"), _at("2026-03-04 09:00"), False),
+    (_at("2026-03-03 10:00"), _at("2026-03-04 11:00"), True),
+    (_at("2026-03-06 10:00"), _at("2026-03-07 11:00"), False),  # Friday → due Monday 10:00
+    (_at("2026-03-06 10:00"), _at("2026-03-09 09:00"), False),
+    (_at("2026-03-06 10:00"), _at("2026-03-09 11:00"), True),
+    (_at("2026-03-07 10:00"), _at("2026-03-09 23:00"), False),  # Saturday → counted from Monday, due Tuesday 00:00
+    (_at("2026-03-07 10:00"), _at("2026-03-10 01:00"), True),
+    # As SQLite hands it back: naive, in UTC. 02:00 UTC is 09:00 WIB, so it is not late at 08:30 the next day.
+    (datetime(2026, 3, 3, 2, 0), _at("2026-03-04 08:30"), False),
+    (datetime(2026, 3, 3, 2, 0), _at("2026-03-04 09:30"), True),
+])
+def test_an_unanswered_inquiry_is_late_after_one_working_day(app, accounts, monkeypatch, created, now, late):
+    monkeypatch.setattr(clock, "now", lambda: now)
+    db.session.add(Inquiry(
+        reference="INQ-2026-000777", tracking_token="t-777", form_token="f-777", company="Hotel Waktu",
+        buyer_type="hotel", contact_name="Rina", email="rina@hotel.co.id", quantity=100, unit="kg",
+        frequency="monthly", delivery_city="jakarta-pusat", status="new",
+        created_at=(created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(UTC)))
+    db.session.commit()
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    queue = facilitator.get("/facilitator/inquiries").get_data(as_text=True)
+    assert "INQ-2026-000777" in queue
+    assert ("Lewat target 1 hari kerja" in queue) is late
+
+
+def test_the_queue_date_filters_mean_days_in_metro(app, accounts):
+    """23:30 UTC on 5 March is 06:30 on 6 March in Metro: the inquiry belongs to the 6th, not the 5th."""
+    db.session.add(Inquiry(
+        reference="INQ-2026-000888", tracking_token="t-888", form_token="f-888", company="Hotel Subuh",
+        buyer_type="hotel", contact_name="Rina", email="rina@hotel.co.id", quantity=100, unit="kg",
+        frequency="monthly", delivery_city="jakarta-pusat", status="new", created_at=datetime(2026, 3, 5, 23, 30, tzinfo=UTC)))
+    db.session.commit()
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    assert "INQ-2026-000888" in facilitator.get("/facilitator/inquiries?since=2026-03-06&until=2026-03-06").get_data(
+        as_text=True)
+    assert "INQ-2026-000888" not in facilitator.get("/facilitator/inquiries?until=2026-03-05").get_data(as_text=True)

@@ -7,7 +7,7 @@ a log of hundreds of thousands of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
@@ -65,10 +65,9 @@ def _statement(filters: AuditFilters):
                                           Producer.slug == filters.producer.lower(), Producer.nib == filters.producer))
         ))
     if filters.since:
-        stmt = stmt.where(AuditEvent.created_at >= datetime.combine(filters.since, time.min, tzinfo=clock.WIB))
+        stmt = stmt.where(AuditEvent.created_at >= clock.day_start(filters.since))
     if filters.until:
-        stmt = stmt.where(AuditEvent.created_at < datetime.combine(filters.until + timedelta(days=1), time.min,
-                                                                   tzinfo=clock.WIB))
+        stmt = stmt.where(AuditEvent.created_at < clock.day_start(filters.until + timedelta(days=1)))
     return stmt
 
 

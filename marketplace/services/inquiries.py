@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import func, or_, select, update
@@ -32,7 +32,6 @@ from marketplace.services import audit, outbox
 from marketplace.workflows import TransitionConflict, TransitionNotAllowed
 from marketplace.workflows.inquiry import OPEN, inquiry as workflow
 
-FIRST_RESPONSE_TARGET = timedelta(days=1)  # one working day
 QUEUE_PAGE = 50
 
 
@@ -224,9 +223,9 @@ def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> 
         stmt = stmt.where(or_(func.lower(Inquiry.reference).like(like, escape="\\"),
                               func.lower(Inquiry.company).like(like, escape="\\")))
     if filters.since:
-        stmt = stmt.where(Inquiry.created_at >= datetime.combine(filters.since, time.min, tzinfo=clock.WIB))
+        stmt = stmt.where(Inquiry.created_at >= clock.day_start(filters.since))
     if filters.until:
-        stmt = stmt.where(Inquiry.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=clock.WIB))
+        stmt = stmt.where(Inquiry.created_at < clock.day_start(filters.until + timedelta(days=1)))
     if filters.before:
         stmt = stmt.where(Inquiry.id < filters.before)
     stmt = stmt.order_by(Inquiry.id.desc())
@@ -239,8 +238,8 @@ def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> 
 
 
 def waiting_too_long(inquiry: Inquiry) -> bool:
-    created = inquiry.created_at if inquiry.created_at.tzinfo else inquiry.created_at.replace(tzinfo=clock.WIB)
-    return inquiry.status == InquiryStatus.NEW and datetime.now(clock.WIB) - created > FIRST_RESPONSE_TARGET
+    """A new inquiry nobody has answered within one working day (the BUMD's first-response target)."""
+    return inquiry.status == InquiryStatus.NEW and clock.now() > clock.one_working_day_after(inquiry.created_at)
 
 
 def claim(inquiry_id: int, facilitator: User) -> Inquiry:

@@ -68,8 +68,7 @@ class QueueItem:
     def age_days(self) -> int:
         if self.submitted_at is None:
             return 0
-        submitted = self.submitted_at if self.submitted_at.tzinfo else self.submitted_at.replace(tzinfo=clock.WIB)
-        return max(0, (datetime.now(clock.WIB) - submitted).days)
+        return max(0, (clock.now() - clock.in_wib(self.submitted_at)).days)
 
     @property
     def url(self) -> str:

@@ -18,7 +18,7 @@ Definitions (also shown on the page):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
@@ -59,9 +59,7 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[start 00:00 WIB, day after end 00:00 WIB) as naive-free UTC moments."""
-        low = datetime.combine(self.start, time.min, tzinfo=clock.WIB).astimezone(UTC)
-        high = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=clock.WIB).astimezone(UTC)
-        return low, high
+        return clock.day_start(self.start), clock.day_start(self.end + timedelta(days=1))
 
     def months(self) -> list[str]:
         """'2026-06', '2026-07', … every calendar month the period touches."""
