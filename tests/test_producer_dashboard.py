@@ -11,7 +11,6 @@ from marketplace.extensions import db
 from marketplace.models import AuditEvent, Product
 from marketplace.services import listings
 from marketplace.workflows import publication
-from marketplace.workflows import revision as revision_workflow
 from tests import htmlq
 from tests.conftest import csrf_from, login
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category

@@ -1,8 +1,6 @@
 """JSON shapes of the open-data API and its OpenAPI description (one place for both)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import url_for
 
 from marketplace import clock
