@@ -110,6 +110,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("facilitator.export_inquiries", "GET"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.export_deals", "GET"):     row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.claim", "POST"):           row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.claim_next", "POST"):      row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.reassign", "POST"):        row("login     forbidden forbidden forbidden forbidden  bad        bad"),
     ("facilitator.note", "POST"):            row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.message", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),

@@ -395,3 +395,73 @@ def test_the_queue_date_filters_mean_days_in_metro(app, accounts):
     assert "INQ-2026-000888" in facilitator.get("/facilitator/inquiries?since=2026-03-06&until=2026-03-06").get_data(
         as_text=True)
     assert "INQ-2026-000888" not in facilitator.get("/facilitator/inquiries?until=2026-03-05").get_data(as_text=True)
+
+
+def _waiting(reference: str, **fields) -> Inquiry:
+    inquiry = Inquiry(reference=reference, tracking_token=f"t-{reference}", form_token=f"f-{reference}",
+                      company="PT Uji", buyer_type="hotel", contact_name="A", email="a@b.id", quantity=1, unit="kg",
+                      frequency="once", delivery_city="jakarta-pusat", **fields)
+    db.session.add(inquiry)
+    return inquiry
+
+
+def test_claim_next_takes_the_new_inquiry_that_has_waited_longest(app, accounts):
+    other = UserFactory(email="fasilitator2@contoh.id", role=Role.FACILITATOR)
+    _waiting("INQ-HELD", status="new", assigned_to=other)  # older, but someone holds it
+    _waiting("INQ-REVIEW", status="in_review", assigned_to=other)
+    oldest, _newer = _waiting("INQ-OLDEST", status="new"), _waiting("INQ-NEWER", status="new")
+    db.session.commit()
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    token = csrf_from(facilitator.get("/facilitator/inquiries"))
+    response = facilitator.post("/facilitator/inquiries/claim-next", data={"csrf_token": token})
+    assert response.headers["Location"].endswith(f"/facilitator/inquiries/{oldest.id}")
+    db.session.expire_all()
+    assert oldest.assigned_to_id == accounts.facilitator.id and oldest.status == "in_review"
+    assert db.session.scalar(select(Inquiry).where(Inquiry.reference == "INQ-NEWER")).assigned_to_id is None
+
+
+def test_claim_next_with_nothing_waiting_says_so(app, accounts):
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    token = csrf_from(facilitator.get("/facilitator/inquiries"))
+    page = facilitator.post("/facilitator/inquiries/claim-next", data={"csrf_token": token}, follow_redirects=True)
+    assert page.status_code == 200 and "Tidak ada permintaan baru yang menunggu diambil." in page.get_data(as_text=True)
+
+
+def test_facilitators_claiming_next_at_once_get_different_inquiries(app, accounts):
+    """Four facilitators press "claim the next" together, twenty times over: nobody gets an inquiry twice,
+    no inquiry gets two holders, and as many are taken as there were presses."""
+    people = [accounts.facilitator.id] + [UserFactory(email=f"f{n}@contoh.id", role=Role.FACILITATOR).id
+                                          for n in range(3)]
+    for n in range(80):
+        _waiting(f"INQ-N-{n:03d}", status="new")
+    db.session.commit()
+    taken, errors = [], []
+    for _round in range(20):
+        barrier = threading.Barrier(len(people))
+
+        def press(user_id):
+            with app.app_context():
+                from marketplace.models import User
+
+                try:
+                    user = db.session.get(User, user_id)
+                    barrier.wait()
+                    inquiry = inquiries.claim_next(user)
+                    db.session.commit()
+                    taken.append((inquiry.id, user_id))
+                except Exception as error:  # noqa: BLE001 — collected and shown by the assertion
+                    errors.append(repr(error))
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=press, args=(uid,)) for uid in people]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+    assert errors == []
+    assert len(taken) == 80 and len({inquiry_id for inquiry_id, _ in taken}) == 80
+    db.session.expire_all()
+    holders = dict(db.session.execute(select(Inquiry.id, Inquiry.assigned_to_id)
+                                      .where(Inquiry.reference.like("INQ-N-%"))).all())
+    assert holders == dict(taken)

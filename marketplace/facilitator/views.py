@@ -96,6 +96,20 @@ def claim(inquiry_id: int):
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
 
 
+@bp.post("/inquiries/claim-next")
+def claim_next():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    inquiry = inquiries.claim_next(current_user)
+    if inquiry is None:
+        db.session.rollback()
+        flash(_("Tidak ada permintaan baru yang menunggu diambil."), "info")
+        return redirect(url_for("facilitator.queue"))
+    db.session.commit()
+    flash(_("Permintaan diambil. Anda sekarang penanggung jawabnya."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry.id))
+
+
 @bp.post("/inquiries/<int:inquiry_id>/reassign")
 def reassign(inquiry_id: int):
     item = db.get_or_404(Inquiry, inquiry_id)

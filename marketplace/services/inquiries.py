@@ -260,6 +260,32 @@ def claim(inquiry_id: int, facilitator: User) -> Inquiry:
     return inquiry
 
 
+CLAIM_NEXT_TRIES = 10
+
+
+def claim_next(facilitator: User) -> Inquiry | None:
+    """Take the new inquiry that has waited longest and nobody holds; None when none is waiting.
+
+    Facilitators pressing at the same moment get different inquiries. On PostgreSQL the candidate row is
+    locked with FOR UPDATE SKIP LOCKED, so the others pass over it to the next one. On SQLite the claim
+    itself is `claim`'s conditional UPDATE, which only one of them wins; the others look again (their
+    UPDATE took the write lock, so they now see the winner's claim)."""
+    candidates = (select(Inquiry.id)
+                  .where(Inquiry.status == str(InquiryStatus.NEW), Inquiry.assigned_to_id.is_(None))
+                  .order_by(Inquiry.id).limit(1))
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    for _ in range(CLAIM_NEXT_TRIES):
+        inquiry_id = db.session.scalar(candidates)
+        if inquiry_id is None:
+            return None
+        try:
+            return claim(inquiry_id, facilitator)
+        except TransitionConflict:
+            continue
+    return None
+
+
 def reassign(inquiry: Inquiry, to: User | None, actor: User) -> None:
     """Hand over to another facilitator, or back to the pool (None)."""
     inquiry.assigned_to = to
