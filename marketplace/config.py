@@ -30,6 +30,10 @@ class Config:
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Etalase Metro <noreply@etalase.metrokota.go.id>")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)  # seconds for each step of the SMTP conversation
+    # After a request finds the mail server unreachable, that process's requests leave mail to `outbox send`
+    # for this many seconds instead of each trying (and holding a thread for up to MAIL_TIMEOUT).
+    OUTBOX_PAUSE_SECONDS = _int("OUTBOX_PAUSE_SECONDS", 60)
     # One Redis for what several app processes must share (today: the rate limits), e.g.
     # redis://127.0.0.1:6379/0. RATELIMIT_STORAGE_URI defaults to it, and to memory:// without it.
     REDIS_URL = os.environ.get("REDIS_URL") or None

@@ -107,6 +107,14 @@ def _clean_database(request):
         _wipe(request.getfixturevalue("app"))
 
 
+@pytest.fixture(autouse=True)
+def _mail_never_paused(monkeypatch):
+    """A test that found the mail server down must not leave later tests' after-request sending paused."""
+    from marketplace.services import outbox
+
+    monkeypatch.setattr(outbox, "_paused_until", 0.0)
+
+
 @pytest.fixture
 def ctx(app):
     """An application context for tests that talk to services and models directly."""

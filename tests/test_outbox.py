@@ -313,6 +313,38 @@ def test_mail_trouble_after_the_request_never_reaches_the_user(app, smtp_server,
         assert row.status == OutboxStatus.QUEUED and row.last_error
 
 
+def _request_that_queues(app, to: str) -> None:
+    with app.test_request_context("/auth/reset", method="POST"):
+        queue_reset(to)
+        db.session.commit()
+        app.process_response(app.response_class("ok")).close()
+
+
+def test_after_the_mail_server_was_found_down_requests_leave_mail_to_the_sender_for_a_while(
+        app, smtp_server, monkeypatch):
+    """A down (or silent) mail server is tried once, not by every request after it: each try can hold a
+    worker thread for up to MAIL_TIMEOUT. For OUTBOX_PAUSE_SECONDS requests only queue, and `outbox send`
+    (the minutely timer) delivers; then requests try again."""
+    monkeypatch.setitem(app.config, "OUTBOX_SEND_AFTER_REQUEST", True)
+    clock = [1000.0]
+    monkeypatch.setattr(outbox, "monotonic", lambda: clock[0])
+    smtp_server.stop()
+    _request_that_queues(app, "satu@contoh.id")
+    smtp_server.start()
+    _request_that_queues(app, "dua@contoh.id")  # within the pause: not tried, although the server is back
+    with app.app_context():
+        tried = {m.to_address: m.attempts for m in rows()}
+    assert tried == {"satu@contoh.id": 1, "dua@contoh.id": 0} and smtp_server.messages == []
+
+    clock[0] += app.config["OUTBOX_PAUSE_SECONDS"] + 1
+    _request_that_queues(app, "tiga@contoh.id")  # the pause is over: sent right after its request
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["tiga@contoh.id"]]
+    with app.app_context():
+        assert send_pending() == (2, 0)
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == [
+        "dua@contoh.id", "satu@contoh.id", "tiga@contoh.id"]
+
+
 def test_a_failed_request_sends_nothing(app, smtp_server, monkeypatch):
     monkeypatch.setitem(app.config, "OUTBOX_SEND_AFTER_REQUEST", True)
     with app.test_request_context("/auth/reset", method="POST"):

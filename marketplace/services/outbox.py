@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
+from time import monotonic
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -21,8 +22,11 @@ from marketplace.extensions import db
 from marketplace.models import OutboundMessage, OutboxStatus, utcnow
 
 STUCK_AFTER = timedelta(minutes=10)  # a sender that crashed mid-send leaves 'sending' behind
-DEFAULT_TIMEOUT = 10  # seconds; MAIL_TIMEOUT in the config overrides it
 MAX_ERROR = 2000
+
+# Until this moment (time.monotonic) requests leave their mail to `outbox send`: this process just found the
+# mail server unreachable, and each further try could hold a worker thread for up to MAIL_TIMEOUT.
+_paused_until = 0.0
 
 __all__ = ["STUCK_AFTER", "queue_email", "send_pending", "init_app"]
 
@@ -110,7 +114,7 @@ def _email(message: OutboundMessage) -> EmailMessage:
 def _connect() -> smtplib.SMTP:
     config = current_app.config
     return smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
-                        timeout=config.get("MAIL_TIMEOUT", DEFAULT_TIMEOUT))
+                        timeout=config["MAIL_TIMEOUT"])
 
 
 def _server_trouble(error: Exception, connection: smtplib.SMTP | None) -> bool:
@@ -135,14 +139,15 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:MAX_ERROR]
 
 
-def send_pending(limit: int | None = 100, ids: list[int] | None = None) -> tuple[int, int]:
+def send_pending(limit: int | None = 100, ids: list[int] | None = None, pause_on_trouble: bool = False) -> tuple[int, int]:
     """Deliver queued messages (at most `limit`; only `ids` if given); returns (sent, failed).
 
     Each message is claimed and committed before it is sent, and marked sent (and committed)
     right after, so running this in several processes at once delivers each message once.
     A message the server refuses goes back to the queue with the error, for the next run. If
     the server cannot be reached the run stops at once and everything stays queued; the
-    messages it did not try count as failed and carry the error too.
+    messages it did not try count as failed and carry the error too; with `pause_on_trouble` (the
+    after-request sender) this process's requests then leave their mail to `outbox send` for a while.
     """
     query = select(OutboundMessage.id).where(_claimable())
     if ids is not None:
@@ -176,6 +181,8 @@ def send_pending(limit: int | None = 100, ids: list[int] | None = None) -> tuple
                     logger.warning("message %s to %s not sent: %s", message_id, message.to_address,
                                    message.last_error)
                     continue
+                if pause_on_trouble:
+                    _pause_after_request_sending()
                 logger.warning("mail server %s:%s unavailable (%s); %d message(s) stay queued",
                                current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"],
                                message.last_error, len(candidates) - position)
@@ -219,17 +226,25 @@ def _note_untried(ids: list[int], error: str) -> int:
 
 # --- sending right after the request that queued ---------------------------------------------
 
+def _pause_after_request_sending() -> None:
+    global _paused_until
+    _paused_until = monotonic() + current_app.config["OUTBOX_PAUSE_SECONDS"]
+
+
 def _send_after_response(response):
-    """Best effort: try the messages this request queued once the response has gone out."""
+    """Best effort: try the messages this request queued once the response has gone out — unless the mail
+    server was found unreachable a moment ago; then they wait for `outbox send` like any queued mail."""
     ids = g.pop("outbox_ids", None)
     if not ids or response.status_code >= 400 or not current_app.config.get("OUTBOX_SEND_AFTER_REQUEST", True):
+        return response
+    if monotonic() < _paused_until:
         return response
     app = current_app._get_current_object()
 
     def deliver():
         with app.app_context():
             try:
-                send_pending(ids=ids)
+                send_pending(ids=ids, pause_on_trouble=True)
             except Exception:  # noqa: BLE001 — never let mail trouble reach the user
                 app.logger.exception("sending after the request failed; the messages stay queued")
             finally:
