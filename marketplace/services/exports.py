@@ -40,8 +40,8 @@ def inquiry_table(inquiries: list[Inquiry]) -> Table:
         "Nomor", "Tanggal", "Status", "Perusahaan", "Jenis pembeli", "Kontak", "Email", "Telepon", "Jumlah", "Satuan",
         "Frekuensi", "Kota", "Dibutuhkan", "Harga target (Rp)", "Penanggung jawab", "Pesan",
     ], [[
-        i.reference, clock.in_wib(i.created_at).date(), str(i.status), i.company, i.buyer_type, i.contact_name, i.email, i.phone or "",
-        i.quantity, i.unit, i.frequency, i.delivery_city, i.needed_by, i.target_price,
+        i.reference, clock.in_wib(i.created_at).date(), str(i.status), i.company, i.buyer_type, i.contact_name,
+        i.email, i.phone or "", i.quantity, i.unit, i.frequency, i.delivery_city, i.needed_by, i.target_price,
         (i.assigned_to.email if i.assigned_to else ""), i.message,
     ] for i in inquiries])
 

@@ -139,7 +139,8 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:MAX_ERROR]
 
 
-def send_pending(limit: int | None = 100, ids: list[int] | None = None, pause_on_trouble: bool = False) -> tuple[int, int]:
+def send_pending(limit: int | None = 100, ids: list[int] | None = None,
+                 pause_on_trouble: bool = False) -> tuple[int, int]:
     """Deliver queued messages (at most `limit`; only `ids` if given); returns (sent, failed).
 
     Each message is claimed and committed before it is sent, and marked sent (and committed)
