@@ -92,7 +92,9 @@ def test_a_token_works_for_its_own_purpose_only(accounts, made_for, used_for):
 
 
 @pytest.mark.parametrize("damage", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # the signature
+    # The signature's first character: its last one also carries base64 padding bits, and changing only those
+    # ("A" → "B") leaves the decoded signature as it was (1 run in 16 failed for that reason).
+    lambda t: t.rsplit(".", 1)[0] + "." + ("A" if t.rsplit(".", 1)[1][0] != "A" else "B") + t.rsplit(".", 1)[1][1:],
     lambda t: ("e" if t[0] != "e" else "f") + t[1:],  # the payload
     lambda t: t.replace(".", "..", 1),
     lambda t: t[:-5],
