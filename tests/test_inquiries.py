@@ -348,6 +348,14 @@ def test_every_inquiry_transition_from_every_state_for_every_role(accounts, name
 
 
 
+def _waiting(reference: str, **fields) -> Inquiry:
+    inquiry = Inquiry(reference=reference, tracking_token=f"t-{reference}", form_token=f"f-{reference}",
+                      company="PT Uji", buyer_type="hotel", contact_name="A", email="a@b.id", quantity=1, unit="kg",
+                      frequency="once", delivery_city="jakarta-pusat", **fields)
+    db.session.add(inquiry)
+    return inquiry
+
+
 WIB = ZoneInfo("Asia/Jakarta")
 
 
@@ -370,11 +378,8 @@ def _at(text: str, tz=WIB) -> datetime:
 ])
 def test_an_unanswered_inquiry_is_late_after_one_working_day(app, accounts, monkeypatch, created, now, late):
     monkeypatch.setattr(clock, "now", lambda: now)
-    db.session.add(Inquiry(
-        reference="INQ-2026-000777", tracking_token="t-777", form_token="f-777", company="Hotel Waktu",
-        buyer_type="hotel", contact_name="Rina", email="rina@hotel.co.id", quantity=100, unit="kg",
-        frequency="monthly", delivery_city="jakarta-pusat", status="new",
-        created_at=(created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(UTC)))
+    _waiting("INQ-2026-000777", status="new",
+             created_at=(created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(UTC))
     db.session.commit()
     facilitator = app.test_client()
     login(facilitator, accounts.facilitator)
@@ -385,10 +390,7 @@ def test_an_unanswered_inquiry_is_late_after_one_working_day(app, accounts, monk
 
 def test_the_queue_date_filters_mean_days_in_metro(app, accounts):
     """23:30 UTC on 5 March is 06:30 on 6 March in Metro: the inquiry belongs to the 6th, not the 5th."""
-    db.session.add(Inquiry(
-        reference="INQ-2026-000888", tracking_token="t-888", form_token="f-888", company="Hotel Subuh",
-        buyer_type="hotel", contact_name="Rina", email="rina@hotel.co.id", quantity=100, unit="kg",
-        frequency="monthly", delivery_city="jakarta-pusat", status="new", created_at=datetime(2026, 3, 5, 23, 30, tzinfo=UTC)))
+    _waiting("INQ-2026-000888", status="new", created_at=datetime(2026, 3, 5, 23, 30, tzinfo=UTC))
     db.session.commit()
     facilitator = app.test_client()
     login(facilitator, accounts.facilitator)
@@ -397,19 +399,12 @@ def test_the_queue_date_filters_mean_days_in_metro(app, accounts):
     assert "INQ-2026-000888" not in facilitator.get("/facilitator/inquiries?until=2026-03-05").get_data(as_text=True)
 
 
-def _waiting(reference: str, **fields) -> Inquiry:
-    inquiry = Inquiry(reference=reference, tracking_token=f"t-{reference}", form_token=f"f-{reference}",
-                      company="PT Uji", buyer_type="hotel", contact_name="A", email="a@b.id", quantity=1, unit="kg",
-                      frequency="once", delivery_city="jakarta-pusat", **fields)
-    db.session.add(inquiry)
-    return inquiry
-
-
 def test_claim_next_takes_the_new_inquiry_that_has_waited_longest(app, accounts):
     other = UserFactory(email="fasilitator2@contoh.id", role=Role.FACILITATOR)
     _waiting("INQ-HELD", status="new", assigned_to=other)  # older, but someone holds it
     _waiting("INQ-REVIEW", status="in_review", assigned_to=other)
-    oldest, _newer = _waiting("INQ-OLDEST", status="new"), _waiting("INQ-NEWER", status="new")
+    oldest = _waiting("INQ-OLDEST", status="new")
+    _waiting("INQ-NEWER", status="new")
     db.session.commit()
     facilitator = app.test_client()
     login(facilitator, accounts.facilitator)

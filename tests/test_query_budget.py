@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.models import BuyerCompany, Inquiry, Product, Role
 from marketplace.models.base import utcnow
 from marketplace.services import search
+from tests.conftest import login
 from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory, UserFactory
 from tests.readonly import ReadOnly, wipe
 
@@ -135,8 +136,6 @@ def test_the_counter_catches_a_query_per_card(app, ctx):
 
 def test_the_facilitator_queue_reads_the_same_statements_for_5_rows_as_for_40(app, ctx, accounts):
     """Each row shows its company's verification and who holds it: loaded for the whole page, never per row."""
-    from tests.conftest import login
-
     client = app.test_client()
     login(client, accounts.facilitator)
     companies = [BuyerCompany(key=f"name:hotel {n}", name=f"Hotel {n}", verified_at=utcnow() if n % 2 else None)

@@ -272,9 +272,7 @@ def claim_next(facilitator: User) -> Inquiry | None:
     UPDATE took the write lock, so they now see the winner's claim)."""
     candidates = (select(Inquiry.id)
                   .where(Inquiry.status == str(InquiryStatus.NEW), Inquiry.assigned_to_id.is_(None))
-                  .order_by(Inquiry.id).limit(1))
-    if db.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+                  .order_by(Inquiry.id).limit(1).with_for_update(skip_locked=True))  # SQLite leaves it out
     for _ in range(CLAIM_NEXT_TRIES):
         inquiry_id = db.session.scalar(candidates)
         if inquiry_id is None:

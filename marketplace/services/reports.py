@@ -70,7 +70,7 @@ def tables(fig: Figures, locale: str = "id") -> list[exports.Table]:
                       [[p.name, p.producer, p.inquiries] for p in fig.top_products]),
         exports.Table(_("Penerusan belum dijawab"),
                       [_("Produsen"), _("Penerusan menunggu"), _("Menunggu sejak"), _("Umur (hari)")],
-                      [[w.name, w.waiting, w.oldest.astimezone(clock.WIB).date(), w.age_days()] for w in fig.waiting]),
+                      [[w.name, w.waiting, clock.in_wib(w.oldest).date(), w.age_days()] for w in fig.waiting]),
         exports.Table(_("Target perjanjian"),
                       [_("Perjanjian"), _("Komoditas"), _("Satuan"), _("Bulan"), _("Target per bulan"),
                        _("Volume disepakati"), _("Capaian (%)")],
@@ -101,7 +101,7 @@ def deal_list(period: Period, locale: str = "id") -> exports.Table:
         _("Dicatat"), _("Nomor permintaan"), _("Perusahaan pembeli"), _("Produsen"), _("Komoditas"), _("Volume"),
         _("Satuan"), _("Harga per satuan (Rp)"), _("Nilai (Rp)"), _("Perjanjian"),
     ], [[
-        monitoring.aware(at).astimezone(clock.WIB).date(), reference, company, producer,
+        clock.in_wib(at).date(), reference, company, producer,
         categories[cid].name(locale) if cid in categories else "", volume, unit_label(unit), price, value, code or "",
     ] for at, reference, company, producer, cid, volume, unit, price, value, code in rows])
 
