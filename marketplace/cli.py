@@ -44,15 +44,16 @@ def seed_demo_command():
 @click.option("--products", type=click.IntRange(min=0), default=100_000, show_default=True)
 @click.option("--inquiries", type=click.IntRange(min=0), default=1_000_000, show_default=True)
 @click.option("--seed", "random_seed", type=int, default=2026, show_default=True, help="Same seed, same data.")
-def seed_scale_command(producers, products, inquiries, random_seed):
-    """Bulk-load a large, skewed data set (benchmarks, scale tests); adds to what is there."""
+@click.option("--append", is_flag=True, help="Add to a database that already holds data (refused without it).")
+def seed_scale_command(producers, products, inquiries, random_seed, append):
+    """Bulk-load a large, skewed data set for benchmarks into an empty database of its own."""
     import time
 
     from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
 
     started = time.perf_counter()
     try:
-        rows = seed_scale(producers, products, inquiries, seed=random_seed, log=click.echo)
+        rows = seed_scale(producers, products, inquiries, seed=random_seed, log=click.echo, append=append)
     except (RuntimeError, ValueError) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -105,7 +106,7 @@ def users_assign(officer_email, producer_slug, remove):
 
 @users.command("scope")
 @click.option("--moderator", "moderator_email", required=True, help="E-mail of a moderator account.")
-@click.option("--category", "category_slug", required=True, help="Category slug, e.g. kerajinan-wastra.")
+@click.option("--category", "category_slug", required=True, help="Category slug, e.g. kerajinan-wastra (an unknown slug lists them all).")
 @click.option("--remove", is_flag=True, help="Remove the category from the moderator's scope.")
 def users_scope(moderator_email, category_slug, remove):
     """Limit a moderator to categories (a moderator without any reviews everything)."""

@@ -14,7 +14,7 @@ from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import Inquiry, InquiryStatus, Producer, Product, PublicationStatus, Role
 from marketplace.services import catalog, catalog_cache, listings, moderation
-from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
+from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, DatabaseNotEmpty, seed_scale
 from marketplace.workflows.inquiry import OPEN
 from tests.conftest import csrf_from
 from tests.factories import PhotoFactory, ProducerFactory, ProductFactory, UserFactory, category
@@ -164,9 +164,26 @@ class TestSeedScale(ReadOnly):
         assert counts[0] == counts[1]
 
 
-def test_seed_scale_adds_after_what_is_there(ctx):
+def test_seed_scale_refuses_a_database_that_already_holds_data(ctx):
     ProductFactory(name="Beras Demo")
-    seed_scale(producers=3, products=10, inquiries=5, log=lambda _line: None)
+    with pytest.raises(DatabaseNotEmpty, match="--append"):
+        seed_scale(producers=3, products=10, inquiries=5, log=lambda _line: None)
+    assert db.session.scalar(select(func.count(Product.id))) == 1
+
+
+def test_the_seed_scale_command_says_what_to_do_with_a_database_that_holds_data(app, ctx):
+    ProductFactory(name="Beras Demo")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["seed", "scale", "--producers", "2", "--products", "3",
+                                                "--inquiries", "0"])
+    assert result.exit_code == 1
+    assert "already holds 1 producers, 1 products" in result.output and "--append" in result.output
+    assert db.session.scalar(select(func.count(Product.id))) == 1
+
+
+def test_seed_scale_adds_after_what_is_there_when_asked(ctx):
+    ProductFactory(name="Beras Demo")
+    seed_scale(producers=3, products=10, inquiries=5, log=lambda _line: None, append=True)
     assert db.session.scalar(select(func.count(Product.id))) == 11
     assert db.session.scalar(select(func.count(Inquiry.id))) == 5
     # Ids continue: a new inquiry after the seed gets a fresh id and reference.

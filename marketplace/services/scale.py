@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from marketplace.extensions import db
-from marketplace.models import Category, Role
+from marketplace.models import Category, Inquiry, Producer, Product, Role
 from marketplace.services import search
 from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, KECAMATAN, KELURAHAN, MONTHS_ALL_YEAR
 
@@ -205,12 +205,28 @@ def _weighted(pairs, rng: random.Random, k: int) -> list:
     return rng.choices(values, weights=weights, k=k)
 
 
+class DatabaseNotEmpty(RuntimeError):
+    """The database already holds producers, listings or inquiries, and adding to them was not asked for."""
+
+
 def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
-               log: Callable[[str], None] = print) -> dict[str, int]:
-    """Bulk-load the data set into the current database; returns rows written per table."""
+               log: Callable[[str], None] = print, append: bool = False) -> dict[str, int]:
+    """Bulk-load the data set into the current database; returns rows written per table.
+
+    Refuses a database that already holds data (the demo database, a second run) unless `append`:
+    3 million synthetic rows belong in a database of their own.
+    """
     sizes = Sizes(producers, products, inquiries)
     if products and not producers:
         raise ValueError("products need producers")
+    if not append:
+        held = {name: db.session.scalar(select(func.count()).select_from(model))
+                for name, model in (("producers", Producer), ("products", Product), ("inquiries", Inquiry))}
+        if any(held.values()):
+            raise DatabaseNotEmpty(
+                "this database already holds " + ", ".join(f"{n:,} {name}" for name, n in held.items() if n)
+                + ". Point DATABASE_URL at an empty database of its own (then `flask --app wsgi db upgrade`), "
+                "or pass --append to add to what is there.")
     rng = random.Random(seed)
     categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
     if not categories:
