@@ -223,3 +223,14 @@ def test_users_create_refuses_an_invalid_email(app, ctx, email):
 def test_a_refused_account_leaves_no_trace(app, ctx):
     create(app, "--email", "baru@contoh.id", "--password", STRONG, "--role", "producer", "--producer", "x")
     assert db.session.execute(text("SELECT count(*) FROM audit_event")).scalar() == 0
+
+
+def test_users_scope_with_an_unknown_category_lists_the_slugs_to_choose_from(app, ctx):
+    UserFactory(email="kurator@contoh.id", role=Role.MODERATOR)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["users", "scope", "--moderator", "kurator@contoh.id",
+                                                "--category", "kerajinan"])
+    assert result.exit_code != 0
+    assert "kerajinan-wastra" in result.output and "beras-serealia" in result.output
+    help_text = " ".join(app.test_cli_runner().invoke(args=["users", "scope", "--help"]).output.split())
+    assert "lists them all" in help_text

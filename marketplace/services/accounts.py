@@ -245,7 +245,8 @@ def set_moderator_scope(moderator_email: str, category_slug: str, remove: bool =
         raise AccountError(f"no moderator account with e-mail {moderator_email}")
     category = db.session.scalar(select(Category).where(Category.slug == category_slug))
     if category is None:
-        raise AccountError(f"no category with slug {category_slug!r}")
+        slugs = ", ".join(db.session.scalars(select(Category.slug).order_by(Category.position, Category.slug)))
+        raise AccountError(f"no category with slug {category_slug!r}; the categories are: {slugs}")
     scoped = category in moderator.moderated_categories
     if remove and scoped:
         moderator.moderated_categories.remove(category)
