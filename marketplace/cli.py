@@ -196,7 +196,8 @@ def translate_extract():
     # Babel skips folders starting with "_" by default; templates/_macros must be read.
     _pybabel("extract", "-F", str(BASE_DIR / "babel.cfg"), "-k", "_l", "--no-location", "--ignore-dirs", ".* __pycache__",
              "--sort-output", "-o", str(POT), str(BASE_DIR))
-    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
+    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete",
+             "--ignore-pot-creation-date")
 
 
 @translate.command("init")
