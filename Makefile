@@ -14,12 +14,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install only when pyproject.toml changes.
+# Re-install only when pyproject.toml changes. Serving needs the app's own dependencies; the test tools
+# (pytest, Playwright, Hypothesis, aiosmtpd …) are the `test` extra and come only with `make test`.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
 
 run: install
 	$(FLASK) db upgrade
@@ -27,13 +33,19 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+# Without root or a password-less sudo it says what to install and goes on: the browser tests then skip,
+# except under CI=true, where a missing browser fails the run.
+BROWSER_PACKAGES := chromium fonts-dejavu-core
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; fi; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
+	  elif [ "$$CI" = true ]; then echo "make browser: CI needs Debian's chromium and cannot install it (no root, no sudo)" >&2; exit 1; \
+	  else echo "make browser: no root or sudo here, so the browser tests will be skipped."; \
+	    echo "  To run them, install Debian's packages: sudo apt-get install $(BROWSER_PACKAGES)"; fi; \
 	fi
 
-test: install browser
+test: install-test browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 translations: install
