@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from marketplace import clock
-from marketplace.vocab import (BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN, ROLES, STORAGE,
-                              UNIT_AMOUNTS, UNITS)
+from marketplace.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN,
+                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -187,8 +187,13 @@ def role_label(code: str | None) -> str:
     return _label("role", code or "")
 
 
+def audit_action(code: str | None) -> str:
+    """'product.graded' → 'Nilai kurasi diberikan' ('Curation grade given')."""
+    return _label("audit_action", code or "")
+
+
 _LABELS = {"unit": UNITS, "certificate": CERTIFICATES, "storage": STORAGE, "inquiry_status": INQUIRY_STATUS,
-           "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES}
+           "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES, "audit_action": AUDIT_ACTIONS}
 
 
 def date_time(value: datetime | None) -> str:
@@ -200,6 +205,7 @@ def date_time(value: datetime | None) -> str:
 
 FILTERS = {
     "role": role_label,
+    "audit_action": audit_action,
     "date_time": date_time,
     "inquiry_status": inquiry_status,
     "buyer_type": buyer_type_label,
