@@ -138,6 +138,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("imports.done", "GET"):                 row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     ("imports.report", "GET"):               row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     # the city's account administration and audit log (producer B's account is the one probed)
+    ("admin.home", "GET"):                   row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     ("admin.users_list", "GET"):             row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     ("admin.new_user", "GET"):               row("login     forbidden forbidden forbidden forbidden  forbidden  ok"),
     ("admin.new_user", "POST"):              row("login     forbidden forbidden forbidden forbidden  forbidden  bad"),

@@ -22,7 +22,7 @@ WRONG = "bukan-kata-sandinya"
     ("officer", "/dashboard/"),
     ("moderator", "/moderation/"),
     ("facilitator", "/facilitator/inquiries"),
-    ("admin", "/facilitator/inquiries"),
+    ("admin", "/admin/"),
 ])
 def test_the_right_password_leads_to_the_roles_landing(client, accounts, who, landing):
     response = sign_in(client, accounts.by_name(who).email, PASSWORD)

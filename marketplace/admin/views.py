@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.forms import EmptyForm
 from marketplace.models import Category, Producer, Role, User
 from marketplace.security import MAX_ID
-from marketplace.services import audit_log, catalog, exports, users
+from marketplace.services import audit_log, catalog, exports, overview, users
 from marketplace.services.accounts import AccountError
 
 bp = Blueprint("admin", __name__)
@@ -35,6 +35,13 @@ def _me() -> User:
 def _search_text(name: str) -> str:
     """What was typed into a search box: spaces collapsed, at most 100 characters, no NUL (PostgreSQL refuses it)."""
     return " ".join((request.args.get(name) or "").replace("\x00", "").split())[:100]
+
+
+# ---------------------------------------------------------------- the overview (the admin's home)
+
+@bp.get("/")
+def home():
+    return render_template("admin/home.html", overview=overview.admin_overview(_me()))
 
 
 # ---------------------------------------------------------------- the list

@@ -58,8 +58,10 @@ def landing(user: User) -> str:
         return url_for("producer.overview")
     if user.role == Role.MODERATOR:
         return url_for("moderation.queue")
-    if user.role in (Role.FACILITATOR, Role.ADMIN):
+    if user.role == Role.FACILITATOR:
         return url_for("facilitator.queue")
+    if user.role == Role.ADMIN:
+        return url_for("admin.home")
     return url_for("catalog.home")
 
 

@@ -13,7 +13,7 @@ from marketplace.facilitator import forms
 from marketplace.formatting import inquiry_status
 from marketplace.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
-from marketplace.services import catalog, inquiries
+from marketplace.services import catalog, inquiries, overview
 from marketplace.vocab import BUYER_TYPES
 from marketplace.workflows import TransitionConflict, TransitionNotAllowed
 
@@ -25,6 +25,14 @@ bp = Blueprint("facilitator", __name__)
 def _guard():
     if not policies.can_facilitate(current_user):
         abort(403)
+
+
+@bp.app_context_processor
+def _waiting_count():
+    """The number on the navigation bar, for those who work the queue: new inquiries nobody holds."""
+    def count() -> int:
+        return overview.new_inquiries_waiting() if policies.can_facilitate(current_user) else 0
+    return {"new_inquiries_waiting": count}
 
 
 def _date(value: str | None):
