@@ -323,6 +323,21 @@ class TestFigures(ReadOnly):
         waiting = list(book["Penerusan belum dijawab"].iter_rows(min_row=2, values_only=True))
         assert waiting[0][0] == FORMULA and waiting[0][1] == 1
 
+    def test_xlsx_columns_fit_their_content_and_the_header_row_stays_in_view(self, app):
+        client = app.test_client()
+        login(client, _user("fasilitator@contoh.id"))
+        book = load_workbook(io.BytesIO(client.get("/admin/reports/report.xlsx" + QUERY).data))
+        for sheet in book:
+            assert sheet.freeze_panes == "A2", sheet.title
+            for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
+                letter = column[0].column_letter
+                longest = max(len(f"{c.value:,.2f}" if isinstance(c.value, float) else str(c.value))
+                              for c in column if c.value is not None)
+                width = sheet.column_dimensions[letter].width
+                assert width >= min(longest, 58), (sheet.title, letter, width, longest)
+        widths = {sheet.column_dimensions[c].width for sheet in book for c in "AB"}
+        assert len(widths) > 3  # not every column 13 characters wide
+
 
 # ---------------------------------------------------------------- agreements (these write)
 
