@@ -331,7 +331,8 @@ class TestFigures(ReadOnly):
             assert sheet.freeze_panes == "A2", sheet.title
             for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
                 letter = column[0].column_letter
-                longest = max(len(f"{c.value:,.2f}" if isinstance(c.value, float) else str(c.value))
+                longest = max(len(f"{c.value:,.2f}" if isinstance(c.value, float)
+                                  else c.value.strftime("%Y-%m-%d") if hasattr(c.value, "strftime") else str(c.value))
                               for c in column if c.value is not None)
                 width = sheet.column_dimensions[letter].width
                 assert width >= min(longest, 58), (sheet.title, letter, width, longest)
