@@ -169,6 +169,20 @@ def test_grading_follows_the_rubric_and_the_producer_sees_the_notes(app, client,
     assert "Perbaiki label kemasan" in editor and "Kemasan dan pelabelan" in editor
 
 
+def test_the_rubric_says_what_each_score_means_and_how_the_grade_follows(app, accounts, published):
+    moderator = app.test_client()
+    login(moderator, accounts.moderator)
+    page = moderator.get(f"/moderation/products/{published.id}").get_data(as_text=True)
+    assert "Belum ada NIB atau izin apa pun" in page and "Kemasan menarik, tahan pengiriman" in page
+    assert "A mulai 3,5 · B mulai 2,75 · C mulai 2 · D di bawahnya" in " ".join(page.split())
+    _post(moderator, f"/moderation/products/{published.id}/grade",
+          {"legality": "4", "quality": "4", "capacity": "3", "packaging": "2", "presentation": "3"})
+    page = moderator.get(f"/moderation/products/{published.id}").get_data(as_text=True)
+    assert "rata-rata 3,2 → B" in page
+    english = moderator.get(f"/moderation/products/{published.id}?lang=en").get_data(as_text=True)
+    assert "No NIB or licence of any kind" in english and "average 3.2 → B" in english
+
+
 @pytest.mark.parametrize("scores, grade", [((4, 4, 4, 4, 4), "A"), ((4, 3, 3, 3, 3), "B"), ((2, 2, 2, 2, 2), "C"),
                                            ((1, 2, 1, 2, 1), "D")])
 def test_grade_thresholds(scores, grade):

@@ -64,3 +64,13 @@ def test_english_pages_use_the_catalogue(client, ctx):
     assert 'lang="en"' in page
     assert "Minimum order" in page and "Minimal pemesanan" not in page
     assert "Rp 12.500" in page  # Rupiah stay Indonesian-style in English too
+
+
+def test_no_string_is_in_the_catalogue_twice():
+    """Branches merged by union may each add the same string; a second entry would silently win."""
+    import re
+
+    text = PO.read_text(encoding="utf-8")
+    ids = [m.group(1) + m.group(2) for m in re.finditer(r'^msgid ("(?:[^"\\]|\\.)*")((?:\n"(?:[^"\\]|\\.)*")*)', text, re.M)]
+    ids = [i for i in ids if i != '""']
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.services.moderation import RUBRIC, STOCK_REASONS
+from marketplace.services.moderation import RUBRIC, RUBRIC_LEVELS, STOCK_REASONS
 
 DECISIONS = ("approve", "reject", "request_changes")
 
@@ -38,6 +38,7 @@ class GradeForm(FlaskForm):
     notes = TextAreaField(_l("Catatan kurator untuk produsen"), validators=[Optional(), Length(max=3000)])
 
 
-SCORES = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]
+# Each score's choice carries what it means for that criterion (RUBRIC_LEVELS); the template shows both.
 for _key, _label in RUBRIC.items():
-    setattr(GradeForm, _key, RadioField(_label, choices=SCORES, validators=[DataRequired(_l("Beri nilai 1–4."))]))
+    setattr(GradeForm, _key, RadioField(_label, choices=[(str(n), text) for n, text in RUBRIC_LEVELS[_key].items()],
+                                        validators=[DataRequired(_l("Beri nilai 1–4."))]))

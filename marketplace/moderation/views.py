@@ -69,7 +69,8 @@ def _review(kind: str, object_id: int, decision_form=None, suspend_form=None, gr
         proposed_photos=listings.working_photos(product) if product else [],
         decision_form=decision_form or forms.DecisionForm(), suspend_form=suspend_form or forms.SuspendForm(),
         grade_form=grade_form or _grade_form(assessment), badge_form=EmptyForm(), assessment=assessment,
-        rubric=moderation.RUBRIC, pending=(obj.status == "pending") or (revision is not None and revision.status == "pending"),
+        rubric=moderation.RUBRIC, thresholds=moderation.GRADE_THRESHOLDS,
+        mean=moderation.mean_score(assessment.scores) if assessment and assessment.scores else None, pending=(obj.status == "pending") or (revision is not None and revision.status == "pending"),
     )
 
 

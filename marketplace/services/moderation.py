@@ -53,6 +53,41 @@ RUBRIC = {
     "packaging": _l("Kemasan dan pelabelan"),
     "presentation": _l("Tampilan dan informasi produk"),
 }
+# What each score means, per criterion, so two curators give the same listing the same score.
+RUBRIC_LEVELS = {
+    "legality": {
+        1: _l("Belum ada NIB atau izin apa pun"),
+        2: _l("NIB ada, izin produk (PIRT/BPOM/Halal) belum"),
+        3: _l("NIB dan izin produk utama berlaku"),
+        4: _l("Semua izin berlaku, ditambah sertifikat mutu (SNI, organik, NKV)"),
+    },
+    "quality": {
+        1: _l("Mutu tidak seragam atau belum memenuhi standar"),
+        2: _l("Mutu cukup, tetapi berbeda antar-produksi"),
+        3: _l("Mutu baik dan seragam"),
+        4: _l("Mutu unggul, teruji, siap bersaing di pasar Jakarta"),
+    },
+    "capacity": {
+        1: _l("Produksi sesekali, tanpa jumlah yang pasti"),
+        2: _l("Produksi rutin, tetapi belum cukup untuk pesanan berkala"),
+        3: _l("Mampu memasok pesanan berkala sesuai kapasitas yang dinyatakan"),
+        4: _l("Kapasitas besar dan stabil sepanjang tahun, dengan cadangan"),
+    },
+    "packaging": {
+        1: _l("Tanpa kemasan atau label"),
+        2: _l("Kemasan sederhana, label belum lengkap"),
+        3: _l("Kemasan layak dan label lengkap (isi, tanggal, izin)"),
+        4: _l("Kemasan menarik, tahan pengiriman, label lengkap dengan kode produksi"),
+    },
+    "presentation": {
+        1: _l("Informasi dan foto produk belum ada"),
+        2: _l("Informasi singkat, foto kurang jelas"),
+        3: _l("Informasi lengkap dan foto jelas"),
+        4: _l("Informasi lengkap, foto profesional, siap dipromosikan"),
+    },
+}
+# The grade follows the mean of the scores: the lowest mean that still earns each grade.
+GRADE_THRESHOLDS = (("A", 3.5), ("B", 2.75), ("C", 2.0))
 
 
 @dataclass
@@ -328,10 +363,14 @@ def set_curated(producer: Producer, curated: bool, moderator: User) -> None:
                      actor=moderator, producer_id=producer.id)
 
 
+def mean_score(scores: dict[str, int]) -> float:
+    return sum(scores.values()) / len(scores)
+
+
 def grade_for(scores: dict[str, int]) -> str:
-    """The mean of the rubric scores (1–4): A from 3.5, B from 2.75, C from 2, D below."""
-    mean = sum(scores.values()) / len(scores)
-    return "A" if mean >= 3.5 else "B" if mean >= 2.75 else "C" if mean >= 2 else "D"
+    """The mean of the rubric scores (1–4) against GRADE_THRESHOLDS: A from 3.5, B from 2.75, C from 2, D below."""
+    mean = mean_score(scores)
+    return next((grade for grade, lowest in GRADE_THRESHOLDS if mean >= lowest), "D")
 
 
 def assess(product: Product, moderator: User, scores: dict[str, int], notes: str) -> CurationAssessment:
