@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboundMessage, Producer, Product, Revision, Role
 from marketplace.services import listings, moderation
 from marketplace.workflows import TransitionConflict, publication
 from tests.conftest import csrf_from, login
-from tests.factories import ProductFactory, UserFactory, category
+from tests.factories import ProducerFactory, ProductFactory, UserFactory, category
 
 
 def _edit_capacity(product: Product, user, capacity: float) -> None:
@@ -215,3 +215,49 @@ def test_only_moderators_reach_the_queue(app, accounts, who):
     client = app.test_client()
     login(client, accounts.by_name(who))
     assert client.get("/moderation/").status_code == 403
+
+
+# ---------------------------------------------------------------- messages that are true
+
+def test_approving_a_listing_of_a_storefront_still_waiting_says_when_buyers_will_see_it(app, client, accounts):
+    store = ProducerFactory(name="KWT Baru", status="pending", published_at=None)
+    product = ProductFactory(producer=store, name="Keripik Baru", status="pending")
+    db.session.commit()
+    moderator = app.test_client()
+    login(moderator, accounts.moderator)
+    response = _post(moderator, f"/moderation/products/{product.id}/decide", {"action": "approve"})
+    page = moderator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "tampil untuk pembeli setelah etalase “KWT Baru” disetujui" in page
+    assert "disetujui dan tampil untuk pembeli" not in page
+    assert client.get(f"/products/{product.id}").status_code == 404  # and the page is indeed not public yet
+
+
+def test_approving_a_listing_of_a_published_storefront_says_it_is_shown(app, accounts, published):
+    _edit_capacity(published, accounts.producer_a, 7777)
+    moderator = app.test_client()
+    login(moderator, accounts.moderator)
+    response = _post(moderator, f"/moderation/products/{published.id}/decide", {"action": "approve"})
+    assert "disetujui dan tampil untuk pembeli" in moderator.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_rejecting_a_storefront_nobody_can_be_mailed_about_says_so_and_how_to_reach_them(app, accounts):
+    store = ProducerFactory(name="Kelompok Tani Tanpa Akun", status="pending", published_at=None, phone="+6281299998888")
+    db.session.commit()
+    moderator = app.test_client()
+    login(moderator, accounts.moderator)
+    response = _post(moderator, f"/moderation/producers/{store.id}/decide",
+                     {"action": "reject", "reason": "Alamat belum lengkap"})
+    assert response.headers["Location"].endswith(f"/moderation/producers/{store.id}")
+    page = moderator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "tidak ada yang diberi tahu" in page and "produsen menerima alasannya" not in page
+    assert 'href="https://wa.me/6281299998888?text=' in page and "+62 812-9999-8888" in page
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 0
+
+
+def test_rejecting_a_listing_of_a_producer_with_an_account_still_says_the_producer_was_told(app, accounts, published):
+    _edit_capacity(published, accounts.producer_a, 7777)
+    moderator = app.test_client()
+    login(moderator, accounts.moderator)
+    response = _post(moderator, f"/moderation/products/{published.id}/decide",
+                     {"action": "reject", "reason": "Kapasitas tidak masuk akal"})
+    assert "produsen menerima alasannya" in moderator.get(response.headers["Location"]).get_data(as_text=True)

@@ -70,6 +70,7 @@ def _review(kind: str, object_id: int, decision_form=None, suspend_form=None, gr
         decision_form=decision_form or forms.DecisionForm(), suspend_form=suspend_form or forms.SuspendForm(),
         grade_form=grade_form or _grade_form(assessment), badge_form=EmptyForm(), assessment=assessment,
         rubric=moderation.RUBRIC, thresholds=moderation.GRADE_THRESHOLDS,
+        notified=moderation.notified_accounts(obj), store=obj if isinstance(obj, Producer) else obj.producer,
         mean=moderation.mean_score(assessment.scores) if assessment and assessment.scores else None, pending=(obj.status == "pending") or (revision is not None and revision.status == "pending"),
     )
 
@@ -121,8 +122,19 @@ def decide(kind: str, object_id: int):
     except TransitionNotAllowed as error:
         return _transition_failed(error, kind, object_id)
     db.session.commit()
+    if action == "approve":
+        if moderation.visible_to_buyers(obj):
+            flash(_("“%(name)s” disetujui dan tampil untuk pembeli.", name=obj.name), "success")
+        else:
+            flash(_("“%(name)s” disetujui. Produk ini tampil untuk pembeli setelah etalase “%(store)s” disetujui.",
+                    name=obj.name, store=obj.producer.name), "warning")
+        return redirect(url_for("moderation.queue"))
+    if not moderation.notified_accounts(obj):
+        # Nobody gets the e-mail: say so, and stay on the page that shows how to reach the producer.
+        flash(_("“%(name)s” dikembalikan ke produsen, tetapi tidak ada yang diberi tahu: produsen ini belum punya "
+                "akun dengan e-mail. Sampaikan alasannya lewat telepon atau WhatsApp.", name=obj.name), "warning")
+        return redirect(url_for("moderation.review", kind=kind, object_id=object_id))
     flash({
-        "approve": _("“%(name)s” disetujui dan tampil untuk pembeli.", name=obj.name),
         "reject": _("“%(name)s” ditolak; produsen menerima alasannya.", name=obj.name),
         "request_changes": _("Permintaan perbaikan untuk “%(name)s” dikirim ke produsen.", name=obj.name),
     }[action], "success")

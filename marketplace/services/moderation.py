@@ -304,15 +304,26 @@ def _apply_revision(revision: Revision, obj: Product | Producer) -> None:
         search.reindex_producer(obj.id)
 
 
+def notified_accounts(obj: Product | Producer) -> list[User]:
+    """Who hears of a decision on this storefront or listing by e-mail: the producer's active accounts."""
+    producer = obj if isinstance(obj, Producer) else obj.producer
+    return [account for account in producer.accounts if account.active and account.email]
+
+
+def visible_to_buyers(obj: Product | Producer) -> bool:
+    """Is it on the public pages now? A listing shows only while its storefront is published too."""
+    if obj.status != PublicationStatus.PUBLISHED:
+        return False
+    return isinstance(obj, Producer) or obj.producer.status == PublicationStatus.PUBLISHED
+
+
 def _notify(obj: Product | Producer, decision: str, reason: str = "") -> None:
     from marketplace.services import outbox
 
-    producer = obj if isinstance(obj, Producer) else obj.producer
     url = url_for("producer.overview", _external=True)
-    for account in producer.accounts:
-        if account.active and account.email:
-            outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
-                               object_name=obj.name, decision=decision, reason=reason, url=url)
+    for account in notified_accounts(obj):
+        outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
+                           object_name=obj.name, decision=decision, reason=reason, url=url)
 
 
 def _pending_revision(obj: Product | Producer) -> Revision | None:
