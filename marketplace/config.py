@@ -71,6 +71,9 @@ class Config:
     LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "30 per 5 minutes")
     # Inquiries sent from one address (buyers behind one office NAT share it).
     INQUIRY_LIMIT = os.environ.get("INQUIRY_LIMIT", "20 per hour; 5 per minute")
+    # The printable MoU report's letterhead: who issues it, and the BUMD that facilitates the trade.
+    REPORT_ISSUER = os.environ.get("REPORT_ISSUER", "Pemerintah Kota Metro")
+    REPORT_FACILITATOR = os.environ.get("REPORT_FACILITATOR", "BUMD fasilitator perdagangan Kota Metro")
     CATALOG_PER_PAGE = 24
     # The benchmark's ceiling page (/_bench/ceiling) answers only when this is set; 404 otherwise.
     BENCH_CEILING = os.environ.get("BENCH_CEILING") == "1"

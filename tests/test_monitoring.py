@@ -25,6 +25,7 @@ Capacity (published products): beras 5.000 kg (A) + 2 ton (B) = 7.000 kg; telur 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -299,6 +300,21 @@ class TestFigures(ReadOnly):
         assert "Rp 23.000.000" in html and "MOU-UJI" in html and "/static/css/report-print." in html
         assert 'class="navbar' not in html and "<canvas" not in html
         assert "HYPERLINK" in html and '<a href="http://x"' not in html  # escaped text, not a link
+
+    def test_printable_report_has_a_letterhead_charts_and_the_list_of_deals(self, app):
+        client = app.test_client()
+        login(client, _user("admin@contoh.id"))
+        html = client.get("/admin/reports/print" + QUERY).get_data(as_text=True)
+        letterhead = html.split('<div class="letterhead')[1].split("</header>")[0]
+        assert "Pemerintah Kota Metro" in letterhead and "BUMD" in letterhead
+        # Charts drawn on the server (they print without a script); one bar per week of the period.
+        weekly = html.split('id="c-weekly-title"')[1].split("</svg>")[0]
+        assert weekly.count("<rect") == 9  # 2026-W36 … 2026-W44
+        assert 'id="c-deals-title"' in html
+        deals = html.split('id="t-deal-list"')[1].split("</table>")[0]
+        assert deals.count("<tr>") == 1 + 3  # header and the period's three deals
+        assert "PT Pembeli" in deals and "=HYPERLINK(&#34;http://x&#34;)" in deals
+        assert "size: A4" in client.get(re.search(r'href="(/static/css/report-print[^"]+)"', html).group(1)).get_data(as_text=True)
 
     def test_xlsx_report_one_sheet_per_table_numbers_as_numbers_text_as_text(self, app):
         client = app.test_client()

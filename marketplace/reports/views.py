@@ -4,7 +4,7 @@ Who: the city's admins and the BUMD facilitators (policies.can_read_reports), si
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -42,7 +42,10 @@ def printable():
     if not valid:
         return render_template("reports/index.html", form=form, period=period, valid=valid), 400
     locale = str(get_locale())
-    return render_template("reports/print.html", fig=monitoring.figures(period, locale), locale=locale,
+    fig = monitoring.figures(period, locale)
+    return render_template("reports/print.html", fig=fig, locale=locale, charts=reports.print_charts(fig, locale),
+                           deals=reports.deal_list(period, locale), issuer=current_app.config["REPORT_ISSUER"],
+                           facilitator=current_app.config["REPORT_FACILITATOR"],
                            week_label=monitoring.week_label, month_label=monitoring.month_label,
                            stage_label=monitoring.stage_label)
 

@@ -106,5 +106,20 @@ def deal_list(period: Period, locale: str = "id") -> exports.Table:
     ] for at, reference, company, producer, cid, volume, unit, price, value, code in rows])
 
 
+ChartRows = list[tuple[str, float, str]]  # (label, value, the value as shown)
+
+
+def print_charts(fig: Figures, locale: str = "id") -> dict[str, ChartRows]:
+    """The printable report's charts: inquiries per week, deal value per month, demand as a share of capacity."""
+    from marketplace.formatting import number, rupiah
+
+    return {
+        "weekly": [(monitoring.week_label(monday), n, number(n)) for monday, n in fig.per_week],
+        "deal_value": [(line.label, line.value, rupiah(line.value)) for line in fig.deals_by_month],
+        "demand": [(line.category.name(locale), line.share * 100, f"{number(line.share * 100, 1)}%")
+                   for line in fig.demand if line.share is not None],
+    }
+
+
 def workbook(period: Period, locale: str = "id") -> bytes:
     return exports.to_xlsx(tables(monitoring.figures(period, locale), locale))
