@@ -163,11 +163,34 @@ def test_the_buyer_can_write_and_cancel_from_the_tracking_page(client, rice):
     location = _submit(client, f"/inquiries/new?product={rice.id}").headers["Location"]
     token = csrf_from(client.get(location))
     client.post(location + "/message", data={"csrf_token": token, "body": "Bisa kirim sampel?"})
-    client.post(location + "/cancel", data={"csrf_token": token, "reason": "Sudah dapat pemasok"})
+    client.post(location + "/cancel", data={"csrf_token": token, "reason": "Sudah dapat pemasok", "confirmed": "y"})
     inquiry = db.session.scalar(select(Inquiry))
     db.session.refresh(inquiry)
     assert inquiry.status == "cancelled"
     assert [e.body for e in inquiry.events if e.kind == "message"] == ["Bisa kirim sampel?"]
+
+
+def test_cancelling_asks_for_confirmation_first_and_keeps_the_reason(client, rice):
+    location = _submit(client, f"/inquiries/new?product={rice.id}").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    # Secondary on the page: folded away, below the message box, and not a red one-click button.
+    cancel_box = page.split('id="batal-permintaan"')[1].split("</details>")[0]
+    assert page.index("kirim-pesan") < page.index("batal-permintaan")
+    assert page.split('id="batal-permintaan"')[0].rstrip().endswith("<details class=\"cancel-inquiry\"")
+    assert "btn-outline-danger" not in cancel_box and "btn-danger" not in cancel_box
+    token = csrf_from(client.get(location))
+    first = client.post(location + "/cancel", data={"csrf_token": token, "reason": "Sudah dapat pemasok"})
+    assert first.status_code == 200
+    confirm = first.get_data(as_text=True)
+    assert "Yakin membatalkan" in confirm and "Sudah dapat pemasok" in confirm and 'name="confirmed"' in confirm
+    inquiry = db.session.scalar(select(Inquiry))
+    db.session.refresh(inquiry)
+    assert inquiry.status == "new"  # nothing happened yet
+    client.post(location + "/cancel", data={"csrf_token": csrf_from(first), "reason": "Sudah dapat pemasok",
+                                            "confirmed": "y"})
+    db.session.refresh(inquiry)
+    assert inquiry.status == "cancelled"
+    assert any(e.body == "Sudah dapat pemasok" for e in inquiry.events)
 
 
 def test_two_facilitators_claiming_at_once_give_exactly_one_owner(app, accounts):

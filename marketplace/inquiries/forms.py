@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import DateField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace import clock
@@ -89,3 +89,5 @@ class TrackMessageForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Alasan pembatalan (opsional)"), validators=[Optional(), Length(max=1000)])
+    # Cancelling is a second step: the first press shows what will happen, the second (confirmed) does it.
+    confirmed = BooleanField(default=False)

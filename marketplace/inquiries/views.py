@@ -99,6 +99,8 @@ def track_cancel(token: str):
     form = forms.CancelForm()
     if not form.validate_on_submit():
         abort(400)
+    if not form.confirmed.data:
+        return render_template("inquiries/cancel_confirm.html", inquiry=inquiry, form=form)
     try:
         inquiries.cancel(inquiry, (form.reason.data or "").strip())
     except TransitionNotAllowed:
