@@ -172,3 +172,73 @@ def test_the_review_page_shows_a_change_to_every_revisioned_storefront_field(app
         rows = _changed_rows(moderator, f"/moderation/producers/{store.id}")
         assert set(rows) == {name}, name
         assert str(fields.PRODUCER[name].label) in rows[name]
+
+
+# ------------------------------------------------------------------ the API and its OpenAPI document
+
+def _validator(spec: dict, path: str):
+    from jsonschema import Draft202012Validator
+
+    pointer = f"#/paths/{path.replace('/', '~1')}/get/responses/200/content/application~1json/schema"
+    return Draft202012Validator({**spec, "$ref": pointer})
+
+
+@pytest.fixture
+def varied(accounts):
+    """A priced, certified product of a curated producer and a bare one on request: nullable fields both ways."""
+    store = accounts.producer_a_store
+    store.curated, store.founded_year = True, 2001
+    certificate = CertificateFactory(producer=store, kind="halal")
+    priced = ProductFactory(producer=store, lead_time_days=5, grade="A")
+    priced.certificates.append(certificate)
+    db.session.commit()
+    ProductFactory(price=[], price_on_request=True, grade="", lead_time_days=None)
+
+
+@pytest.mark.parametrize("path, entity, component", [
+    ("/products", fields.PRODUCT, "Product"), ("/producers", fields.PRODUCER, "Producer")])
+def test_real_responses_match_the_generated_document_field_for_field(client, varied, path, entity, component):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    body = client.get(f"/api/v1{path}").get_json()
+    assert body["total"] == 2
+    assert [e.message for e in _validator(spec, path).iter_errors(body)] == []
+    declared = {f.api.key or f.name for f in entity.api_fields} | {c.key for c in entity.computed}
+    assert set(spec["components"]["schemas"][component]["properties"]) == declared
+    for item in body["items"]:
+        assert set(item) == declared  # every declared API field appears, and nothing else
+
+
+def test_a_field_not_declared_for_the_api_never_reaches_it(client, varied):
+    """Private contact details and the moderator's fields stay out of the open data."""
+    body = client.get("/api/v1/producers").get_json()
+    for name in ("phone", "email", "owner_name", "address", "nib", "status"):
+        assert all(name not in item for item in body["items"])
+    assert not any(f.api for f in fields.PRODUCER.fields if not f.public)
+
+
+@pytest.mark.parametrize("path", ["/products", "/producers"])
+def test_the_documented_query_parameters_are_the_declared_filters(client, path):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = [p["name"] for p in spec["paths"][path]["get"]["parameters"]]
+    declared = [f.param for f in fields.filters_for(path.strip("/"))]
+    assert documented == ["q", *declared, *(["sort"] if path == "/products" else []), "page", "per_page"]
+    assert "curated" in declared
+
+
+@pytest.mark.parametrize("path", ["/products", "/producers"])
+def test_every_declared_filter_narrows_the_list(client, accounts, path):
+    """One matching record and one that differs in every filtered field: each filter keeps only the first."""
+    store = accounts.producer_a_store
+    store.curated = True
+    halal = CertificateFactory(producer=store, kind="halal")
+    match = ProductFactory(producer=store, monthly_capacity=9000, category=category("beras-serealia"))
+    match.certificates.append(halal)
+    db.session.commit()
+    other = ProductFactory(monthly_capacity=10, category=category("sayur-buah"))
+    other.producer.kecamatan = "metro-utara"
+    db.session.commit()
+    samples = {"category": "beras-serealia", "min_capacity": "1000", "kecamatan": "metro-pusat", "curated": "1",
+               "cert": "halal"}
+    for f in fields.filters_for(path.strip("/")):
+        body = client.get(f"/api/v1{path}", query_string={f.param: samples[f.param]}).get_json()
+        assert body["total"] == 1, f.param

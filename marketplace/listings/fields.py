@@ -347,7 +347,7 @@ PRODUCT = Entity("product", fields=(
              lambda p: _url_for("catalog.product", product_id=p.id, slug=p.slug or None)),
     Computed("producer", {"type": "object", "properties": {
         "slug": {"type": "string"}, "name": {"type": "string"}, "kecamatan": {"type": "string"},
-        "curated": {"type": "boolean"}}, "required": ["slug", "name", "kecamatan", "curated"]},
+        "curated": {"type": "boolean"}}},
         lambda p: {"slug": p.producer.slug, "name": p.producer.name, "kecamatan": p.producer.kecamatan,
                    "curated": p.producer.curated}, required=True),
     Computed("price_from_idr", {"type": ["integer", "null"]}, lambda p: None if p.price_on_request else p.price_min),
@@ -434,6 +434,6 @@ def filters_for(list_name: str) -> list[Filter]:
     found = []
     for entity in (PRODUCT, PRODUCER):
         for f in entity.fields:
-            parts = [f] + (list(f.item.fields) if f.item is not None else [])
+            parts = [f] + (list(f.item.fields) if isinstance(f.item, Part) else [])
             found += [p.filter for p in parts if p.filter is not None and list_name in p.filter.lists]
     return found
