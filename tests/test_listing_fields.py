@@ -242,3 +242,26 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
     for f in fields.filters_for(path.strip("/")):
         body = client.get(f"/api/v1{path}", query_string={f.param: samples[f.param]}).get_json()
         assert body["total"] == 1, f.param
+
+
+# ------------------------------------------------------------------ the scale seeder's columns
+
+def test_the_seeder_writes_every_declared_and_system_column_and_fills_defaults():
+    from marketplace.services.scale import declared_rows
+
+    table, columns, rows = declared_rows(fields.PRODUCT, Product, [{
+        "id": 1, "producer_id": 1, "category_id": 1, "name": "Beras", "slug": "beras", "unit": "kg",
+        "price_min": None, "status": "published", "published_at": None, "submitted_at": None,
+        "created_at": None, "updated_at": None, "lead_time_days": None, "shelf_life_days": None,
+    }])
+    assert table == "product" and set(columns) == {c.key for c in inspect(Product).columns}
+    row = dict(zip(columns, next(rows)))
+    assert (row["storage"], row["featured"], row["curation_grade"], row["grade"]) == ("ambient", False, None, "")
+
+
+def test_the_seeder_refuses_a_column_that_is_not_declared():
+    from marketplace.services.scale import declared_rows
+
+    _, _, rows = declared_rows(fields.PRODUCER, Producer, [{"id": 1, "colour": "red"}])
+    with pytest.raises(ValueError, match="colour"):
+        next(rows)

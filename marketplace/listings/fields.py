@@ -206,6 +206,11 @@ class Entity:
         return tuple(f.name for f in self.fields if f.type is not list)
 
     @property
+    def table_columns(self) -> tuple[str, ...]:
+        """Every column of the entity's table: its system columns (SYSTEM_COLUMNS), then the declared ones."""
+        return (*SYSTEM_COLUMNS[self.table], *self.columns)
+
+    @property
     def editable_columns(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.revisioned if f.type is not list)
 
