@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.formatting import months_label, quantity, rupiah, storage_label, unit_label
+from marketplace.formatting import months_label, number, quantity, rupiah, storage_label, unit_label
 from marketplace.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, STORAGE, UNITS
 
 
@@ -102,12 +103,12 @@ class Field:
             if isinstance(value, bool) or value in (0, 1):
                 return bool(value)
         elif self.type is int:
-            if isinstance(value, float) and value.is_integer():
+            if isinstance(value, (float, Decimal)) and value == int(value):
                 value = int(value)
             if isinstance(value, int) and not isinstance(value, bool):
                 return self._bounded(value)
         elif self.type is float:
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
                 return self._bounded(float(value))
         elif self.type is str:
             if isinstance(value, str):
@@ -390,6 +391,40 @@ def clean(entity: Entity, values: Mapping[str, Any]) -> dict:
     if unknown:
         raise PayloadError(f"{entity.table}: not a revisioned field: {sorted(unknown)}")
     return {name: fields[name].clean(value) for name, value in values.items()}
+
+
+def form_values(entity: Entity, form, **special: Any) -> dict:
+    """A form's data as the entity's payload: each revisioned field the form has, read by its declared type (text
+    stripped, an empty optional text None, a number field's parsed `.number`); `special` gives the fields the form
+    holds in another shape (the tiers' rows, the month checkboxes, the certificate rows)."""
+    values: dict[str, Any] = {}
+    for f in entity.revisioned:
+        if f.name in special:
+            values[f.name] = special[f.name]
+            continue
+        if f.name not in form:
+            continue
+        data = form[f.name].data
+        if f.type is float:
+            data = getattr(form[f.name], "number", data)
+        elif f.type is str:
+            data = (data or "").strip() or (None if f.nullable else "")
+        elif f.type is bool:
+            data = bool(data)
+        elif f.type is list:
+            data = list(data or [])
+        values[f.name] = data
+    return clean(entity, values)
+
+
+def fill_form(entity: Entity, form, values: Mapping[str, Any], skip: tuple[str, ...] = ()) -> None:
+    """Show stored values in a form: each revisioned field the form has and `values` holds (numbers written the
+    Indonesian way); the fields in `skip` the form fills itself."""
+    for f in entity.revisioned:
+        if f.name in skip or f.name not in form or f.name not in values:
+            continue
+        value = values[f.name]
+        form[f.name].data = number(value) if f.type is float and value is not None else value
 
 
 def diff_rows(entity: Entity, values: Mapping[str, Any], ctx: DiffContext) -> list[tuple[Field, str]]:
