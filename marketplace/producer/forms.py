@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.forms import PhoneNumber
+from marketplace.listings import fields
 from marketplace.text import parse_number
 from marketplace.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
 
@@ -159,41 +160,22 @@ class ProductForm(CleanText, FlaskForm):
                 raise ValidationError(_l("Hewan hidup wajib disertai sertifikat kesehatan (SKKH atau NKV). Tambahkan di etalase, lalu centang di sini."))
 
     def values(self) -> dict:
-        """What the listings service stores."""
+        """What the listings service stores (the fields as declared in marketplace/listings/fields.py)."""
         months = sum(1 << (m - 1) for m in self.available_months.data or [])
-        return {
-            "category_id": self.category_id.data,
-            "name": self.name.data.strip(),
-            "description": (self.description.data or "").strip(),
-            "unit": self.unit.data,
-            "price_on_request": bool(self.price_on_request.data),
-            "tiers": [] if self.price_on_request.data else [
+        return fields.form_values(
+            fields.PRODUCT, self,
+            tiers=[] if self.price_on_request.data else [
                 [e.form.min_qty.number, int(round(e.form.price.number))]
                 for e in self.tiers.entries if e.form.min_qty.number is not None and e.form.price.number is not None
             ],
-            "min_order_qty": self.min_order_qty.number,
-            "monthly_capacity": self.monthly_capacity.number,
-            "lead_time_days": self.lead_time_days.data,
-            "grade": (self.grade.data or "").strip(),
-            "shelf_life_days": self.shelf_life_days.data,
-            "packaging": (self.packaging.data or "").strip(),
-            "storage": self.storage.data,
-            "available_months": months or (1 << 12) - 1,
-            "delivery_terms": (self.delivery_terms.data or "").strip(),
-            "certificate_ids": list(self.certificate_ids.data or []),
-        }
+            available_months=months or (1 << 12) - 1,
+        )
 
     def fill(self, values: dict) -> None:
         """Show stored values (on GET)."""
         from marketplace.formatting import number
 
-        for name in ("category_id", "name", "description", "unit", "price_on_request", "lead_time_days", "grade",
-                     "shelf_life_days", "packaging", "storage", "delivery_terms", "certificate_ids"):
-            if name in values:
-                self[name].data = values[name]
-        for name in ("min_order_qty", "monthly_capacity"):
-            if values.get(name) is not None:
-                self[name].data = number(values[name])
+        fields.fill_form(fields.PRODUCT, self, values, skip=("available_months", "tiers"))
         mask = values.get("available_months", (1 << 12) - 1)
         self.available_months.data = [] if mask == (1 << 12) - 1 else [m for m in range(1, 13) if mask & (1 << (m - 1))]
         tiers = values.get("tiers") or []
@@ -252,18 +234,11 @@ class StorefrontForm(CleanText, FlaskForm):
                 "kind": f.kind.data, "number": (f.number.data or "").strip(), "issuer": (f.issuer.data or "").strip(),
                 "valid_until": f.valid_until.data.isoformat() if f.valid_until.data else None,
             })
-        return {
-            "name": self.name.data.strip(), "owner_name": self.owner_name.data.strip(),
-            "description": (self.description.data or "").strip(), "kelurahan": self.kelurahan.data.strip(),
-            "address": (self.address.data or "").strip(), "phone": self.phone.data or None,
-            "email": (self.email.data or "").strip().lower() or None, "website": self.website.data or None,
-            "founded_year": self.founded_year.data, "workforce": self.workforce.data, "certificates": certificates,
-        }
+        return fields.form_values(fields.PRODUCER, self, certificates=certificates,
+                                  email=(self.email.data or "").strip().lower() or None)
 
     def fill(self, values: dict) -> None:
-        for name in ("name", "owner_name", "description", "kelurahan", "address", "phone", "email", "website",
-                     "founded_year", "workforce"):
-            self[name].data = values.get(name)
+        fields.fill_form(fields.PRODUCER, self, values, skip=("certificates",))
         certificates = values.get("certificates") or []
         while len(self.certificates.entries) < len(certificates) + 1 and add_row(self.certificates):
             pass

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.listings import fields
 from marketplace.models import (
     OPEN_REVISION_STATUSES,
     Certificate,
@@ -32,14 +33,10 @@ from marketplace.workflows import publication
 
 LIVE_STATES = (PublicationStatus.PUBLISHED, PublicationStatus.SUSPENDED)
 
-PRODUCT_FIELDS = (
-    "category_id", "name", "description", "unit", "price_on_request", "min_order_qty", "monthly_capacity",
-    "lead_time_days", "grade", "shelf_life_days", "packaging", "storage", "available_months", "delivery_terms",
-)
-PRODUCER_FIELDS = (
-    "name", "owner_name", "description", "kelurahan", "address", "phone", "email", "website",
-    "founded_year", "workforce",
-)
+# The columns a producer edits (declared once in marketplace/listings/fields.py); the parts (tiers,
+# certificates, photo order) are handled below.
+PRODUCT_FIELDS = fields.PRODUCT.editable_columns
+PRODUCER_FIELDS = fields.PRODUCER.editable_columns
 
 
 def set_price_tiers(product: Product, tiers: list[tuple[float, int]]) -> None:
@@ -87,6 +84,7 @@ def _revision_for_edit(obj: Product | Producer, author: User) -> Revision:
             data = product_values_live(obj) | {"photo_keys": [p.key for p in obj.live_photos]}
         else:
             data = producer_values_live(obj)
+        data = fields.clean(fields.ENTITIES[obj.__tablename__], data)
         revision = Revision(object_type=obj.__tablename__, object_id=obj.id,
                             producer_id=obj.id if isinstance(obj, Producer) else obj.producer_id,
                             data=data, status=RevisionStatus.DRAFT, author_id=author.id)
@@ -114,6 +112,8 @@ def product_values(product: Product) -> dict:
 
 
 def apply_product_values(product: Product, values: dict) -> None:
+    """Write a payload (checked against the declaration: PayloadError for an undeclared key or a bad value)."""
+    values = fields.clean(fields.PRODUCT, values)
     for name in PRODUCT_FIELDS:
         if name in values:
             setattr(product, name, values[name])
@@ -139,7 +139,7 @@ def save_product(producer: Producer, product: Product | None, values: dict, auth
         keys = revision.data.get("photo_keys") if revision.data else None
         data = dict(values)
         data["photo_keys"] = keys if keys is not None else [p.key for p in product.live_photos]
-        revision.data = data
+        revision.data = fields.clean(fields.PRODUCT, data)
         db.session.flush()
         audit.record("product.revision_saved", product, actor=author, producer_id=producer.id)
         return product, True
@@ -196,7 +196,7 @@ def _set_working_order(product: Product, photos: list[Photo], author: User) -> N
         revision = _revision_for_edit(product, author)
         data = dict(revision.data)
         data["photo_keys"] = [p.key for p in photos]
-        revision.data = data
+        revision.data = fields.clean(fields.PRODUCT, data)
     else:
         for position, photo in enumerate(photos):
             photo.position = position
@@ -273,6 +273,8 @@ def producer_values_live(producer: Producer) -> dict:
 
 
 def apply_producer_values(producer: Producer, values: dict) -> None:
+    """Write a payload (checked against the declaration: PayloadError for an undeclared key or a bad value)."""
+    values = fields.clean(fields.PRODUCER, values)
     for name in PRODUCER_FIELDS:
         if name in values:
             setattr(producer, name, values[name])
@@ -294,7 +296,7 @@ def save_storefront(producer: Producer, values: dict, author: User) -> bool:
     """Returns whether the change waits for review in a revision."""
     if producer.status in LIVE_STATES:
         revision = _revision_for_edit(producer, author)
-        revision.data = dict(values)
+        revision.data = fields.clean(fields.PRODUCER, values)
         db.session.flush()
         audit.record("producer.revision_saved", producer, actor=author, producer_id=producer.id)
         return True

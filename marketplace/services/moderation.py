@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import clock, policies
 from marketplace.extensions import db
-from marketplace.formatting import months_label, quantity, rupiah, storage_label, unit_label
+from marketplace.listings import fields
 from marketplace.models import (
     AuditEvent,
     Category,
@@ -30,7 +30,6 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.services import catalog_cache, audit, images, listings, search
-from marketplace.vocab import CERTIFICATES
 from marketplace.workflows import TransitionNotAllowed, publication
 from marketplace.workflows import revision as revision_workflow
 
@@ -183,71 +182,29 @@ class FieldDiff:
     label: str
     live: str
     proposed: str
+    name: str = ""  # the declared field the row shows (marketplace/listings/fields.py)
 
     @property
     def changed(self) -> bool:
         return self.live != self.proposed
 
 
-def _product_display(values: dict, categories: dict[int, Category], certificates: dict[int, Certificate]) -> dict:
-    unit = values.get("unit") or ""
-    tiers = values.get("tiers") or []
-    return {
-        _l("Kategori"): categories[values["category_id"]].name_id if values.get("category_id") in categories else "",
-        _l("Nama produk"): values.get("name") or "",
-        _l("Deskripsi"): values.get("description") or "",
-        _l("Satuan"): unit_label(unit),
-        _l("Harga"): str(_l("Harga sesuai permintaan")) if values.get("price_on_request") else
-        "; ".join(f"≥ {quantity(q, unit)}: {rupiah(p)}" for q, p in tiers),
-        _l("Minimal pemesanan"): quantity(values.get("min_order_qty"), unit),
-        _l("Kapasitas produksi per bulan"): quantity(values.get("monthly_capacity"), unit),
-        _l("Waktu penyiapan"): f"{values['lead_time_days']}" if values.get("lead_time_days") is not None else "",
-        _l("Kualitas"): values.get("grade") or "",
-        _l("Masa simpan"): f"{values['shelf_life_days']}" if values.get("shelf_life_days") is not None else "",
-        _l("Kemasan"): values.get("packaging") or "",
-        _l("Penyimpanan dan pengiriman"): storage_label(values.get("storage") or ""),
-        _l("Ketersediaan"): months_label(values.get("available_months") or 0),
-        _l("Pengiriman ke Jakarta"): values.get("delivery_terms") or "",
-        _l("Sertifikat"): ", ".join(
-            f"{CERTIFICATES.get(certificates[i].kind, certificates[i].kind)} {certificates[i].number}".strip()
-            for i in values.get("certificate_ids") or [] if i in certificates
-        ),
-    }
-
-
-def _producer_display(values: dict) -> dict:
-    return {
-        _l("Nama usaha"): values.get("name") or "",
-        _l("Nama pemilik"): values.get("owner_name") or "",
-        _l("Tentang usaha"): values.get("description") or "",
-        _l("Kelurahan"): values.get("kelurahan") or "",
-        _l("Alamat"): values.get("address") or "",
-        _l("Telepon"): values.get("phone") or "",
-        _l("Email"): values.get("email") or "",
-        _l("Situs web"): values.get("website") or "",
-        _l("Tahun berdiri"): str(values.get("founded_year") or ""),
-        _l("Tenaga kerja"): str(values.get("workforce") or ""),
-        _l("Sertifikat"): "; ".join(
-            f"{CERTIFICATES.get(c['kind'], c['kind'])} {c.get('number') or ''} ({c.get('valid_until') or '—'})"
-            for c in values.get("certificates") or []
-        ),
-    }
-
-
 def compare(obj: Product | Producer, revision: Revision | None) -> list[FieldDiff]:
-    """Live version beside the proposed one; for a new record both sides are the record itself."""
+    """Live version beside the proposed one; for a new record both sides are the record itself.
+    One row per revisioned field of the declaration, labelled from it (a field declared as shown within
+    another's row, like "price on request" in the price row, changes that row)."""
     if isinstance(obj, Product):
-        live = listings.product_values_live(obj)
-        proposed = revision.data if revision is not None else live
-        categories = {c.id: c for c in db.session.scalars(select(Category))}
-        certificates = {c.id: c for c in obj.producer.certificates}
-        left = _product_display(live, categories, certificates)
-        right = _product_display(proposed, categories, certificates)
+        entity, live = fields.PRODUCT, listings.product_values_live(obj)
+        context = fields.DiffContext(categories={c.id: c for c in db.session.scalars(select(Category))},
+                                     certificates={c.id: c for c in obj.producer.certificates})
     else:
-        live = listings.producer_values_live(obj)
-        proposed = revision.data if revision is not None else live
-        left, right = _producer_display(live), _producer_display(proposed)
-    return [FieldDiff(str(label), left[label], right[label]) for label in left]
+        entity, live = fields.PRODUCER, listings.producer_values_live(obj)
+        context = fields.DiffContext()
+    proposed = live | (revision.data or {}) if revision is not None else live
+    left = fields.diff_rows(entity, live, context)
+    right = fields.diff_rows(entity, proposed, context)
+    return [FieldDiff(str(field.label), shown, proposed_shown, field.name)
+            for (field, shown), (_, proposed_shown) in zip(left, right)]
 
 
 def history(obj: Product | Producer) -> list[AuditEvent]:

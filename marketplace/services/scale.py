@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from marketplace.extensions import db
+from marketplace.listings import fields
 from marketplace.models import Category, Inquiry, Producer, Product, Role
 from marketplace.services import search
 from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, KECAMATAN, KELURAHAN, MONTHS_ALL_YEAR
@@ -183,6 +184,38 @@ class BulkWriter:
             ))
 
 
+def declared_rows(entity: fields.Entity, model, rows: Iterable[dict]) -> tuple[str, tuple[str, ...], Iterator[tuple]]:
+    """(table, columns, rows as tuples) for `BulkWriter.write`: the columns are the entity's declared and system
+    columns (marketplace/listings/fields.py); a column a row leaves out gets the model's default (or NULL), so a
+    newly declared column with a default needs no change here, and one without a default fails at the first row."""
+    columns = entity.table_columns
+    table = model.__table__
+    defaults = {}
+    for name in columns:
+        column = table.columns[name]
+        if column.default is not None and column.default.is_scalar:
+            defaults[name] = column.default.arg
+        elif column.nullable:
+            defaults[name] = None
+    known = set(columns)
+
+    def tuples() -> Iterator[tuple]:
+        for index, values in enumerate(rows):
+            if index == 0:
+                if unknown := set(values) - known:
+                    raise ValueError(f"{entity.table}: not a declared or system column: {sorted(unknown)}")
+                if missing := known - set(values) - set(defaults):
+                    raise ValueError(f"{entity.table}: no value and no default for {sorted(missing)}")
+            yield tuple(values[c] if c in values else defaults[c] for c in columns)
+
+    return entity.table, columns, tuples()
+
+
+def part_columns(part: fields.Part) -> tuple[str, ...]:
+    """A part's columns in the order the seeder writes its tuples: id, the owner, then the declared fields."""
+    return (*fields.SYSTEM_COLUMNS[part.table], *(f.name for f in part.fields))
+
+
 def zipf_counts(total: int, bins: int, rng: random.Random, exponent: float = 0.6) -> list[int]:
     """`total` items over `bins` owners, every owner at least one, the rest Zipf-like (a long tail)."""
     if bins <= 0:
@@ -265,12 +298,13 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
         owner = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         published = rng.random() < 0.96
         created = now - timedelta(days=rng.randint(30, 1500))
-        producer_rows.append((
-            pid, f"skala-{pid}", name, owner, str(nib_base + n), kec, kel, f"Jl. {rng.choice(PRODUCER_WORDS)} No. {rng.randint(1, 200)}",
-            f"{name} adalah pelaku UMKM di Kelurahan {kel}, Kota Metro, dipimpin oleh {owner}.",
-            rng.randint(1995, 2023), rng.randint(2, 80), f"+62812{pid % 100_000_000:08d}", None, None, None,
-            rng.random() < 0.08, "published" if published else rng.choice(["pending", "draft"]),
-            created if published else None, created, created, created,
+        producer_rows.append(dict(
+            id=pid, slug=f"skala-{pid}", name=name, owner_name=owner, nib=str(nib_base + n), kecamatan=kec,
+            kelurahan=kel, address=f"Jl. {rng.choice(PRODUCER_WORDS)} No. {rng.randint(1, 200)}",
+            description=f"{name} adalah pelaku UMKM di Kelurahan {kel}, Kota Metro, dipimpin oleh {owner}.",
+            founded_year=rng.randint(1995, 2023), workforce=rng.randint(2, 80), phone=f"+62812{pid % 100_000_000:08d}",
+            curated=rng.random() < 0.08, status="published" if published else rng.choice(["pending", "draft"]),
+            published_at=created if published else None, submitted_at=created, created_at=created, updated_at=created,
         ))
         producer_main.append(main)
         producer_published.append(published)
@@ -283,13 +317,9 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
             cert_id += 1
         producer_certs.append(certs)
     t = time.perf_counter()
-    timer.done("producer", writer.write("producer", (
-        "id", "slug", "name", "owner_name", "nib", "kecamatan", "kelurahan", "address", "description",
-        "founded_year", "workforce", "phone", "email", "website", "logo_key", "curated", "status",
-        "published_at", "submitted_at", "created_at", "updated_at"), producer_rows), t)
+    timer.done("producer", writer.write(*declared_rows(fields.PRODUCER, Producer, producer_rows)), t)
     t = time.perf_counter()
-    timer.done("certificate", writer.write(
-        "certificate", ("id", "producer_id", "kind", "number", "issuer", "valid_until"), cert_rows), t)
+    timer.done("certificate", writer.write("certificate", part_columns(fields.CERTIFICATE), cert_rows), t)
     del producer_rows, cert_rows
 
     # ---- products, tiers, photos, certificate links
@@ -340,25 +370,25 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                 product_category.append(categories[slug])
                 if status == "published" and producer_published[index]:
                     public_products.append(pid)
-                yield (
-                    pid, producer_id, categories[slug], name, f"{slug}-{pid}",
-                    f"{name} dari Kota Metro, Lampung. Dipanen dan dikemas oleh {rng.choice(PRODUCER_KINDS)} "
-                    f"setempat; cocok untuk hotel, restoran, katering dan distributor di Jakarta.",
-                    vocab["unit"], on_request, price, moq, capacity, rng.randint(1, 21), rng.choice(["", "A", "B", "Super"]),
-                    rng.choice([None, 7, 30, 180, 365]), "Karung / dus sesuai permintaan", "ambient",
-                    MONTHS_ALL_YEAR, "Dikirim ke Jakarta dengan ekspedisi darat", rng.random() < 0.01, None,
-                    status, published_at, created, created, created,
+                yield dict(
+                    id=pid, producer_id=producer_id, category_id=categories[slug], name=name, slug=f"{slug}-{pid}",
+                    description=f"{name} dari Kota Metro, Lampung. Dipanen dan dikemas oleh "
+                    f"{rng.choice(PRODUCER_KINDS)} setempat; cocok untuk hotel, restoran, katering dan distributor "
+                    f"di Jakarta.",
+                    unit=vocab["unit"], price_on_request=on_request, price_min=price, min_order_qty=moq,
+                    monthly_capacity=capacity, lead_time_days=rng.randint(1, 21),
+                    grade=rng.choice(["", "A", "B", "Super"]), shelf_life_days=rng.choice([None, 7, 30, 180, 365]),
+                    packaging="Karung / dus sesuai permintaan", storage="ambient", available_months=MONTHS_ALL_YEAR,
+                    delivery_terms="Dikirim ke Jakarta dengan ekspedisi darat", featured=rng.random() < 0.01,
+                    status=status, published_at=published_at, submitted_at=created, created_at=created,
+                    updated_at=created,
                 )
                 pid += 1
 
     t = time.perf_counter()
-    timer.done("product", writer.write("product", (
-        "id", "producer_id", "category_id", "name", "slug", "description", "unit", "price_on_request", "price_min",
-        "min_order_qty", "monthly_capacity", "lead_time_days", "grade", "shelf_life_days", "packaging", "storage",
-        "available_months", "delivery_terms", "featured", "curation_grade", "status", "published_at",
-        "submitted_at", "created_at", "updated_at"), product_rows()), t)
+    timer.done("product", writer.write(*declared_rows(fields.PRODUCT, Product, product_rows())), t)
     t = time.perf_counter()
-    timer.done("price_tier", writer.write("price_tier", ("id", "product_id", "min_qty", "price"), tiers), t)
+    timer.done("price_tier", writer.write("price_tier", part_columns(fields.PRICE_TIER), tiers), t)
     t = time.perf_counter()
     timer.done("photo", writer.write("photo", (
         "id", "key", "producer_id", "product_id", "position", "width", "height", "alt", "live"), photos), t)
