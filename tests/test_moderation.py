@@ -261,3 +261,15 @@ def test_rejecting_a_listing_of_a_producer_with_an_account_still_says_the_produc
     response = _post(moderator, f"/moderation/products/{published.id}/decide",
                      {"action": "reject", "reason": "Kapasitas tidak masuk akal"})
     assert "produsen menerima alasannya" in moderator.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_english_review_page_names_the_category_in_english(app, accounts):
+    crafts = ProductFactory(producer=accounts.producer_a_store, name="Tapis Siger", category=category("kerajinan-wastra"),
+                            status="pending")
+    db.session.commit()
+    moderator = app.test_client()
+    login(moderator, accounts.moderator)
+    english = moderator.get(f"/moderation/products/{crafts.id}?lang=en").get_data(as_text=True)
+    assert "Crafts &amp; Textiles" in english and "Kerajinan &amp; Wastra" not in english
+    indonesian = moderator.get(f"/moderation/products/{crafts.id}?lang=id").get_data(as_text=True)
+    assert "Kerajinan &amp; Wastra" in indonesian

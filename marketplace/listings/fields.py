@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from marketplace.formatting import months_label, number, quantity, rupiah, storage_label, unit_label
@@ -239,7 +240,7 @@ def _price(values: dict, ctx: DiffContext) -> str:
 
 def _category(values: dict, ctx: DiffContext) -> str:
     category = ctx.categories.get(values.get("category_id"))
-    return category.name_id if category is not None else ""
+    return category.name(str(get_locale())) if category is not None else ""
 
 
 def _product_certificates(values: dict, ctx: DiffContext) -> str:
