@@ -31,7 +31,7 @@ HEADER = ("No,Nama Usaha,Nama Pemilik,NIB,Kecamatan,Kelurahan,Alamat,No. HP/WA,E
 def _row(no=1, name="Gapoktan Sumber Rejeki", product="Beras Pandan Wangi", capacity="5000", price="12000",
          email="kontak@contoh.id", nib=NIB, certificates="Halal"):
     return (f"{no},{name},Sri Rahayu,{nib},Metro Pusat,Imopuro,Jl. Imam Bonjol No. 1,081234567890,{email},"
-            f"{product},Beras & Serealia,kg,{capacity},{price},100,{certificates},Premium\n")
+            f"{product},Beras & Serealia,kg,{capacity},{price},100,\"{certificates}\",Premium\n")
 
 
 def _sheet(tmp_path, *rows, name="inventaris.csv") -> bytes:
