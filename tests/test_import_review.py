@@ -237,19 +237,19 @@ def test_the_preview_shows_the_conflict_and_publishes_nothing_from_the_draft(app
     _confirm(admin_client, html)  # no choice made: the conflict stays
     producer = _storefront()
     assert producer.status == "draft" and producer.products == []
-    assert admin_client.get(f"/producers/{producer.slug}").status_code == 404
+    assert app.test_client().get(f"/producers/{producer.slug}").status_code == 404  # for buyers
 
 
 def test_confirming_the_registered_account_imports_the_row_for_review_only(app, client, squatter, admin_client,
                                                                              tmp_path):
     url, html = _preview(admin_client, _sheet(tmp_path, _row(email="pemilik.asli@contoh.id")), publish=True)
-    done = _confirm(admin_client, html, {f"resolve-{NIB}": "owner"})
+    done = _confirm(admin_client, html, {f"resolve_{NIB}": "owner"})
     assert done.status_code == 303
     producer = _storefront()
     assert [a.email for a in producer.accounts] == ["orang.lain@contoh.id"]
     assert producer.status == "pending"  # the city vouches for the owner, not for the text they wrote
     assert [p.status for p in producer.products] == ["pending"]
-    assert client.get(f"/producers/{producer.slug}").status_code == 404
+    assert app.test_client().get(f"/producers/{producer.slug}").status_code == 404  # for buyers
     assert _invitations_to("pemilik.asli@contoh.id") == 0
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "producer.import_owner_confirmed"))
     page = admin_client.get(done.headers["Location"]).get_data(as_text=True)
@@ -259,14 +259,14 @@ def test_confirming_the_registered_account_imports_the_row_for_review_only(app, 
 def test_inviting_the_sheets_email_takes_the_storefront_from_the_registered_account(app, client, squatter,
                                                                                    admin_client, tmp_path):
     url, html = _preview(admin_client, _sheet(tmp_path, _row(email="pemilik.asli@contoh.id")), publish=True)
-    _confirm(admin_client, html, {f"resolve-{NIB}": "invite"})
+    _confirm(admin_client, html, {f"resolve_{NIB}": "invite"})
     producer = _storefront()
     assert [a.email for a in producer.accounts] == ["pemilik.asli@contoh.id"]
     assert db.session.get(User, squatter.id).producer_id is None
     assert _invitations_to("pemilik.asli@contoh.id") == 1
     assert producer.website in (None, "") and "luar Etalase" not in producer.description
     assert producer.status == "pending"
-    assert client.get(f"/producers/{producer.slug}").status_code == 404
+    assert app.test_client().get(f"/producers/{producer.slug}").status_code == 404  # for buyers
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "producer.import_owner_replaced"))
     assert event is not None and event.object_id == producer.id and "orang.lain@contoh.id" in event.note
 
