@@ -405,7 +405,8 @@ class _Run:
         changes: list[dict] = []
         if created:
             producer = Producer(nib=row.nib, name=row.business_name, slug=self.known.unique_slug(row.business_name),
-                                kecamatan=row.kecamatan, status=PublicationStatus.PENDING, submitted_at=utcnow())
+                                kecamatan=row.kecamatan, status=PublicationStatus.PENDING, submitted_at=utcnow(),
+                                products=[], accounts=[], certificates=[])  # known empty: no lazy load after a flush
             db.session.add(producer)
             self.known.producers[row.nib] = producer
             self.created.add(id(producer))
@@ -507,7 +508,7 @@ class _Run:
             product = Product(producer=producer, name=row.product, slug=slugify(row.product), category_id=category.id,
                               unit=row.unit, monthly_capacity=row.capacity, min_order_qty=row.moq, grade=row.grade,
                               price_on_request=row.price is None, status=PublicationStatus.PENDING,
-                              submitted_at=utcnow())
+                              submitted_at=utcnow(), photos=[])
             db.session.add(product)
             set_price_tiers(product, [] if row.price is None else [(row.moq or 1, row.price)])
             product.certificates = sorted((c for c in producer.certificates if c.kind in row.certificates),
