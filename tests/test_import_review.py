@@ -311,3 +311,46 @@ def _change_row(html: str, name: str):
         if name in tr.text() and tr.find("th") is not None:
             return tr
     raise AssertionError(f"no row for {name}")
+
+
+# ---------------------------------------------------------------- the demo catalog, as the issue found it
+
+def _catalog() -> dict:
+    db.session.expire_all()
+    return {p.id: (str(p.status), p.price_min, p.monthly_capacity, [(t.min_qty, t.price) for t in p.price_tiers],
+                   sorted(ph.key for ph in p.photos)) for p in db.session.scalars(select(Product))}
+
+
+def test_importing_the_demo_sheet_leaves_the_demo_catalog_as_buyers_see_it(app, ctx, monkeypatch):
+    from marketplace.services import demo
+    from tests.test_seed_demo import _tiny_photo
+
+    monkeypatch.setattr(demo, "render_photo", _tiny_photo)
+    assert app.test_cli_runner().invoke(args=["seed", "demo"]).exit_code == 0
+    before, api_before = _catalog(), app.test_client().get("/api/v1/products").get_json()
+    assert len(before) == 43
+    result = _run(app, demo.INVENTORY)
+    assert result.exit_code == 0, result.output
+    assert _catalog() == before and app.test_client().get("/api/v1/products").get_json() == api_before
+    assert not db.session.scalar(select(AuditEvent).where(AuditEvent.to_status.is_not(None),
+                                                          AuditEvent.action.like("publication.%")))
+    pending = db.session.scalars(select(Revision)).all()
+    assert all(r.status == "pending" for r in pending)  # whatever the sheet says differently waits for a moderator
+
+
+def test_the_import_acts_in_the_workflows_only_as_itself(accounts):
+    """The "import" actor may send for review and approve; an admin's own account gains nothing by it."""
+    from marketplace.policies import InventoryImport
+    from marketplace.workflows import TransitionNotAllowed
+
+    draft = ProductFactory(producer=accounts.producer_a_store, status="draft")
+    with pytest.raises(TransitionNotAllowed):
+        publication.apply("submit", draft, accounts.admin)
+    publication.apply("submit", draft, InventoryImport(accounts.admin), "inventory import (x.csv)")
+    publication.apply("approve", draft, InventoryImport(None), "inventory import (x.csv)")
+    for name in ("suspend", "archive"):
+        with pytest.raises(TransitionNotAllowed):
+            publication.apply(name, draft, InventoryImport(accounts.admin), "x")
+    from marketplace.policies import is_inventory_import
+
+    assert not is_inventory_import(InventoryImport(accounts.producer_a))  # only an admin runs it on the page
