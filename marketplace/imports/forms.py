@@ -17,7 +17,9 @@ class UploadForm(FlaskForm):
     )
     publish = BooleanField(
         _l("Langsung tayangkan (data sudah diverifikasi Pemkot)"),
-        description=_l("Tanpa centang, etalase dan produk yang diimpor menunggu peninjauan kurator."),
+        description=_l("Tanpa centang, yang baru dan yang berubah menunggu peninjauan kurator. Dengan centang, yang "
+                       "diperiksa impor langsung tayang; yang ditangguhkan atau diarsipkan tetap begitu sampai "
+                       "kurator memutuskan."),
     )
 
 
