@@ -583,9 +583,8 @@ class _Run:
         why = None
         if isinstance(obj, Producer):
             publishable = obj.id not in self.known.registered  # nothing of a self-registered draft goes out unreviewed
-        else:
-            publishable = obj.producer.status == PublicationStatus.PUBLISHED and \
-                obj.producer.id not in self.known.registered
+        else:  # under a storefront a moderator (or this import) has published
+            publishable = obj.producer.status == PublicationStatus.PUBLISHED
         if status == PublicationStatus.PUBLISHED:
             revision = self.known.revision(obj)
             if revision is None or revision.status != RevisionStatus.PENDING:
