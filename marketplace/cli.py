@@ -133,19 +133,29 @@ def outbox_send(limit):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="CSV of rejected rows.")
-@click.option("--publish", is_flag=True, help="Mark imported storefronts and listings approved (already vetted).")
-def import_umkm(file, dry_run, report_path, publish):
+@click.option("--publish", is_flag=True,
+              help="Approve, in the import's name, what it vetted (never a suspended or archived record).")
+@click.option("--resolve", "resolve", multiple=True, metavar="NIB=owner|invite",
+              help="Settle a storefront someone registered themselves: keep that account as owner, or invite the "
+                   "sheet's e-mail instead. Repeat per NIB; without it such rows wait.")
+def import_umkm(file, dry_run, report_path, publish, resolve):
     """Import the city's UMKM inventory (CSV or XLSX)."""
     import csv
     import sys as _sys
 
     from marketplace.services.exports import csv_safe
+    from marketplace.services.imports import change_lines, import_file, report_rows
     from marketplace.services.imports import dry_run as preview
-    from marketplace.services.imports import import_file, report_rows
     from marketplace.services.inventory import InventoryFileError
 
     if not current_app.config.get("SERVER_NAME"):
         raise click.ClickException("Set SERVER_NAME (e.g. etalase.metrokota.go.id): invitation links need the site's address.")
+    resolutions = {}
+    for item in resolve:
+        nib, _, how = item.partition("=")
+        if how not in ("owner", "invite") or not nib.strip():
+            raise click.BadParameter(f"{item!r}: write NIB=owner or NIB=invite", param_hint="--resolve")
+        resolutions[nib.strip()] = how
     run = preview if dry_run else import_file
     try:
         if _sys.stdout.isatty():
@@ -153,9 +163,9 @@ def import_umkm(file, dry_run, report_path, publish):
 
             total = sum(1 for _ in read_rows(file))
             with click.progressbar(length=total, label="Importing") as bar:
-                result = run(file, publish=publish, progress=bar.update)
+                result = run(file, publish=publish, progress=bar.update, resolutions=resolutions)
         else:
-            result = run(file, publish=publish)
+            result = run(file, publish=publish, resolutions=resolutions)
     except InventoryFileError as error:
         db.session.rollback()
         raise click.ClickException(f"{file}: {error}. Nothing was imported.") from None
@@ -165,6 +175,8 @@ def import_umkm(file, dry_run, report_path, publish):
         click.echo(f"row {number}: rejected — {reason}")
     for number, warning in result.warnings:
         click.echo(f"row {number}: warning — {warning}")
+    for line in change_lines(result):
+        click.echo(line)
     if report_path:
         with open(report_path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)

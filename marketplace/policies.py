@@ -100,6 +100,30 @@ def can_import_inventory(user: User | None, _obj=None) -> bool:
     return can_administer(user)
 
 
+class InventoryImport:
+    """The city's inventory import as the actor of the transitions it applies (the workflows' "import").
+
+    `user` is the admin who confirmed it on /admin/import, or None for `flask import-umkm` on the
+    server. Audit rows carry that admin (or no actor) and say in their note that the import did it.
+    Never a signed-in person, so no other actor kind ("owner", "moderator") matches it.
+    """
+
+    is_authenticated = False
+    role = None
+
+    def __init__(self, user: User | None = None):
+        self.user = user
+
+    @property
+    def id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+
+def is_inventory_import(actor, _obj=None) -> bool:
+    """The import acts only as itself: run from the server's command line, or by an admin on the page."""
+    return isinstance(actor, InventoryImport) and (actor.user is None or can_import_inventory(actor.user))
+
+
 def can_answer_inquiry(user: User | None, inquiry) -> bool:
     """A producer (or their field officer) answers an inquiry only once it was forwarded to them."""
     return any(can_manage_producer(user, a.producer_id) for a in getattr(inquiry, "allocations", []))

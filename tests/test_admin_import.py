@@ -85,9 +85,17 @@ def _rejected_on_page(html: str) -> dict[int, str]:
     return rows
 
 
-def _expected_reasons(app) -> dict[int, str]:
+# The .expect.json names the sample's rows by their "No"; the page shows the row the spreadsheet shows.
+HEADER_ROW = {".csv": 1, ".xlsx": EXPECT["header_row_in_xlsx"]}
+
+
+def _sheet_row(no, name: str = "x.csv") -> int:
+    return int(no) + HEADER_ROW[Path(name).suffix]
+
+
+def _expected_reasons(app, name: str = "x.csv") -> dict[int, str]:
     with app.test_request_context():  # the page's language: Indonesian
-        return {int(n): describe(reason)[0] for n, reason in EXPECT["rejected"].items()}
+        return {_sheet_row(n, name): describe(reason)[0] for n, reason in EXPECT["rejected"].items()}
 
 
 def _sample_xlsx() -> bytes:
@@ -100,20 +108,20 @@ def _sample_xlsx() -> bytes:
 def test_the_preview_lists_exactly_the_expected_rejected_rows_and_writes_nothing(app, admin, name):
     before = _state()
     _url, html = _preview(admin, name, (FIXTURES / name).read_bytes())
-    assert _rejected_on_page(html) == _expected_reasons(app)
+    assert _rejected_on_page(html) == _expected_reasons(app, name)
     counts = {dt.text(): dd.text() for dt, dd in zip(parse(html).find_all("dt"), parse(html).find_all("dd"))}
     assert counts["Etalase baru"] == str(EXPECT["producers_expected"])
     assert counts["Produk baru"] == str(len(EXPECT["valid"]))
     assert counts["Baris ditolak"] == str(len(EXPECT["rejected"]))
     warnings = parse(html).by_id("warnings").text()
-    assert "35 Email tidak valid (diimpor tanpa email)" in warnings
+    assert f"{_sheet_row(35, name)} Email tidak valid (diimpor tanpa email)" in warnings
     assert "Belum ada yang disimpan" in html
     assert _state() == before and _imports_recorded() == 0
 
 
 def test_a_rejected_row_shows_its_original_cells_with_the_culprit_marked(app, admin):
     _url, html = _preview(admin, "inventaris.csv", SAMPLE_CSV)
-    row = next(tr for tr in parse(html).by_id("rejected").find("tbody").find_all("tr") if tr.find("th").text() == "4")
+    row = next(tr for tr in parse(html).by_id("rejected").find("tbody").find_all("tr") if tr.find("th").text() == str(_sheet_row(4)))
     assert "Mawar Melati" in row.text() and "Keripik Pisang" in row.text()
     assert row.find("mark").text() == "Metro Tengah"  # the kecamatan that does not exist
 
@@ -123,7 +131,7 @@ def test_the_rejected_rows_of_a_preview_can_be_downloaded(app, admin):
     response = admin.get(url + "/ditolak.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert {int(r["row"]): r["reason"] for r in rows} == {int(k): v for k, v in EXPECT["rejected"].items()}
+    assert {int(r["row"]): r["reason"] for r in rows} == {_sheet_row(k): v for k, v in EXPECT["rejected"].items()}
 
 
 # ---------------------------------------------------------------- confirm
@@ -144,7 +152,7 @@ def test_confirm_imports_the_expected_counts_and_records_who_did_it(app, admin, 
     assert event.data["producers_created"] == EXPECT["producers_expected"] and event.data["publish"] is True
     assert admin.get("/products?q=tapis").get_data(as_text=True).count("product-card") >= 3  # published
     report = admin.get(response.headers["Location"].replace("/done", "/ditolak.csv")).get_data(as_text=True)
-    assert {int(r["row"]) for r in csv.DictReader(io.StringIO(report.lstrip("\ufeff")))} == set(map(int, EXPECT["rejected"]))
+    assert {int(r["row"]) for r in csv.DictReader(io.StringIO(report.lstrip("\ufeff")))} == set(map(_sheet_row, EXPECT["rejected"]))
 
 
 def test_a_second_confirm_of_the_same_preview_imports_nothing(app, admin):
@@ -267,7 +275,7 @@ def test_formula_like_text_stays_text_in_the_database_the_pages_and_the_report(a
             f'2,"{FORMULA}",12345,Metro Pusat,"@SUM(1+1)",Beras & Serealia,kg,1000,12000,100\n').encode()
     url, html = _preview(admin, "formula.csv", data)
     assert "=cmd|&#39; /C calc&#39;!A0" in html and FORMULA not in html  # escaped, not raw
-    assert _rejected_on_page(html) == {2: "NIB bukan 13 angka"}
+    assert _rejected_on_page(html) == {3: "NIB bukan 13 angka"}  # the header is row 1
     done_url = _confirm(admin, url, html).headers["Location"]
     producer = db.session.scalar(select(Producer).where(Producer.nib == "1234567890123"))
     assert producer.name == FORMULA
@@ -275,7 +283,7 @@ def test_formula_like_text_stays_text_in_the_database_the_pages_and_the_report(a
     assert "=cmd|&#39; /C calc&#39;!A0" in done and FORMULA not in done
     report = admin.get(done_url.replace("/done", "/ditolak.csv")).get_data(as_text=True).lstrip("\ufeff")
     (row,) = list(csv.reader(io.StringIO(report)))[1:]
-    assert row[:2] == ["2", "NIB is not 13 digits"]
+    assert row[:2] == ["3", "NIB is not 13 digits"]
     assert "'" + FORMULA in row and "'@SUM(1+1)" in row and FORMULA not in row
 
 

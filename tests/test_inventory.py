@@ -26,13 +26,15 @@ EXPECT = json.loads((FIXTURES / "inventaris-umkm-metro.expect.json").read_text(e
 
 
 def parse(path: Path, data: bytes | None = None):
-    """(valid rows by number, rejection reasons by number) for a whole file."""
+    """(valid rows, rejection reasons) for a whole file, by the "No" column (how the .expect.json names the
+    sample's rows; the row number the import reports is the sheet's own, see the last test)."""
     valid, rejected = {}, {}
     for number, cells, _original in read_rows(path, data):
+        no = int(float(cells["no"])) if str(cells.get("no") or "").strip() else number
         try:
-            valid[number] = parse_row(number, cells)
+            valid[no] = parse_row(number, cells)
         except RowRejected as exc:
-            rejected[number] = str(exc)
+            rejected[no] = str(exc)
     return valid, rejected
 
 
@@ -87,7 +89,8 @@ def test_csv_and_xlsx_give_the_same_records():
     from_csv, rejected_csv = parse(CSV)
     from_xlsx, rejected_xlsx = parse(XLSX)
     assert rejected_csv == rejected_xlsx
-    assert {n: vars(r) for n, r in from_csv.items()} == {n: vars(r) for n, r in from_xlsx.items()}
+    assert {n: vars(r) | {"number": None} for n, r in from_csv.items()} == \
+        {n: vars(r) | {"number": None} for n, r in from_xlsx.items()}  # the same record on another sheet row
 
 
 def test_the_xlsx_header_sits_below_a_title_block():
@@ -266,6 +269,14 @@ def test_a_windows_1252_csv_is_read():
     assert row.business_name == "Café Metro"
 
 
-def test_row_numbers_come_from_the_no_column_or_the_line():
+def test_row_numbers_are_the_rows_the_spreadsheet_shows_whatever_the_no_column_says():
     data = "Nama Usaha,NIB,Kecamatan,Produk\nA,1234567890123,Metro Pusat,Beras\n\nB,1234567890124,Metro Pusat,Telur\n"
     assert [n for n, _, _ in read_rows("x.csv", data.encode())] == [2, 4]
+    titled = "Inventaris UMKM\n\nNo,Nama Usaha,NIB,Kecamatan,Produk\n7,A,1234567890123,Metro Pusat,Beras\n"
+    assert [n for n, _, _ in read_rows("x.csv", titled.encode())] == [4]
+
+
+@pytest.mark.parametrize("path, header_row", [(CSV, 1), (XLSX, EXPECT["header_row_in_xlsx"])])
+def test_the_samples_rows_are_numbered_as_excel_shows_them(path, header_row):
+    numbers = {int(float(cells["no"])): number for number, cells, _ in read_rows(path)}
+    assert all(number == no + header_row for no, number in numbers.items())

@@ -9,8 +9,10 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace.formatting import kecamatan_label, phone_display, quantity, rupiah, unit_label
 from marketplace.services.imports import ImportResult, TooManyRows
-from marketplace.services.inventory import HEADERS, InventoryFileError, header_key
+from marketplace.services.inventory import CATEGORY_BY_NAME, HEADERS, InventoryFileError, header_key
+from marketplace.vocab import CERTIFICATES
 
 REASONS = {
     "missing business name": (_l("Nama usaha kosong"), "business_name"),
@@ -25,6 +27,12 @@ REASONS = {
     "malformed phone number (imported without it)": (_l("Nomor HP tidak valid (diimpor tanpa nomor HP)"), "phone"),
     "malformed email (imported without it)": (_l("Email tidak valid (diimpor tanpa email)"), "email"),
     "e-mail already has an account (no invitation sent)": (_l("Email ini sudah punya akun (undangan tidak dikirim)"), "email"),
+    "kecamatan differs from the live storefront (not changed)": (
+        _l("Kecamatan di spreadsheet berbeda dengan etalase yang tayang (tidak diubah)"), "kecamatan"),
+    "no e-mail in the sheet to invite (conflict left open)": (
+        _l("Tidak ada email di spreadsheet untuk diundang (konflik belum selesai)"), "email"),
+    "e-mail already has an account (conflict left open)": (
+        _l("Email di spreadsheet sudah punya akun (konflik belum selesai)"), "email"),
 }
 _CONFLICT = re.compile(r"^NIB (\d+) belongs to another business \((.*)\)$", re.S)
 _UNIT = re.compile(r"^unknown unit '(.*)' \(kept as written\)$", re.S)
@@ -33,8 +41,22 @@ FIELD_LABELS = {
     "phone": _l("nomor HP"), "email": _l("email"), "status": _l("status tayang"), "certificates": _l("sertifikat"),
     "category_id": _l("kategori"), "unit": _l("satuan"), "monthly_capacity": _l("kapasitas"),
     "min_order_qty": _l("minimal pemesanan"), "grade": _l("kualitas"), "price_on_request": _l("harga sesuai permintaan"),
-    "price": _l("harga"),
+    "price": _l("harga"), "category": _l("kategori"),
 }
+OUTCOMES = {
+    "published": _l("Tayang (disetujui atas nama impor)"),
+    "review": _l("Menunggu peninjauan kurator"),
+    "suspended": _l("Tetap ditangguhkan; perubahannya menunggu kurator"),
+    "archived": _l("Tetap diarsipkan; pemiliknya yang memulihkan"),
+    "draft": _l("Tetap draf; pemiliknya yang mengirim untuk ditinjau"),
+}
+WHY = {
+    "own_changes": _l("Revisinya juga memuat perubahan dari produsen sendiri, jadi kurator yang memutuskan."),
+    "self_registered": _l("Etalase ini didaftarkan sendiri oleh pemiliknya; kurator meninjaunya dulu."),
+    "not_imported": _l("Dibuat oleh produsen, bukan oleh impor; kurator yang meninjaunya."),
+    "storefront_not_live": _l("Etalasenya belum tayang."),
+}
+CATEGORY_NAMES = {slug: name for name, slug in CATEGORY_BY_NAME.items()}
 COLUMN_NAMES = {"business_name": "Nama Usaha", "nib": "NIB", "kecamatan": "Kecamatan", "product": "Produk"}
 
 
@@ -91,6 +113,41 @@ def warnings(result: ImportResult) -> list[dict]:
     return [{"row": number, "text": describe(warning)[0]} for number, warning in result.warnings]
 
 
-def field_labels(fields: list[str]) -> str:
-    """'owner_name, price' → 'pemilik, harga' (what an update changes, for the page)."""
-    return ", ".join(str(FIELD_LABELS.get(f, f)) for f in fields) or "—"
+def _value(field: str, value, unit: str) -> str:
+    """One old or new value as the page shows it."""
+    if field == "price":
+        return rupiah(value) if value is not None else str(_l("Harga sesuai permintaan"))
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in ("monthly_capacity", "min_order_qty"):
+        return quantity(value, unit)
+    if field == "unit":
+        return unit_label(value)
+    if field == "category":
+        return CATEGORY_NAMES.get(value, value).title()
+    if field == "kecamatan":
+        return kecamatan_label(value)
+    if field == "phone":
+        return phone_display(value)
+    if field == "certificates":
+        return ", ".join(str(CERTIFICATES.get(kind, kind)) for kind in value)
+    return str(value)
+
+
+def _shown(entry: dict) -> dict:
+    unit = entry.get("unit") or ""
+    return {**entry, "outcome_text": str(OUTCOMES.get(entry.get("outcome") or "", "")),
+            "why_text": str(WHY.get(entry.get("why") or "", "")),
+            "shown_changes": [{"label": str(FIELD_LABELS.get(c["field"], c["field"])),
+                               "old": _value(c["field"], c["old"], unit), "new": _value(c["field"], c["new"], unit)}
+                              for c in entry.get("changes") or []]}
+
+
+def entries(result: ImportResult) -> dict[str, list[dict]]:
+    """The records of an import for the page, in four lists, each change as label, old → new."""
+    return {
+        "new_producers": [_shown(e) for e in result.producers if e["action"] == "created"],
+        "old_producers": [_shown(e) for e in result.producers if e["action"] != "created"],
+        "new_products": [_shown(e) for e in result.products if e["action"] == "created"],
+        "old_products": [_shown(e) for e in result.products if e["action"] != "created"],
+    }

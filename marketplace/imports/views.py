@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from marketplace import policies
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm, drop_control_characters
+from marketplace.forms import drop_control_characters
 from marketplace.imports import forms, messages
 from marketplace.services import import_uploads, imports
 from marketplace.services.import_uploads import UploadGone
@@ -64,7 +64,8 @@ def upload():
         form.file.errors.append(_("Berkas lebih besar dari %(mb)s MB. Gunakan perintah di bawah.", mb=max_bytes // 2**20))
         return _upload_page(form, 400)
     try:
-        preview = imports.dry_run(filename, publish=form.publish.data, data=data, max_rows=max_rows)
+        preview = imports.dry_run(filename, publish=form.publish.data, data=data, max_rows=max_rows,
+                                  user=current_user._get_current_object())
     except InventoryFileError as error:
         form.file.errors.append(f"{filename}: {messages.file_problem(error)}")
         return _upload_page(form, 400)
@@ -83,14 +84,19 @@ def preview(token: str):
             return _gone()
         return redirect(url_for("imports.done", token=token))
     result = pending.preview
-    return render_template("imports/preview.html", pending=pending, result=result, form=EmptyForm(),
-                           rejected=messages.rejected_rows(result), warnings=messages.warnings(result),
-                           field_labels=messages.field_labels)
+    return render_template("imports/preview.html", pending=pending, result=result,
+                           form=forms.confirm_form(result.open_conflicts), entries=messages.entries(result),
+                           rejected=messages.rejected_rows(result), warnings=messages.warnings(result))
 
 
 @bp.post("/<token>/confirm")
 def confirm(token: str):
-    if not EmptyForm().validate_on_submit():
+    try:
+        conflicts = import_uploads.load(token, current_user.id).preview.open_conflicts
+    except UploadGone:
+        conflicts = []  # gone, or being imported by a first click: handled below
+    form = forms.confirm_form(conflicts)
+    if not form.validate_on_submit():
         abort(400)
     try:
         pending, data = import_uploads.claim(token, current_user.id)
@@ -103,7 +109,8 @@ def confirm(token: str):
         flash(_("Berkas ini sudah diimpor. Tidak ada yang diimpor dua kali."), "info")
         return redirect(url_for("imports.done", token=token), 303)
     try:
-        result = imports.import_file(pending.filename, publish=pending.publish, data=data)
+        result = imports.import_file(pending.filename, publish=pending.publish, data=data,
+                                     user=current_user._get_current_object(), resolutions=form.resolutions())
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -121,9 +128,8 @@ def done(token: str):
     except UploadGone:
         return _gone()
     result = finished.result
-    return render_template("imports/done.html", finished=finished, result=result,
-                           rejected=messages.rejected_rows(result), warnings=messages.warnings(result),
-                           field_labels=messages.field_labels)
+    return render_template("imports/done.html", finished=finished, result=result, entries=messages.entries(result),
+                           rejected=messages.rejected_rows(result), warnings=messages.warnings(result))
 
 
 @bp.get("/<token>/ditolak.csv")

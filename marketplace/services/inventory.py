@@ -204,7 +204,7 @@ def _find_header(rows: list[list]) -> tuple[int, dict[int, str]]:
 
 
 def read_inventory(path: Path | str, data: bytes | None = None) -> tuple[list[str], list[tuple[int, dict, list]]]:
-    """The header row (as written) and every data row as (row number, cells by field, original cells).
+    """The header row (as written) and every data row as (sheet row number, cells by field, original cells).
 
     Reads the whole file first: a file that is not an inventory raises InventoryFileError before any row is used.
     """
@@ -219,15 +219,12 @@ def read_inventory(path: Path | str, data: bytes | None = None) -> tuple[list[st
     header_index, mapping = _find_header(rows)
     headers = ["" if v is None else " ".join(str(v).split()) for v in rows[header_index]]
     records = []
-    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
+    # A row is numbered as the spreadsheet shows it (Excel's row number, a CSV's record counted from 1),
+    # whatever the "No" column says: that is the number the admin looks up.
+    for number, row in enumerate(rows[header_index + 1:], start=header_index + 2):
         if not any(str(v).strip() for v in row if v is not None):
             continue
         cells = {field_name: row[i] if i < len(row) else None for i, field_name in mapping.items()}
-        number = cells.get("no")
-        try:
-            number = int(float(number))
-        except (TypeError, ValueError):
-            number = offset
         records.append((number, cells, list(row)))
     return headers, records
 

@@ -302,6 +302,23 @@ def approve(obj: Product | Producer, moderator: User) -> None:
     _notify(obj, "approved")
 
 
+def publish_as_import(obj: Product | Producer, actor, note: str) -> bool:
+    """The city's import publishes what it vetted, in its own name (`actor` is a policies.InventoryImport):
+    a pending revision of a published record (applied to it) and/or a new record waiting for review.
+    Never a suspended or archived one; no mail. Returns whether anything was published."""
+    published = False
+    revision = _pending_revision(obj)
+    if revision is not None and obj.status == PublicationStatus.PUBLISHED:
+        revision_workflow.apply("approve", revision, actor, note)
+        revision.decided_at, revision.decided_by_id = utcnow(), actor.id
+        _apply_revision(revision, obj)
+        published = True
+    if obj.status == PublicationStatus.PENDING:
+        publication.apply("approve", obj, actor, note)
+        published = True
+    return published
+
+
 def reject(obj: Product | Producer, moderator: User, reason: str, name: str = "reject") -> None:
     """`name` is "reject" or "request_changes"; both send it back to the producer with the reason."""
     revision = _pending_revision(obj)

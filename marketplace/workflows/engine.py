@@ -36,6 +36,7 @@ ACTORS: dict[str, Callable[[User, object], bool]] = {
     "facilitator": policies.can_facilitate,
     "buyer": policies.is_buyer,
     "allocated_producer": policies.can_answer_inquiry,
+    "import": policies.is_inventory_import,  # the city's inventory import (services/imports.py)
 }
 
 

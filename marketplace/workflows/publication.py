@@ -25,12 +25,14 @@ def _table(*rows: tuple) -> dict[str, Transition]:
     return transitions
 
 
-# Storefronts (Producer) and listings (Product) share one lifecycle.
+# Storefronts (Producer) and listings (Product) share one lifecycle. "import" is the city's inventory
+# import (services/imports.py): it sends what it changed for review and, with --publish, approves
+# what it vetted; it never suspends, archives, restores or lifts a suspension.
 publication = Workflow("publication", _table(
     # name       from                                          to           who
-    ("submit",   (P.DRAFT, P.REJECTED),                        P.PENDING,   {"owner"}, {"guard": _confirmed_email}),
+    ("submit",   (P.DRAFT, P.REJECTED),                        P.PENDING,   {"owner", "import"}, {"guard": _confirmed_email}),
     ("withdraw", (P.PENDING,),                                 P.DRAFT,     {"owner"}),
-    ("approve",  (P.PENDING,),                                 P.PUBLISHED, {"moderator"}),
+    ("approve",  (P.PENDING,),                                 P.PUBLISHED, {"moderator", "import"}),
     ("reject",   (P.PENDING,),                                 P.REJECTED,  {"moderator"}, {"requires_reason": True}),
     ("request_changes", (P.PENDING,),                          P.REJECTED,  {"moderator"}, {"requires_reason": True}),
     ("suspend",  (P.PUBLISHED,),                               P.SUSPENDED, {"moderator"}, {"requires_reason": True}),
@@ -41,9 +43,9 @@ publication = Workflow("publication", _table(
 
 # A pending change to a published storefront or listing; the live record stays as it is.
 revision = Workflow("revision", _table(
-    ("submit",   (R.DRAFT, R.REJECTED, R.WITHDRAWN),           R.PENDING,   {"owner"}, {"guard": _confirmed_email}),
+    ("submit",   (R.DRAFT, R.REJECTED, R.WITHDRAWN),           R.PENDING,   {"owner", "import"}, {"guard": _confirmed_email}),
     ("withdraw", (R.PENDING,),                                 R.DRAFT,     {"owner"}),
-    ("approve",  (R.PENDING,),                                 R.APPROVED,  {"moderator"}),
+    ("approve",  (R.PENDING,),                                 R.APPROVED,  {"moderator", "import"}),
     ("reject",   (R.PENDING,),                                 R.REJECTED,  {"moderator"}, {"requires_reason": True}),
     ("request_changes", (R.PENDING,),                          R.REJECTED,  {"moderator"}, {"requires_reason": True}),
 ))
