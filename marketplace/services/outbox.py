@@ -14,7 +14,8 @@ from time import monotonic
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from flask import Flask, current_app, g, has_request_context, render_template
+from flask import Flask, current_app, g, has_request_context
+from jinja2 import Environment
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 
@@ -50,9 +51,9 @@ def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = Tru
         locale = config["BABEL_DEFAULT_LOCALE"]
     context.pop("lang", None)  # the layout's <html lang> is ours to set
     with force_locale(locale):
-        subject = " ".join(render_template(f"email/{template}.subject.txt", **context).split())
-        body_text = render_template(f"email/{template}.txt", **context)
-        body_html = render_template(f"email/{template}.html", lang=locale, **context)
+        subject = " ".join(_render(f"email/{template}.subject.txt", html=False, **context).split())
+        body_text = _render(f"email/{template}.txt", html=False, **context)
+        body_html = _render(f"email/{template}.html", html=True, lang=locale, **context)
     message = OutboundMessage(to_address=to, subject=subject[:255], body_text=body_text, body_html=body_html,
                               template=template, status=OutboxStatus.QUEUED)
     db.session.add(message)
@@ -60,6 +61,21 @@ def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = Tru
         db.session.flush()
         remember_for_sending([message])
     return message
+
+
+def _render(name: str, *, html: bool, **context) -> str:
+    """One part of a message. The HTML part escapes everything it writes, including what it takes from an
+    included .txt template (the app's own environment decides by file name, and leaves .txt unescaped); the
+    text parts escape nothing. Each has an environment of its own, so a template compiled for one part (or
+    for a page) is never reused for the other: escaping is decided when a template is compiled."""
+    app = current_app._get_current_object()
+    key = "email_jinja_html" if html else "email_jinja_text"
+    environment: Environment | None = app.extensions.get(key)
+    if environment is None:
+        # Same loader, filters, globals and gettext as pages; an overlay starts with an empty cache of its own.
+        environment = app.extensions[key] = app.jinja_env.overlay(autoescape=html)
+    app.update_template_context(context)
+    return environment.get_template(name).render(context)
 
 
 def remember_for_sending(messages: list[OutboundMessage]) -> None:
