@@ -16,6 +16,20 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = (os.environ.get(name) or "").strip().lower()
+    return value in ("1", "true", "yes", "on") if value else default
+
+
+def _hosts(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    return [host for host in value.replace(",", " ").split() if host] if value else None
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot start without; the message says what to set (wsgi.py prints it on one line)."""
+
+
 class Config:
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -63,8 +77,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
-    # Host for links in e-mails written outside a request (commands, imports), e.g. etalase.metrokota.go.id
-    SERVER_NAME = os.environ.get("SERVER_NAME")
+    # The site's host name (and port, if not the scheme's own), e.g. etalase.metrokota.go.id; production refuses to
+    # start without it. Every link in an e-mail is built from it and PREFERRED_URL_SCHEME, never from the Host a
+    # request names (services/outbox.py site_url), and requests for other hosts get 400: TRUSTED_HOSTS (a list,
+    # separated by commas or spaces in the environment; a leading dot lets subdomains in) is SERVER_NAME's host
+    # unless set explicitly, e.g. to let an alias that the proxy forwards in as well.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
     HSTS = True
     # Failed sign-ins allowed per account and per address before 429.
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes")
@@ -83,11 +102,28 @@ class Config:
                 "SECRET_KEY is not set. Set SECRET_KEY in the environment, or "
                 "APP_ENV=development for a local development server."
             )
+        check_site(app.config, required=cls.ENV_NAME == "production")
+
+
+def check_site(config, *, required: bool) -> None:
+    """SERVER_NAME is a host name (required in production); TRUSTED_HOSTS follows it unless set explicitly."""
+    server_name = config.get("SERVER_NAME")
+    if not server_name:
+        if required:
+            raise ConfigError(
+                "SERVER_NAME is not set. Set SERVER_NAME to the site's host name, e.g. etalase.metrokota.go.id: "
+                "links in e-mails are built from it, and requests for other hosts are refused."
+            )
+        return
+    if "/" in server_name or server_name != server_name.strip():
+        raise ConfigError(f"SERVER_NAME must be a host name such as etalase.metrokota.go.id, not {server_name!r}.")
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = [server_name.partition(":")[0]]
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    SERVER_NAME = os.environ.get("SERVER_NAME", "127.0.0.1:5000")  # links in e-mails written by commands
+    SERVER_NAME = os.environ.get("SERVER_NAME") or "127.0.0.1:5000"  # `make run` passes its HOST:PORT
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
@@ -104,7 +140,8 @@ class TestingConfig(DevelopmentConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None  # tests that want Redis say so (tests/test_redis_shared.py)
     STATIC_RELOAD = False  # as in production
-    SERVER_NAME = "etalase.test"
+    # Tests that serve the app with gunicorn on a port pass SERVER_NAME=127.0.0.1:<port> (tests/test_concurrency.py).
+    SERVER_NAME = os.environ.get("SERVER_NAME") or "etalase.test"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
     OUTBOX_SEND_AFTER_REQUEST = False  # tests deliver explicitly, against their own SMTP server
     MAIL_PORT = 2  # nothing listens there: a test that forgets its SMTP server fails fast

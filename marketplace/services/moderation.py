@@ -273,7 +273,7 @@ def _notify(obj: Product | Producer, decision: str, reason: str = "") -> None:
     from marketplace.services import outbox
 
     producer = obj if isinstance(obj, Producer) else obj.producer
-    url = url_for("producer.overview", _external=True)
+    url = outbox.site_url("producer.overview")
     for account in producer.accounts:
         if account.active and account.email:
             outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,

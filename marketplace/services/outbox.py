@@ -14,7 +14,7 @@ from time import monotonic
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, url_for
 from jinja2 import Environment
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
@@ -29,10 +29,16 @@ MAX_ERROR = 2000
 # mail server unreachable, and each further try could hold a worker thread for up to MAIL_TIMEOUT.
 _paused_until = 0.0
 
-__all__ = ["STUCK_AFTER", "queue_email", "send_pending", "init_app"]
+__all__ = ["STUCK_AFTER", "queue_email", "send_pending", "site_url", "init_app"]
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+def site_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail: the configured site (SERVER_NAME and PREFERRED_URL_SCHEME), never the
+    host or scheme a request came in with; the same in a request, a command or the import."""
+    return url_for(endpoint, _external=True, _scheme=current_app.config["PREFERRED_URL_SCHEME"], **values)
+
 
 def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = True, **context) -> OutboundMessage:
     """Render templates/email/<template>.{subject.txt,txt,html} in the recipient's language and queue it.
