@@ -41,8 +41,18 @@ class Config:
     IMPORT_DIR = os.environ.get("IMPORT_DIR")  # None → instance/imports
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 8 * 1024 * 1024)
+    # SMTP for the outbox (services/outbox.py). MAIL_PORT defaults to 25, to 587 with MAIL_USE_TLS and to 465
+    # with MAIL_USE_SSL. MAIL_USE_TLS=1: plain connection upgraded with STARTTLS; MAIL_USE_SSL=1: TLS from the
+    # first byte (SMTPS); not both. Either way the server's certificate and host name (MAIL_SERVER) are verified,
+    # against the system's CAs, or against MAIL_TLS_CA_FILE alone (a PEM file: a private CA) when it is set.
+    # MAIL_USERNAME and MAIL_PASSWORD (both or neither): log in (SMTP AUTH) before sending; use with TLS.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
-    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_PORT = _int("MAIL_PORT", 0) or None
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL", False)
+    MAIL_TLS_CA_FILE = os.environ.get("MAIL_TLS_CA_FILE") or None
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Etalase Metro <noreply@etalase.metrokota.go.id>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)  # seconds for each step of the SMTP conversation
     # After a request finds the mail server unreachable, that process's requests leave mail to `outbox send`
@@ -103,6 +113,7 @@ class Config:
                 "APP_ENV=development for a local development server."
             )
         check_site(app.config, required=cls.ENV_NAME == "production")
+        check_mail(app.config)
 
 
 def check_site(config, *, required: bool) -> None:
@@ -119,6 +130,28 @@ def check_site(config, *, required: bool) -> None:
         raise ConfigError(f"SERVER_NAME must be a host name such as etalase.metrokota.go.id, not {server_name!r}.")
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = [server_name.partition(":")[0]]
+
+
+def check_mail(config) -> None:
+    """Mail settings that contradict each other are refused; MAIL_PORT follows the encryption unless set."""
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are both set: set one of them, MAIL_USE_TLS=1 for STARTTLS "
+                          "(usually port 587) or MAIL_USE_SSL=1 for SMTPS (usually port 465).")
+    if config.get("MAIL_USERNAME") and not config.get("MAIL_PASSWORD"):
+        raise ConfigError("MAIL_USERNAME is set but MAIL_PASSWORD is not: set MAIL_PASSWORD too, or neither for a "
+                          "mail server that needs no login.")
+    if config.get("MAIL_PASSWORD") and not config.get("MAIL_USERNAME"):
+        raise ConfigError("MAIL_PASSWORD is set but MAIL_USERNAME is not: set MAIL_USERNAME too, or neither for a "
+                          "mail server that needs no login.")
+    ca_file = config.get("MAIL_TLS_CA_FILE")
+    if ca_file and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
+        raise ConfigError("MAIL_TLS_CA_FILE is set but the mail server is spoken to without TLS: set MAIL_USE_TLS=1 "
+                          "(STARTTLS) or MAIL_USE_SSL=1 (SMTPS), or unset MAIL_TLS_CA_FILE.")
+    if ca_file and not os.path.isfile(ca_file):
+        raise ConfigError(f"MAIL_TLS_CA_FILE is {ca_file!r}, which is not a file: set it to the PEM file of the CA "
+                          "that signed the mail server's certificate, or unset it to trust the system's CAs.")
+    if not config.get("MAIL_PORT"):
+        config["MAIL_PORT"] = 465 if config.get("MAIL_USE_SSL") else 587 if config.get("MAIL_USE_TLS") else 25
 
 
 class DevelopmentConfig(Config):

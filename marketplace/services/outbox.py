@@ -5,10 +5,16 @@ Delivery claims each row with a conditional UPDATE (queued → sending) and chec
 before sending, so several senders (cron on two machines, the after-request hook) never
 deliver one message twice. A sender that dies mid-send leaves a 'sending' row behind; after
 STUCK_AFTER it may be claimed again (delivery is at least once; every attempt carries the same Message-ID).
+
+The transport is smtplib: plain SMTP, STARTTLS (MAIL_USE_TLS) or SMTPS (MAIL_USE_SSL), the server's certificate
+always verified (MAIL_TLS_CA_FILE for a private CA), and a login when MAIL_USERNAME is set (marketplace/config.py).
+A refused login or a failed certificate check is the server's trouble, not one message's: the run stops and
+every message stays queued with the error.
 """
 from __future__ import annotations
 
 import smtplib
+import ssl
 from datetime import timedelta
 from time import monotonic
 from email.message import EmailMessage
@@ -133,10 +139,29 @@ def _email(message: OutboundMessage) -> EmailMessage:
     return email
 
 
+def _tls_context() -> ssl.SSLContext:
+    """Verifies the server's certificate and that it is for MAIL_SERVER: against MAIL_TLS_CA_FILE alone when it
+    is set (a private CA; the tests' throwaway one), else against the system's CAs. Never without verification."""
+    return ssl.create_default_context(cafile=current_app.config.get("MAIL_TLS_CA_FILE") or None)
+
+
 def _connect() -> smtplib.SMTP:
+    """A connection ready to send: TLS as configured (SMTPS, or STARTTLS), and logged in if a username is set."""
     config = current_app.config
-    return smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
-                        timeout=config["MAIL_TIMEOUT"])
+    host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    if config.get("MAIL_USE_SSL"):
+        connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_tls_context())
+    else:
+        connection = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            connection.starttls(context=_tls_context())  # refuses (SMTPNotSupportedError) if the server cannot
+        if config.get("MAIL_USERNAME"):
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        _close(connection)
+        raise
+    return connection
 
 
 def _server_trouble(error: Exception, connection: smtplib.SMTP | None) -> bool:
@@ -152,6 +177,8 @@ def _server_trouble(error: Exception, connection: smtplib.SMTP | None) -> bool:
         return True  # never connected, or smtplib hung up (it does on a 421)
     if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPHeloError)):
         return True
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 530:
+        return True  # "authentication (or STARTTLS) required": the settings, not this message
     if isinstance(error, smtplib.SMTPException):
         return False
     return True  # refused, reset, timed out
@@ -206,7 +233,7 @@ def send_pending(limit: int | None = 100, ids: list[int] | None = None,
                     continue
                 if pause_on_trouble:
                     _pause_after_request_sending()
-                logger.warning("mail server %s:%s unavailable (%s); %d message(s) stay queued",
+                logger.warning("mail server %s:%s unreachable or refusing (%s); %d message(s) stay queued",
                                current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"],
                                message.last_error, len(candidates) - position)
                 failed += _note_untried(candidates[position + 1:], message.last_error)
