@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := APP_ENV=development $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Links in e-mails and the host requests must name (TRUSTED_HOSTS) follow the address the dev server serves on.
+SERVER_NAME ?= $(HOST):$(PORT)
 # Test processes (pytest-xdist); each gets a database of its own. 0 runs everything in one process.
 TEST_WORKERS ?= auto
 
@@ -30,7 +32,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	SERVER_NAME=$(SERVER_NAME) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
 # Without root or a password-less sudo it says what to install and goes on: the browser tests then skip,

@@ -273,6 +273,7 @@ def main() -> int:
            "INQUIRY_MIN_FILL_SECONDS": "0", "PYTHONUNBUFFERED": "1"}
     env.pop("REDIS_URL", None)
     env.pop("RATELIMIT_STORAGE_URI", None)
+    env["SERVER_NAME"] = f"{HOST}:{port}"  # production needs the site's address: the one gunicorn serves here
     print(f"database {'PostgreSQL ' + pg_name if pg_name else database_url}; migrating and seeding …", flush=True)
     flask(env, "db", "upgrade")
     flask(env, "seed", "demo")

@@ -89,6 +89,7 @@ def base_env(database_url: str, workdir: Path) -> dict:
         "BENCH_CEILING": "1", "INQUIRY_LIMIT": "1000000 per minute", "INQUIRY_MIN_FILL_SECONDS": "0",
         "MAIL_PORT": "1",  # nothing listens: mail stays queued in the outbox, as when the SMTP server is down
         "PYTHONUNBUFFERED": "1",
+        "SERVER_NAME": "127.0.0.1",  # production needs the site's host: the loopback address it is served on
     }
 
 

@@ -16,6 +16,20 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = (os.environ.get(name) or "").strip().lower()
+    return value in ("1", "true", "yes", "on") if value else default
+
+
+def _hosts(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    return [host for host in value.replace(",", " ").split() if host] if value else None
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot start without; the message says what to set (wsgi.py prints it on one line)."""
+
+
 class Config:
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -27,8 +41,18 @@ class Config:
     IMPORT_DIR = os.environ.get("IMPORT_DIR")  # None → instance/imports
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 8 * 1024 * 1024)
+    # SMTP for the outbox (services/outbox.py). MAIL_PORT defaults to 25, to 587 with MAIL_USE_TLS and to 465
+    # with MAIL_USE_SSL. MAIL_USE_TLS=1: plain connection upgraded with STARTTLS; MAIL_USE_SSL=1: TLS from the
+    # first byte (SMTPS); not both. Either way the server's certificate and host name (MAIL_SERVER) are verified,
+    # against the system's CAs, or against MAIL_TLS_CA_FILE alone (a PEM file: a private CA) when it is set.
+    # MAIL_USERNAME and MAIL_PASSWORD (both or neither): log in (SMTP AUTH) before sending; use with TLS.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
-    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_PORT = _int("MAIL_PORT", 0) or None
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL", False)
+    MAIL_TLS_CA_FILE = os.environ.get("MAIL_TLS_CA_FILE") or None
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Etalase Metro <noreply@etalase.metrokota.go.id>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)  # seconds for each step of the SMTP conversation
     # After a request finds the mail server unreachable, that process's requests leave mail to `outbox send`
@@ -63,8 +87,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
-    # Host for links in e-mails written outside a request (commands, imports), e.g. etalase.metrokota.go.id
-    SERVER_NAME = os.environ.get("SERVER_NAME")
+    # The site's host name (and port, if not the scheme's own), e.g. etalase.metrokota.go.id; production refuses to
+    # start without it. Every link in an e-mail is built from it and PREFERRED_URL_SCHEME, never from the Host a
+    # request names (services/outbox.py site_url), and requests for other hosts get 400: TRUSTED_HOSTS (a list,
+    # separated by commas or spaces in the environment; a leading dot lets subdomains in) is SERVER_NAME's host
+    # unless set explicitly, e.g. to let an alias that the proxy forwards in as well.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
     HSTS = True
     # Failed sign-ins allowed per account and per address before 429.
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes")
@@ -86,11 +115,51 @@ class Config:
                 "SECRET_KEY is not set. Set SECRET_KEY in the environment, or "
                 "APP_ENV=development for a local development server."
             )
+        check_site(app.config, required=cls.ENV_NAME == "production")
+        check_mail(app.config)
+
+
+def check_site(config, *, required: bool) -> None:
+    """SERVER_NAME is a host name (required in production); TRUSTED_HOSTS follows it unless set explicitly."""
+    server_name = config.get("SERVER_NAME")
+    if not server_name:
+        if required:
+            raise ConfigError(
+                "SERVER_NAME is not set. Set SERVER_NAME to the site's host name, e.g. etalase.metrokota.go.id: "
+                "links in e-mails are built from it, and requests for other hosts are refused."
+            )
+        return
+    if "/" in server_name or server_name != server_name.strip():
+        raise ConfigError(f"SERVER_NAME must be a host name such as etalase.metrokota.go.id, not {server_name!r}.")
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = [server_name.partition(":")[0]]
+
+
+def check_mail(config) -> None:
+    """Mail settings that contradict each other are refused; MAIL_PORT follows the encryption unless set."""
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are both set: set one of them, MAIL_USE_TLS=1 for STARTTLS "
+                          "(usually port 587) or MAIL_USE_SSL=1 for SMTPS (usually port 465).")
+    if config.get("MAIL_USERNAME") and not config.get("MAIL_PASSWORD"):
+        raise ConfigError("MAIL_USERNAME is set but MAIL_PASSWORD is not: set MAIL_PASSWORD too, or neither for a "
+                          "mail server that needs no login.")
+    if config.get("MAIL_PASSWORD") and not config.get("MAIL_USERNAME"):
+        raise ConfigError("MAIL_PASSWORD is set but MAIL_USERNAME is not: set MAIL_USERNAME too, or neither for a "
+                          "mail server that needs no login.")
+    ca_file = config.get("MAIL_TLS_CA_FILE")
+    if ca_file and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
+        raise ConfigError("MAIL_TLS_CA_FILE is set but the mail server is spoken to without TLS: set MAIL_USE_TLS=1 "
+                          "(STARTTLS) or MAIL_USE_SSL=1 (SMTPS), or unset MAIL_TLS_CA_FILE.")
+    if ca_file and not os.path.isfile(ca_file):
+        raise ConfigError(f"MAIL_TLS_CA_FILE is {ca_file!r}, which is not a file: set it to the PEM file of the CA "
+                          "that signed the mail server's certificate, or unset it to trust the system's CAs.")
+    if not config.get("MAIL_PORT"):
+        config["MAIL_PORT"] = 465 if config.get("MAIL_USE_SSL") else 587 if config.get("MAIL_USE_TLS") else 25
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    SERVER_NAME = os.environ.get("SERVER_NAME", "127.0.0.1:5000")  # links in e-mails written by commands
+    SERVER_NAME = os.environ.get("SERVER_NAME") or "127.0.0.1:5000"  # `make run` passes its HOST:PORT
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
@@ -107,7 +176,8 @@ class TestingConfig(DevelopmentConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None  # tests that want Redis say so (tests/test_redis_shared.py)
     STATIC_RELOAD = False  # as in production
-    SERVER_NAME = "etalase.test"
+    # Tests that serve the app with gunicorn on a port pass SERVER_NAME=127.0.0.1:<port> (tests/test_concurrency.py).
+    SERVER_NAME = os.environ.get("SERVER_NAME") or "etalase.test"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
     OUTBOX_SEND_AFTER_REQUEST = False  # tests deliver explicitly, against their own SMTP server
     MAIL_PORT = 2  # nothing listens there: a test that forgets its SMTP server fails fast

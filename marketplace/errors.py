@@ -1,7 +1,8 @@
 """Error pages, in one place. The 500 handler rolls the session back."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db
@@ -14,6 +15,11 @@ def _wants_json() -> bool:
 
 
 def handle_http(error: HTTPException):
+    if request_ctx.url_adapter is None:
+        # A host this site does not serve (TRUSTED_HOSTS, 400): the page's links go to the site itself.
+        request_ctx.url_adapter = current_app.create_url_adapter(None)
+        if request_ctx.url_adapter is None:  # no SERVER_NAME to build them from
+            return error.get_response()
     if _wants_json():
         return jsonify(error=error.name, status=error.code), error.code
     template = f"errors/{error.code}.html" if error.code in PAGES else "errors/generic.html"

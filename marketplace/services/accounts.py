@@ -5,7 +5,7 @@ from functools import cache
 from importlib.resources import files
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_app_context, url_for
+from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -163,7 +163,7 @@ def register_producer(*, email: str, password: str, name: str, business_name: st
         # As long as a real registration takes (it hashes the password), so the answer's speed tells nothing.
         generate_password_hash(password, method=_hash_method())
         outbox.queue_email(existing.email, "account_exists", locale=existing.locale,
-                           user=existing, url=url_for("auth.login", _external=True))
+                           user=existing, url=outbox.site_url("auth.login"))
         return existing
     producer = Producer(
         name=business_name, slug=unique_producer_slug(business_name), owner_name=name, nib=nib,
@@ -182,7 +182,7 @@ def register_producer(*, email: str, password: str, name: str, business_name: st
 def queue_confirmation(user: User) -> None:
     from marketplace.services import outbox
 
-    url = url_for("auth.confirm", token=tokens.make(user, "confirm"), _external=True)
+    url = outbox.site_url("auth.confirm", token=tokens.make(user, "confirm"))
     outbox.queue_email(user.email, "confirm_email", locale=user.locale, user=user, url=url)
 
 
@@ -199,7 +199,7 @@ def request_password_reset(email: str) -> None:
     user = find_by_email(email) if email else None
     if user is None or not user.active:
         return
-    url = url_for("auth.reset_with_token", token=tokens.make(user, "reset"), _external=True)
+    url = outbox.site_url("auth.reset_with_token", token=tokens.make(user, "reset"))
     outbox.queue_email(user.email, "reset_password", locale=user.locale, user=user, url=url)
 
 
@@ -207,7 +207,7 @@ def invite(user: User) -> str:
     """Queue an invitation for an account without a password (e.g. an imported producer); returns the link."""
     from marketplace.services import outbox
 
-    url = url_for("auth.invite", token=tokens.make(user, "invite"), _external=True)
+    url = outbox.site_url("auth.invite", token=tokens.make(user, "invite"))
     outbox.queue_email(user.email, "invitation", locale=user.locale, user=user, producer=user.producer, url=url)
     audit.record("account.invited", user)
     return url

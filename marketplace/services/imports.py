@@ -736,8 +736,6 @@ def _invite(run: _Run, result: ImportResult) -> None:
 
     The same invitation as accounts.invite, queued without a flush per message (one flush for all).
     """
-    from flask import url_for
-
     from marketplace.services import outbox, tokens
 
     users = []
@@ -758,7 +756,7 @@ def _invite(run: _Run, result: ImportResult) -> None:
     messages = []
     with db.session.no_autoflush:
         for user in users:
-            url = url_for("auth.invite", token=tokens.make(user, "invite"), _external=True)
+            url = outbox.site_url("auth.invite", token=tokens.make(user, "invite"))
             messages.append(outbox.queue_email(user.email, "invitation", locale=user.locale, flush=False, user=user,
                                                producer=user.producer, url=url))
             audit.record("account.invited", user, actor=run.actor, producer_id=user.producer.id, note=run.note)

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import url_for
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -121,7 +120,7 @@ def submit(values: dict, subject: Subject, form_token: str, locale: str) -> Inqu
     inquiry.reference = f"INQ-{clock.today().year}-{inquiry.id:06d}"
     db.session.flush()
     outbox.queue_email(inquiry.email, "inquiry_received", locale=locale, inquiry=inquiry,
-                       url=url_for("inquiries.track", token=inquiry.tracking_token, _external=True))
+                       url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
     return inquiry
 
 
@@ -301,7 +300,7 @@ def message_buyer(inquiry: Inquiry, author: User, body: str) -> None:
     inquiry.events.append(InquiryEvent(kind="message", visibility=EventVisibility.BUYER, body=body, author_id=author.id))
     inquiry.first_response_at = inquiry.first_response_at or utcnow()
     outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry, body=body,
-                       url=url_for("inquiries.track", token=inquiry.tracking_token, _external=True))
+                       url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
 
 
 def decide(inquiry: Inquiry, name: str, actor: User, reason: str) -> None:
@@ -309,7 +308,7 @@ def decide(inquiry: Inquiry, name: str, actor: User, reason: str) -> None:
     workflow.apply(name, inquiry, actor, reason)
     if name == "decline":
         outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry, body=reason,
-                           url=url_for("inquiries.track", token=inquiry.tracking_token, _external=True))
+                           url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
 
 
 def facilitators() -> list[User]:
@@ -412,7 +411,7 @@ def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: 
             if account.active:
                 outbox.queue_email(account.email, "inquiry_forwarded", locale=account.locale, inquiry=inquiry,
                                    allocation=allocation, producer=producer,
-                                   url=url_for("producer.inquiries_list", _external=True))
+                                   url=outbox.site_url("producer.inquiries_list"))
     db.session.flush()
 
 
@@ -468,7 +467,7 @@ def advance(inquiry: Inquiry, name: str, actor: User) -> None:
     if name in ("agree", "close"):
         outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry,
                            body=_status_sentence(inquiry),
-                           url=url_for("inquiries.track", token=inquiry.tracking_token, _external=True))
+                           url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
 
 
 def _status_sentence(inquiry: Inquiry) -> str:

@@ -277,7 +277,7 @@ def visible_to_buyers(obj: Product | Producer) -> bool:
 def _notify(obj: Product | Producer, decision: str, reason: str = "") -> None:
     from marketplace.services import outbox
 
-    url = url_for("producer.overview", _external=True)
+    url = outbox.site_url("producer.overview")
     for account in notified_accounts(obj):
         outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
                            object_name=obj.name, decision=decision, reason=reason, url=url)

@@ -5,16 +5,23 @@ Delivery claims each row with a conditional UPDATE (queued → sending) and chec
 before sending, so several senders (cron on two machines, the after-request hook) never
 deliver one message twice. A sender that dies mid-send leaves a 'sending' row behind; after
 STUCK_AFTER it may be claimed again (delivery is at least once; every attempt carries the same Message-ID).
+
+The transport is smtplib: plain SMTP, STARTTLS (MAIL_USE_TLS) or SMTPS (MAIL_USE_SSL), the server's certificate
+always verified (MAIL_TLS_CA_FILE for a private CA), and a login when MAIL_USERNAME is set (marketplace/config.py).
+A refused login or a failed certificate check is the server's trouble, not one message's: the run stops and
+every message stays queued with the error.
 """
 from __future__ import annotations
 
 import smtplib
+import ssl
 from datetime import timedelta
 from time import monotonic
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from flask import Flask, current_app, g, has_request_context, render_template
+from flask import Flask, current_app, g, has_request_context, url_for
+from jinja2 import Environment
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 
@@ -28,10 +35,16 @@ MAX_ERROR = 2000
 # mail server unreachable, and each further try could hold a worker thread for up to MAIL_TIMEOUT.
 _paused_until = 0.0
 
-__all__ = ["STUCK_AFTER", "queue_email", "send_pending", "init_app"]
+__all__ = ["STUCK_AFTER", "queue_email", "send_pending", "site_url", "init_app"]
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+def site_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail: the configured site (SERVER_NAME and PREFERRED_URL_SCHEME), never the
+    host or scheme a request came in with; the same in a request, a command or the import."""
+    return url_for(endpoint, _external=True, _scheme=current_app.config["PREFERRED_URL_SCHEME"], **values)
+
 
 def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = True, **context) -> OutboundMessage:
     """Render templates/email/<template>.{subject.txt,txt,html} in the recipient's language and queue it.
@@ -50,9 +63,9 @@ def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = Tru
         locale = config["BABEL_DEFAULT_LOCALE"]
     context.pop("lang", None)  # the layout's <html lang> is ours to set
     with force_locale(locale):
-        subject = " ".join(render_template(f"email/{template}.subject.txt", **context).split())
-        body_text = render_template(f"email/{template}.txt", **context)
-        body_html = render_template(f"email/{template}.html", lang=locale, **context)
+        subject = " ".join(_render(f"email/{template}.subject.txt", html=False, **context).split())
+        body_text = _render(f"email/{template}.txt", html=False, **context)
+        body_html = _render(f"email/{template}.html", html=True, lang=locale, **context)
     message = OutboundMessage(to_address=to, subject=subject[:255], body_text=body_text, body_html=body_html,
                               template=template, status=OutboxStatus.QUEUED)
     db.session.add(message)
@@ -60,6 +73,21 @@ def queue_email(to: str, template: str, *, locale: str = "id", flush: bool = Tru
         db.session.flush()
         remember_for_sending([message])
     return message
+
+
+def _render(name: str, *, html: bool, **context) -> str:
+    """One part of a message. The HTML part escapes everything it writes, including what it takes from an
+    included .txt template (the app's own environment decides by file name, and leaves .txt unescaped); the
+    text parts escape nothing. Each has an environment of its own, so a template compiled for one part (or
+    for a page) is never reused for the other: escaping is decided when a template is compiled."""
+    app = current_app._get_current_object()
+    key = "email_jinja_html" if html else "email_jinja_text"
+    environment: Environment | None = app.extensions.get(key)
+    if environment is None:
+        # Same loader, filters, globals and gettext as pages; an overlay starts with an empty cache of its own.
+        environment = app.extensions[key] = app.jinja_env.overlay(autoescape=html)
+    app.update_template_context(context)
+    return environment.get_template(name).render(context)
 
 
 def remember_for_sending(messages: list[OutboundMessage]) -> None:
@@ -111,10 +139,29 @@ def _email(message: OutboundMessage) -> EmailMessage:
     return email
 
 
+def _tls_context() -> ssl.SSLContext:
+    """Verifies the server's certificate and that it is for MAIL_SERVER: against MAIL_TLS_CA_FILE alone when it
+    is set (a private CA; the tests' throwaway one), else against the system's CAs. Never without verification."""
+    return ssl.create_default_context(cafile=current_app.config.get("MAIL_TLS_CA_FILE") or None)
+
+
 def _connect() -> smtplib.SMTP:
+    """A connection ready to send: TLS as configured (SMTPS, or STARTTLS), and logged in if a username is set."""
     config = current_app.config
-    return smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
-                        timeout=config["MAIL_TIMEOUT"])
+    host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    if config.get("MAIL_USE_SSL"):
+        connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_tls_context())
+    else:
+        connection = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            connection.starttls(context=_tls_context())  # refuses (SMTPNotSupportedError) if the server cannot
+        if config.get("MAIL_USERNAME"):
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        _close(connection)
+        raise
+    return connection
 
 
 def _server_trouble(error: Exception, connection: smtplib.SMTP | None) -> bool:
@@ -130,6 +177,8 @@ def _server_trouble(error: Exception, connection: smtplib.SMTP | None) -> bool:
         return True  # never connected, or smtplib hung up (it does on a 421)
     if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPHeloError)):
         return True
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 530:
+        return True  # "authentication (or STARTTLS) required": the settings, not this message
     if isinstance(error, smtplib.SMTPException):
         return False
     return True  # refused, reset, timed out
@@ -184,7 +233,7 @@ def send_pending(limit: int | None = 100, ids: list[int] | None = None,
                     continue
                 if pause_on_trouble:
                     _pause_after_request_sending()
-                logger.warning("mail server %s:%s unavailable (%s); %d message(s) stay queued",
+                logger.warning("mail server %s:%s unreachable or refusing (%s); %d message(s) stay queued",
                                current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"],
                                message.last_error, len(candidates) - position)
                 failed += _note_untried(candidates[position + 1:], message.last_error)
