@@ -304,25 +304,6 @@ def save_storefront(producer: Producer, values: dict, author: User) -> bool:
     return False
 
 
-# ---------------------------------------------------------------- side effects of publication
-
-@publication.on("approve", "suspend", "archive", "restore", "resubmit", "withdraw", "submit", "reject")
-def _keep_search_index_in_step(obj, actor, reason) -> None:
-    db.session.flush()
-    if isinstance(obj, Producer):
-        search.reindex_producer(obj.id)
-    else:
-        search.reindex([obj.id])
-
-
-@publication.on("approve")
-def _go_live(obj, actor, reason) -> None:
-    obj.published_at = obj.published_at or utcnow()
-    if isinstance(obj, Product):
-        for photo in obj.photos:
-            photo.live = True
-
-
 def available_actions(obj: Product | Producer, actor: User) -> list[str]:
     """The buttons an editor shows: which of withdraw / archive / restore this person may apply now."""
     from marketplace.workflows import revision as revision_workflow

@@ -269,17 +269,6 @@ def _apply_revision(revision: Revision, obj: Product | Producer) -> None:
         search.reindex_producer(obj.id)
 
 
-def _notify(obj: Product | Producer, decision: str, reason: str = "") -> None:
-    from marketplace.services import outbox
-
-    producer = obj if isinstance(obj, Producer) else obj.producer
-    url = url_for("producer.overview", _external=True)
-    for account in producer.accounts:
-        if account.active and account.email:
-            outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
-                               object_name=obj.name, decision=decision, reason=reason, url=url)
-
-
 def _pending_revision(obj: Product | Producer) -> Revision | None:
     revision = listings.open_revision(obj)
     return revision if revision is not None and revision.status == RevisionStatus.PENDING else None
@@ -291,12 +280,11 @@ def approve(obj: Product | Producer, moderator: User) -> None:
     if revision is None and obj.status != PublicationStatus.PENDING:
         raise TransitionNotAllowed("state", "approve")
     if revision is not None:
-        revision_workflow.apply("approve", revision, moderator)
-        revision.decided_at, revision.decided_by_id = utcnow(), moderator.id
+        revision_workflow.apply("approve", revision, moderator,
+                                values={"decided_at": utcnow(), "decided_by_id": moderator.id})
         _apply_revision(revision, obj)
     if obj.status == PublicationStatus.PENDING:  # new, or resubmitted after a suspension
         publication.apply("approve", obj, moderator)
-    _notify(obj, "approved")
 
 
 def reject(obj: Product | Producer, moderator: User, reason: str, name: str = "reject") -> None:
@@ -305,17 +293,14 @@ def reject(obj: Product | Producer, moderator: User, reason: str, name: str = "r
     if revision is None and obj.status != PublicationStatus.PENDING:
         raise TransitionNotAllowed("state", name)
     if revision is not None:
-        revision_workflow.apply(name, revision, moderator, reason)
-        revision.reason = reason
-        revision.decided_at, revision.decided_by_id = utcnow(), moderator.id
+        revision_workflow.apply(name, revision, moderator, reason,
+                                values={"reason": reason, "decided_at": utcnow(), "decided_by_id": moderator.id})
     if obj.status == PublicationStatus.PENDING:
         publication.apply(name, obj, moderator, reason)
-    _notify(obj, "changes_requested" if name == "request_changes" else "rejected", reason)
 
 
 def suspend(obj: Product | Producer, moderator: User, reason: str) -> None:
     publication.apply("suspend", obj, moderator, reason)
-    _notify(obj, "suspended", reason)
 
 
 def set_curated(producer: Producer, curated: bool, moderator: User) -> None:
