@@ -1,7 +1,7 @@
-"""The publication and revision workflows (ARCHITECTURE rule 2), walked completely.
+"""Every workflow table (ARCHITECTURE rule 2) walked completely: publication, revision, inquiry, allocation.
 
-Every transition of each table × every source status × every kind of actor, on listings and on
-storefronts. What the tables should say is written out below, independently of the tables
+Every transition of each table × every source status × every kind of actor (listings and storefronts for
+publication and revision; an inquiry forwarded to producer A; producer A's share of one). What the tables should say is written out below, independently of the tables
 themselves, so a changed rule shows up here as a failing case rather than passing silently.
 
 Allowed: the status moves and exactly one AuditEvent is written (actor, from, to, note, the
@@ -16,15 +16,37 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Producer, Product, PublicationStatus, Revision, RevisionStatus
-from marketplace.workflows import TransitionConflict, TransitionNotAllowed, publication, revision
+from marketplace.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    Deal,
+    Inquiry,
+    InquiryStatus,
+    Producer,
+    Product,
+    PublicationStatus,
+    Revision,
+    RevisionStatus,
+)
+from marketplace.policies import BUYER
+from marketplace.workflows import (
+    TransitionConflict,
+    TransitionNotAllowed,
+    allocation,
+    inquiry,
+    publication,
+    revision,
+)
 from tests.factories import ProductFactory
 
-ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin")
+ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin", "buyer")
 OWNER = frozenset({"producer_a", "officer"})  # the producer and the field officer assigned to them
 MODERATOR = frozenset({"moderator", "admin"})
+FACILITATOR = frozenset({"facilitator", "admin"})
+THE_BUYER = frozenset({"buyer"})  # whoever holds the tracking link
 
-P, R = PublicationStatus, RevisionStatus
+P, R, S, A = PublicationStatus, RevisionStatus, InquiryStatus, AllocationStatus
 NOT_ARCHIVED = tuple(s for s in P if s != P.ARCHIVED)
 
 # name: (from, to, who, needs a reason, needs a confirmed e-mail when a producer does it)
@@ -46,27 +68,75 @@ REVISION = {
     "reject":          ((R.PENDING,),          R.REJECTED,  MODERATOR, True,  False),
     "request_changes": ((R.PENDING,),          R.REJECTED,  MODERATOR, True,  False),
 }
-WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R)}
+OPEN = (S.NEW, S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING)
+WORKING = (S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING)
+INQUIRY = {
+    "claim":           ((S.NEW,),                  S.IN_REVIEW,   FACILITATOR, False, False),
+    "mark_spam":       ((S.NEW, S.IN_REVIEW),      S.SPAM,        FACILITATOR, True,  False),
+    "decline":         (WORKING,                   S.DECLINED,    FACILITATOR, True,  False),
+    "forward":         (WORKING,                   S.FORWARDED,   FACILITATOR, False, False),
+    "respond":         ((S.FORWARDED,),            S.RESPONDED,   FACILITATOR | OWNER, False, False),
+    "negotiate":       ((S.RESPONDED,),            S.NEGOTIATING, FACILITATOR, False, False),
+    "agree":           ((S.RESPONDED, S.NEGOTIATING), S.AGREED,   FACILITATOR, False, False),
+    "close":           ((S.AGREED,),               S.CLOSED,      FACILITATOR, False, False),
+    "cancel":          (OPEN,                      S.CANCELLED,   THE_BUYER,   False, False),
+}
+ALLOCATION = {
+    "offer":           ((A.FORWARDED,),            A.ACCEPTED,    OWNER,       False, False),
+    "decline":         ((A.FORWARDED,),            A.DECLINED,    OWNER,       True,  False),
+    "reforward":       ((A.FORWARDED, A.ACCEPTED, A.DECLINED), A.FORWARDED, FACILITATOR, False, False),
+}
+WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R),
+             "inquiry": (inquiry, INQUIRY, S), "allocation": (allocation, ALLOCATION, A)}
 REASON = "Foto kurang jelas."
 
 
-def _audit_count() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id)))
+def _audit_count(obj=None) -> int:
+    stmt = select(func.count(AuditEvent.id))
+    if obj is not None:
+        stmt = stmt.where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+    return db.session.scalar(stmt)
 
 
-def _last_audit() -> AuditEvent:
-    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+def _last_audit(obj=None) -> AuditEvent:
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if obj is not None:
+        stmt = stmt.where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+    return db.session.scalars(stmt).first()
+
+
+def _actor(accounts, role: str):
+    return BUYER if role == "buyer" else accounts.by_name(role)
+
+
+def _inquiry(accounts, **fields) -> Inquiry:
+    """An inquiry forwarded to producer A (so A and A's officer answer it), with a deal recorded."""
+    request = Inquiry(reference="INQ-2026-000001", tracking_token="t-walk", form_token="f-walk", company="PT Uji",
+                      buyer_type="hotel", contact_name="Dewi", email="dewi@contoh.id", quantity=100, unit="kg",
+                      frequency="once", delivery_city="jakarta-pusat", **fields)
+    request.allocations.append(Allocation(producer_id=accounts.producer_a_store.id, requested_qty=100))
+    request.deals.append(Deal(producer_id=accounts.producer_a_store.id, volume=100, unit="kg", unit_price=1, value=100))
+    db.session.add(request)
+    db.session.commit()
+    return request
 
 
 def _set_status(obj, status) -> None:
+    """The walk's own way of putting a record into a state (a test fixture, not application code)."""
     model = type(obj)
-    db.session.execute(update(model).where(model.id == obj.id).values(status=str(status)))
+    extra = {"assigned_to_id": None} if model is Inquiry else {}  # nobody holds it: claim stays possible
+    db.session.execute(update(model).where(model.id == obj.id).values(status=str(status), **extra))
     db.session.commit()
     db.session.refresh(obj)
 
 
 def _subject(accounts, workflow: str, kind: str):
-    """A record of producer A that the walk moves around: the listing or storefront, or a revision of it."""
+    """A record of producer A that the walk moves around: the listing or storefront, or a revision of it;
+    an inquiry forwarded to A, or A's share of one."""
+    if workflow == "inquiry":
+        return _inquiry(accounts)
+    if workflow == "allocation":
+        return _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
     store = accounts.producer_a_store
     target = store if kind == "producer" else ProductFactory(producer=store, name="Beras A")
     if workflow == "publication":
@@ -102,8 +172,8 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
     for source in statuses:
         for role in ROLES:
             _set_status(subject, source)
-            actor = accounts.by_name(role)
-            before = _audit_count()
+            actor = _actor(accounts, role)
+            before = _audit_count(subject)
             expected = _expected(spec, name, source, role, reason, confirmed)
             case = f"{name} from {source} by {role}"
             if expected is None:
@@ -114,11 +184,12 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
                     db.session.rollback()
                     continue
                 db.session.commit()
-                event = _last_audit()
-                got = (str(subject.status), _audit_count() - before, event.action, event.actor_id,
+                event = _last_audit(subject)
+                got = (str(subject.status), _audit_count(subject) - before, event.action, event.actor_id,
                        event.from_status, event.to_status, event.note, event.producer_id)
+                # An inquiry belongs to no storefront; everything else here is producer A's.
                 want = (str(spec[name][1]), 1, f"{workflow_name}.{name}", actor.id, str(source), str(spec[name][1]),
-                        reason, accounts.producer_a_store.id)
+                        reason, None if workflow_name == "inquiry" else accounts.producer_a_store.id)
                 if got != want:
                     failures.append(f"{case}: got {got}, expected {want}")
             else:
@@ -131,7 +202,7 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
                         failures.append(f"{case}: refused but something changed")
                     db.session.rollback()
                     db.session.refresh(subject)
-                    if str(subject.status) != str(source) or _audit_count() != before:
+                    if str(subject.status) != str(source) or _audit_count(subject) != before:
                         failures.append(f"{case}: refused but the status or the audit trail changed")
                 else:
                     failures.append(f"{case}: allowed, expected refused with {expected}")
@@ -140,8 +211,18 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
 
 
 def test_the_tables_hold_exactly_the_transitions_described_here():
-    assert set(publication.transitions) == set(PUBLICATION)
-    assert set(revision.transitions) == set(REVISION)
+    for workflow, spec, _statuses in WORKFLOWS.values():
+        assert set(workflow.transitions) == set(spec), workflow.name
+
+
+@pytest.mark.parametrize("name", list(INQUIRY))
+def test_every_inquiry_transition_from_every_state_by_every_role(accounts, name):
+    assert _walk(accounts, "inquiry", name, "inquiry") == []
+
+
+@pytest.mark.parametrize("name", list(ALLOCATION))
+def test_every_allocation_transition_from_every_state_by_every_role(accounts, name):
+    assert _walk(accounts, "allocation", name, "allocation") == []
 
 
 @pytest.mark.parametrize("kind", ["product", "producer"])
@@ -160,8 +241,9 @@ def test_every_revision_transition_from_every_state_by_every_role(accounts, name
     (w, n) for w, (_, spec, _) in WORKFLOWS.items() for n, row in spec.items() if row[3]
 ])
 @pytest.mark.parametrize("blank", ["", "   \n"])
-def test_a_decision_against_the_producer_needs_a_reason(accounts, workflow_name, name, blank):
-    assert _walk(accounts, workflow_name, name, "product", reason=blank) == []
+def test_a_decision_against_the_other_side_needs_a_reason(accounts, workflow_name, name, blank):
+    kind = workflow_name if workflow_name in ("inquiry", "allocation") else "product"
+    assert _walk(accounts, workflow_name, name, kind, reason=blank) == []
 
 
 @pytest.mark.parametrize("workflow_name, name", [

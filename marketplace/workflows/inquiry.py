@@ -115,7 +115,7 @@ def _answered(change: Change) -> None:
     """The facilitator reads the answer in the inquiry's timeline; the first answer moves the inquiry on."""
     share = change.obj
     request = share.inquiry
-    if change.name == "offer":
+    if change.name == "offer" and share.offered_qty is not None and share.offered_price is not None:
         body = f"{share.offered_qty:g} {request.unit} @ Rp {share.offered_price:,}".replace(",", ".")
     else:
         body = "—"
