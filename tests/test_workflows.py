@@ -358,3 +358,60 @@ def test_the_same_producer_submitting_twice_at_once_sends_it_once(app, accounts)
     db.session.expire_all()
     assert db.session.get(Producer, accounts.producer_a_store.id) is not None
     assert db.session.get(Product, product.id).status == "pending"
+
+
+# ---------------------------------------------------------------- what buyers see after every transition
+
+def test_every_publication_transition_with_a_public_side_declares_the_reindex():
+    """Buyers see a record in a public status: a transition into or out of one must bring the catalog along."""
+    from marketplace.workflows.publication import PUBLIC, REINDEX
+
+    crossing = {t.name for t in publication.transitions.values() if (t.sources | {t.target}) & PUBLIC}
+    assert crossing <= set(publication.declaring(REINDEX))
+    assert set(publication.declaring(REINDEX)) == {"approve", "suspend", "archive"}
+
+
+def test_every_declared_effect_has_its_function():
+    for workflow, _spec, _statuses in WORKFLOWS.values():
+        declared = {e for t in workflow.transitions.values() for e in t.effects} | set(workflow.birth_effects)
+        assert declared <= set(workflow.effects), workflow.name
+
+
+def _buyers_see(app, product) -> tuple[bool, bool, bool]:
+    """(in the search results, in the plain catalog, on the storefront) for an anonymous visitor."""
+    visitor = app.test_client()
+    link = f'href="/products/{product.id}-'
+    searched = link in visitor.get("/products?q=Kopi+Luwak+Walk").get_data(as_text=True)
+    listed = link in visitor.get("/products").get_data(as_text=True)
+    shelf = link in visitor.get("/producers/usaha-a").get_data(as_text=True)
+    return searched, listed, shelf
+
+
+@pytest.mark.parametrize("kind", ["product", "producer"])
+@pytest.mark.parametrize("name", list(PUBLICATION))
+def test_after_every_publication_transition_the_catalog_shows_exactly_the_public_listings(app, accounts, name, kind):
+    """From every state the transition leaves: the pages are read before (so counts and cards are cached under
+    the catalog version) and after it; a listing is found, listed and on its storefront iff it and its
+    storefront are public. (Reject and request changes move a pending record, which buyers never saw.)"""
+    from marketplace.services import search
+
+    sources, _target, who, _reason, _email = PUBLICATION[name]
+    store = accounts.producer_a_store
+    product = ProductFactory(producer=store, name="Kopi Luwak Walk", status="published")
+    subject = product if kind == "product" else store
+    actor = accounts.by_name(sorted(who)[0])
+    failures = []
+    for source in sources:
+        for record in (product, store):
+            _set_status(record, P.PUBLISHED)
+        _set_status(subject, source)
+        search.reindex()
+        db.session.commit()
+        _buyers_see(app, product)  # warm the caches
+        publication.apply(name, subject, actor, reason=REASON)
+        db.session.commit()
+        public = str(product.status) == P.PUBLISHED and str(store.status) == P.PUBLISHED
+        seen = _buyers_see(app, product)
+        if seen != (public, public, public):
+            failures.append(f"{name} from {source}: buyers see {seen}, expected {public}")
+    assert failures == []
