@@ -10,6 +10,7 @@ and fails for any of them outside the exemptions below, each with its reason.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +99,40 @@ def test_every_exemption_is_still_needed():
     writes = _writes_by_file()
     assert [path for path in EXEMPT if path not in writes] == []
     assert all((ROOT / path).exists() for path in BULK)
+
+
+# ---------------------------------------------------------------- templates ask, they do not restate the table
+
+TEMPLATES = ROOT / "templates"
+_COMPARISON = re.compile(r"([\w.]*status)\s*(==|!=|\bnot in\b|\bin\b)\s*(\(?\s*'[^']*'(?:\s*,\s*'[^']*')*\s*\)?)")
+# Comparisons that only choose which words describe a record's status (a status label with its details),
+# never whether something may be done: (template, what is compared).
+DISPLAY_ONLY = {
+    ("producer/inquiries.html", "a.status == 'accepted'"): "the producer's own offer, repeated",
+    ("facilitator/inquiry.html", "a.status == 'accepted'"): "each producer's answer: the offer",
+    ("facilitator/inquiry.html", "a.status == 'declined'"): "each producer's answer: declined",
+    ("producer/storefront.html", "revision.status == 'rejected'"): "the moderator's reason for a rejected change",
+    ("producer/product_form.html", "revision.status == 'pending'"): "what a pending change means for buyers",
+    ("producer/product_form.html", "revision.status == 'rejected'"): "the moderator's reason for a rejected change",
+}
+
+
+def _template_comparisons() -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        for match in _COMPARISON.finditer(path.read_text(encoding="utf-8")):
+            subject = match.group(1)
+            if subject.startswith("filters.") or "." not in subject:
+                continue  # a list's status filter (the queue's, the users page's): a form value, not a record's
+            found.add((path.relative_to(TEMPLATES).as_posix(), " ".join(match.group(0).split())))
+    return found
+
+
+def test_templates_ask_can_instead_of_comparing_status_strings():
+    """A button or a form shows when `can('<transition>', obj)` says so (or `is_public`, `edits_wait_for_review`,
+    `can('send_for_review', …)`); only the status labels listed above compare a status."""
+    assert _template_comparisons() - set(DISPLAY_ONLY) == set()
+
+
+def test_every_display_only_comparison_is_still_there():
+    assert set(DISPLAY_ONLY) - _template_comparisons() == set()

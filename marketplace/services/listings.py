@@ -304,6 +304,26 @@ def save_storefront(producer: Producer, values: dict, author: User) -> bool:
     return False
 
 
+def edits_wait_for_review(obj: Product | Producer) -> bool:
+    """Buyers have seen this record: an edit is kept in a revision until a moderator approves it."""
+    return obj.status in LIVE_STATES
+
+
+def can_send_for_review(obj: Product | Producer, actor: User) -> bool:
+    """Whether "send for review" (`submit` below) would send something this person may send: the record itself,
+    its open revision, or a suspended record going back to review. The e-mail confirmation a producer may
+    still need is left out here: sending explains it."""
+    from marketplace.workflows import revision as revision_workflow
+
+    if obj.status in LIVE_STATES:
+        revision = open_revision(obj)
+        sendable = (revision is not None and (revision.status == RevisionStatus.PENDING
+                                              or revision_workflow.allowed("submit", revision, actor, guards=False))
+                    or publication.allowed("resubmit", obj, actor, guards=False))
+        return sendable
+    return publication.allowed("submit", obj, actor, guards=False)
+
+
 def available_actions(obj: Product | Producer, actor: User) -> list[str]:
     """The buttons an editor shows: which of withdraw / archive / restore this person may apply now."""
     from marketplace.workflows import revision as revision_workflow

@@ -125,7 +125,7 @@ class Workflow:
 
     # ------------------------------------------------------------ asking
 
-    def check(self, name: str, obj, actor: User | None, reason: str = "") -> Transition:
+    def check(self, name: str, obj, actor: User | None, reason: str = "", guards: bool = True) -> Transition:
         transition = self.transitions.get(name)
         if transition is None:
             raise TransitionNotAllowed("unknown", name)
@@ -135,14 +135,15 @@ class Workflow:
             raise TransitionNotAllowed("actor", name)
         if transition.requires_reason and not (reason or "").strip():
             raise TransitionNotAllowed("reason_required", name)
-        if transition.guard and (problem := transition.guard(obj, actor)):
+        if guards and transition.guard and (problem := transition.guard(obj, actor)):
             raise TransitionNotAllowed(problem, name)
         return transition
 
-    def allowed(self, name: str, obj, actor: User | None) -> bool:
-        """For buttons: could this person apply it now (a reason is asked for in the form)?"""
+    def allowed(self, name: str, obj, actor: User | None, guards: bool = True) -> bool:
+        """For buttons: could this person apply it now (a reason is asked for in the form)? `guards=False`
+        leaves out the requirements a refusal explains (e.g. an unconfirmed e-mail address)."""
         try:
-            self.check(name, obj, actor, reason="-")
+            self.check(name, obj, actor, reason="-", guards=guards)
         except TransitionNotAllowed:
             return False
         return True
