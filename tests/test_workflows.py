@@ -415,3 +415,89 @@ def test_after_every_publication_transition_the_catalog_shows_exactly_the_public
         if seen != (public, public, public):
             failures.append(f"{name} from {source}: buyers see {seen}, expected {public}")
     assert failures == []
+
+
+# ---------------------------------------------------------------- what follows a transition, by its name
+
+def test_a_hook_hears_the_transition_by_name_even_when_two_share_a_target(accounts):
+    """reject and request_changes both end in `rejected`: a hook is told which one happened."""
+    heard = []
+    hook = publication.on("reject", "request_changes")(heard.append)
+    try:
+        product = ProductFactory(producer=accounts.producer_a_store, status="pending")
+        publication.apply("request_changes", product, accounts.moderator, reason=REASON)
+        db.session.commit()
+    finally:
+        for name in ("reject", "request_changes"):
+            publication.hooks[name].remove(hook)
+    assert [(c.workflow, c.name, c.source, c.target, c.reason) for c in heard] == [
+        ("publication", "request_changes", "pending", "rejected", REASON)]
+
+
+def _decision_mails(to: str) -> list[str]:
+    from marketplace.models import OutboundMessage
+
+    return list(db.session.scalars(select(OutboundMessage.body_text).where(
+        OutboundMessage.to_address == to, OutboundMessage.template == "review_decision")))
+
+
+def test_request_changes_tells_the_producer_that_changes_are_asked_for(accounts):
+    from marketplace.services import moderation
+
+    product = ProductFactory(producer=accounts.producer_a_store, status="pending", name="Beras A")
+    moderation.reject(product, accounts.moderator, REASON, name="request_changes")
+    db.session.commit()
+    mails = _decision_mails(accounts.producer_a.email)
+    assert len(mails) == 1 and "meminta perbaikan" in mails[0] and REASON in mails[0]
+
+
+def test_approving_a_resubmitted_listing_and_its_change_together_is_one_decision_mail(accounts):
+    from marketplace.services import listings, moderation
+
+    product = ProductFactory(producer=accounts.producer_a_store, status="suspended", name="Beras A")
+    listings.save_product(accounts.producer_a_store, product, listings.product_values(product) | {"name": "Beras A+"},
+                          accounts.producer_a)
+    listings.submit(product, accounts.producer_a)  # the change and the listing itself go to review
+    db.session.commit()
+    assert (product.status, listings.open_revision(product).status) == ("pending", "pending")
+    moderation.approve(product, accounts.moderator)
+    db.session.commit()
+    assert product.status == "published" and product.name == "Beras A+"
+    assert len(_decision_mails(accounts.producer_a.email)) == 1
+
+
+def test_a_producers_offer_is_written_with_its_status_and_audited(accounts):
+    from marketplace.services import inquiries
+
+    share = _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
+    inquiries.answer(share, accounts.officer, True, offered_qty=80, price=12500, lead_time_days=3, note="Panen Mei")
+    db.session.commit()
+    db.session.expire_all()
+    assert (share.status, share.offered_qty, share.offered_price, share.note) == ("accepted", 80, 12500, "Panen Mei")
+    assert share.inquiry.status == "responded"  # the first answer moves the inquiry on
+    event = _last_audit(share)
+    assert (event.action, event.actor_id, event.producer_id) == (
+        "allocation.offer", accounts.officer.id, accounts.producer_a_store.id)
+    assert "80 kg @ Rp 12.500" in share.inquiry.events[-2].body
+
+
+def test_a_new_share_is_born_forwarded_audited_and_its_producer_told(accounts):
+    from marketplace.models import OutboundMessage
+    from marketplace.services import inquiries
+
+    request = _inquiry(accounts, status=str(S.IN_REVIEW))
+    inquiries.forward(request, [(accounts.producer_b_store.id, 40)], False, accounts.facilitator)
+    db.session.commit()
+    share = next(a for a in request.allocations if a.producer_id == accounts.producer_b_store.id)
+    assert share.status == "forwarded"
+    assert _last_audit(share).action == "allocation.create"
+    assert db.session.scalar(select(func.count(OutboundMessage.id)).where(
+        OutboundMessage.to_address == accounts.producer_b.email, OutboundMessage.template == "inquiry_forwarded")) == 1
+
+
+def test_the_producer_and_the_officer_answering_at_once_give_one_answer(app, accounts):
+    share = _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
+    results = _race(app, Allocation, share.id, allocation, "decline", [accounts.producer_a.id, accounts.officer.id],
+                    reason="Stok habis")
+    assert results == ["applied", "conflict"]
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "allocation.decline")) == 1
