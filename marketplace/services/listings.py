@@ -24,9 +24,8 @@ from marketplace.models import (
     Revision,
     RevisionStatus,
     User,
-    utcnow,
 )
-from marketplace.services import audit, images, search
+from marketplace.services import audit, images
 from marketplace.text import slugify
 from marketplace.workflows import publication
 
