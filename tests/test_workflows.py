@@ -501,3 +501,17 @@ def test_the_producer_and_the_officer_answering_at_once_give_one_answer(app, acc
                     reason="Stok habis")
     assert results == ["applied", "conflict"]
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "allocation.decline")) == 1
+
+
+def test_a_seeder_places_a_record_only_along_the_table(accounts):
+    """Workflow.place (the demo history's one way into a status) is born anywhere, then follows transitions."""
+    request = Inquiry(reference="INQ-DEMO-9999", tracking_token="t-place", form_token="f-place", company="PT",
+                      buyer_type="hotel", contact_name="A", email="a@contoh.id", quantity=1, unit="kg",
+                      frequency="once", delivery_city="jakarta-pusat")
+    assert inquiry.place(request, S.NEW) is None
+    assert inquiry.place(request, S.IN_REVIEW) == "claim"
+    with pytest.raises(TransitionNotAllowed):
+        inquiry.place(request, S.CLOSED)  # no transition from in_review to closed
+    with pytest.raises(TransitionNotAllowed):
+        inquiry.place(request, "archived")  # not a status of this table
+    assert request.status == S.IN_REVIEW

@@ -87,11 +87,11 @@ def _tell_producer(change: Change) -> None:
     if not _first_time_in_transaction(("review_decision", type(obj).__name__, obj.id, decision)):
         return
     producer = obj if isinstance(obj, Producer) else obj.producer
-    url = url_for("producer.overview", _external=True)
-    for account in producer.accounts:
-        if account.active and account.email:
-            outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
-                               object_name=obj.name, decision=decision, reason=change.reason, url=url)
+    accounts = [a for a in producer.accounts if a.active and a.email]
+    url = url_for("producer.overview", _external=True) if accounts else ""
+    for account in accounts:
+        outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
+                           object_name=obj.name, decision=decision, reason=change.reason, url=url)
 
 
 def _first_time_in_transaction(key) -> bool:
