@@ -130,7 +130,11 @@ def register_template_helpers(app: Flask) -> None:
     from marketplace.formatting import FILTERS
 
     app.jinja_env.filters.update(FILTERS)
-    app.jinja_env.globals.update(can=policies.can)
+    from marketplace.services.listings import edits_wait_for_review
+    from marketplace.workflows import available_actions
+
+    app.jinja_env.globals.update(can=policies.can, is_public=policies.is_public, available_actions=available_actions,
+                                 edits_wait_for_review=edits_wait_for_review)
 
     @app.context_processor
     def _today():

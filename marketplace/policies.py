@@ -154,13 +154,19 @@ def can_administer(user: User | None, _obj=None) -> bool:
     return _signed_in(user) and user.role == Role.ADMIN and user.active
 
 
+def is_public(obj: Producer | Product) -> bool:
+    """Buyers see it: a published storefront, or a published listing of one (templates ask this too)."""
+    if isinstance(obj, Product):
+        return obj.status == PublicationStatus.PUBLISHED and is_public(obj.producer)
+    return obj.status == PublicationStatus.PUBLISHED
+
+
 def can_view_producer(user: User | None, producer: Producer) -> bool:
-    return producer.status == PublicationStatus.PUBLISHED or can_edit(user, producer) or _is_staff(user)
+    return is_public(producer) or can_edit(user, producer) or _is_staff(user)
 
 
 def can_view_product(user: User | None, product: Product) -> bool:
-    public = product.status == PublicationStatus.PUBLISHED and product.producer.status == PublicationStatus.PUBLISHED
-    return public or can_edit(user, product) or _is_staff(user)
+    return is_public(product) or can_edit(user, product) or _is_staff(user)
 
 
 def can_see_producer_contact(user: User | None, producer: Producer) -> bool:
@@ -168,7 +174,15 @@ def can_see_producer_contact(user: User | None, producer: Producer) -> bool:
     return can_edit(user, producer) or _is_staff(user)
 
 
+def can_send_for_review(user: User | None, obj) -> bool:
+    """The storefront's or listing's "send for review" button (what it sends: services/listings.py)."""
+    from marketplace.services.listings import can_send_for_review as sendable
+
+    return can_edit(user, obj) and sendable(obj, user)
+
+
 RULES = {
+    "send_for_review": can_send_for_review,
     "use_dashboard": can_use_dashboard,
     "act_for_producers": acts_for_producers,
     "edit": can_edit,
@@ -186,5 +200,13 @@ RULES = {
 
 
 def can(rule: str, obj=None) -> bool:
-    """Template helper: `{% if can('see_producer_contact', producer) %}`."""
-    return RULES[rule](current_user, obj)
+    """Template helper: `{% if can('see_producer_contact', producer) %}`, or a transition of the record's
+    workflow: `{% if can('suspend', product) %}` (may the signed-in user apply it now?)."""
+    if rule in RULES:
+        return RULES[rule](current_user, obj)
+    from marketplace.workflows import workflow_for
+
+    workflow = workflow_for(obj) if obj is not None else None
+    if workflow is None or rule not in workflow.transitions:
+        raise KeyError(f"no rule or transition {rule!r} for {type(obj).__name__}")
+    return workflow.allowed(rule, obj, current_user)

@@ -1,7 +1,7 @@
-"""The publication and revision workflows (ARCHITECTURE rule 2), walked completely.
+"""Every workflow table (ARCHITECTURE rule 2) walked completely: publication, revision, inquiry, allocation.
 
-Every transition of each table × every source status × every kind of actor, on listings and on
-storefronts. What the tables should say is written out below, independently of the tables
+Every transition of each table × every source status × every kind of actor (listings and storefronts for
+publication and revision; an inquiry forwarded to producer A; producer A's share of one). What the tables should say is written out below, independently of the tables
 themselves, so a changed rule shows up here as a failing case rather than passing silently.
 
 Allowed: the status moves and exactly one AuditEvent is written (actor, from, to, note, the
@@ -16,15 +16,37 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Producer, Product, PublicationStatus, Revision, RevisionStatus
-from marketplace.workflows import TransitionConflict, TransitionNotAllowed, publication, revision
+from marketplace.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    Deal,
+    Inquiry,
+    InquiryStatus,
+    Producer,
+    Product,
+    PublicationStatus,
+    Revision,
+    RevisionStatus,
+)
+from marketplace.policies import BUYER
+from marketplace.workflows import (
+    TransitionConflict,
+    TransitionNotAllowed,
+    allocation,
+    inquiry,
+    publication,
+    revision,
+)
 from tests.factories import ProductFactory
 
-ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin")
+ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin", "buyer")
 OWNER = frozenset({"producer_a", "officer"})  # the producer and the field officer assigned to them
 MODERATOR = frozenset({"moderator", "admin"})
+FACILITATOR = frozenset({"facilitator", "admin"})
+THE_BUYER = frozenset({"buyer"})  # whoever holds the tracking link
 
-P, R = PublicationStatus, RevisionStatus
+P, R, S, A = PublicationStatus, RevisionStatus, InquiryStatus, AllocationStatus
 NOT_ARCHIVED = tuple(s for s in P if s != P.ARCHIVED)
 
 # name: (from, to, who, needs a reason, needs a confirmed e-mail when a producer does it)
@@ -46,27 +68,75 @@ REVISION = {
     "reject":          ((R.PENDING,),          R.REJECTED,  MODERATOR, True,  False),
     "request_changes": ((R.PENDING,),          R.REJECTED,  MODERATOR, True,  False),
 }
-WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R)}
+OPEN = (S.NEW, S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING)
+WORKING = (S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING)
+INQUIRY = {
+    "claim":           ((S.NEW,),                  S.IN_REVIEW,   FACILITATOR, False, False),
+    "mark_spam":       ((S.NEW, S.IN_REVIEW),      S.SPAM,        FACILITATOR, True,  False),
+    "decline":         (WORKING,                   S.DECLINED,    FACILITATOR, True,  False),
+    "forward":         (WORKING,                   S.FORWARDED,   FACILITATOR, False, False),
+    "respond":         ((S.FORWARDED,),            S.RESPONDED,   FACILITATOR | OWNER, False, False),
+    "negotiate":       ((S.RESPONDED,),            S.NEGOTIATING, FACILITATOR, False, False),
+    "agree":           ((S.RESPONDED, S.NEGOTIATING), S.AGREED,   FACILITATOR, False, False),
+    "close":           ((S.AGREED,),               S.CLOSED,      FACILITATOR, False, False),
+    "cancel":          (OPEN,                      S.CANCELLED,   THE_BUYER,   False, False),
+}
+ALLOCATION = {
+    "offer":           ((A.FORWARDED,),            A.ACCEPTED,    OWNER,       False, False),
+    "decline":         ((A.FORWARDED,),            A.DECLINED,    OWNER,       True,  False),
+    "reforward":       ((A.FORWARDED, A.ACCEPTED, A.DECLINED), A.FORWARDED, FACILITATOR, False, False),
+}
+WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R),
+             "inquiry": (inquiry, INQUIRY, S), "allocation": (allocation, ALLOCATION, A)}
 REASON = "Foto kurang jelas."
 
 
-def _audit_count() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id)))
+def _audit_count(obj=None) -> int:
+    stmt = select(func.count(AuditEvent.id))
+    if obj is not None:
+        stmt = stmt.where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+    return db.session.scalar(stmt)
 
 
-def _last_audit() -> AuditEvent:
-    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+def _last_audit(obj=None) -> AuditEvent:
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if obj is not None:
+        stmt = stmt.where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+    return db.session.scalars(stmt).first()
+
+
+def _actor(accounts, role: str):
+    return BUYER if role == "buyer" else accounts.by_name(role)
+
+
+def _inquiry(accounts, **fields) -> Inquiry:
+    """An inquiry forwarded to producer A (so A and A's officer answer it), with a deal recorded."""
+    request = Inquiry(reference="INQ-2026-000001", tracking_token="t-walk", form_token="f-walk", company="PT Uji",
+                      buyer_type="hotel", contact_name="Dewi", email="dewi@contoh.id", quantity=100, unit="kg",
+                      frequency="once", delivery_city="jakarta-pusat", **fields)
+    request.allocations.append(Allocation(producer_id=accounts.producer_a_store.id, requested_qty=100))
+    request.deals.append(Deal(producer_id=accounts.producer_a_store.id, volume=100, unit="kg", unit_price=1, value=100))
+    db.session.add(request)
+    db.session.commit()
+    return request
 
 
 def _set_status(obj, status) -> None:
+    """The walk's own way of putting a record into a state (a test fixture, not application code)."""
     model = type(obj)
-    db.session.execute(update(model).where(model.id == obj.id).values(status=str(status)))
+    extra = {"assigned_to_id": None} if model is Inquiry else {}  # nobody holds it: claim stays possible
+    db.session.execute(update(model).where(model.id == obj.id).values(status=str(status), **extra))
     db.session.commit()
     db.session.refresh(obj)
 
 
 def _subject(accounts, workflow: str, kind: str):
-    """A record of producer A that the walk moves around: the listing or storefront, or a revision of it."""
+    """A record of producer A that the walk moves around: the listing or storefront, or a revision of it;
+    an inquiry forwarded to A, or A's share of one."""
+    if workflow == "inquiry":
+        return _inquiry(accounts)
+    if workflow == "allocation":
+        return _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
     store = accounts.producer_a_store
     target = store if kind == "producer" else ProductFactory(producer=store, name="Beras A")
     if workflow == "publication":
@@ -102,8 +172,8 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
     for source in statuses:
         for role in ROLES:
             _set_status(subject, source)
-            actor = accounts.by_name(role)
-            before = _audit_count()
+            actor = _actor(accounts, role)
+            before = _audit_count(subject)
             expected = _expected(spec, name, source, role, reason, confirmed)
             case = f"{name} from {source} by {role}"
             if expected is None:
@@ -114,11 +184,12 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
                     db.session.rollback()
                     continue
                 db.session.commit()
-                event = _last_audit()
-                got = (str(subject.status), _audit_count() - before, event.action, event.actor_id,
+                event = _last_audit(subject)
+                got = (str(subject.status), _audit_count(subject) - before, event.action, event.actor_id,
                        event.from_status, event.to_status, event.note, event.producer_id)
+                # An inquiry belongs to no storefront; everything else here is producer A's.
                 want = (str(spec[name][1]), 1, f"{workflow_name}.{name}", actor.id, str(source), str(spec[name][1]),
-                        reason, accounts.producer_a_store.id)
+                        reason, None if workflow_name == "inquiry" else accounts.producer_a_store.id)
                 if got != want:
                     failures.append(f"{case}: got {got}, expected {want}")
             else:
@@ -131,7 +202,7 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
                         failures.append(f"{case}: refused but something changed")
                     db.session.rollback()
                     db.session.refresh(subject)
-                    if str(subject.status) != str(source) or _audit_count() != before:
+                    if str(subject.status) != str(source) or _audit_count(subject) != before:
                         failures.append(f"{case}: refused but the status or the audit trail changed")
                 else:
                     failures.append(f"{case}: allowed, expected refused with {expected}")
@@ -140,8 +211,18 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
 
 
 def test_the_tables_hold_exactly_the_transitions_described_here():
-    assert set(publication.transitions) == set(PUBLICATION)
-    assert set(revision.transitions) == set(REVISION)
+    for workflow, spec, _statuses in WORKFLOWS.values():
+        assert set(workflow.transitions) == set(spec), workflow.name
+
+
+@pytest.mark.parametrize("name", list(INQUIRY))
+def test_every_inquiry_transition_from_every_state_by_every_role(accounts, name):
+    assert _walk(accounts, "inquiry", name, "inquiry") == []
+
+
+@pytest.mark.parametrize("name", list(ALLOCATION))
+def test_every_allocation_transition_from_every_state_by_every_role(accounts, name):
+    assert _walk(accounts, "allocation", name, "allocation") == []
 
 
 @pytest.mark.parametrize("kind", ["product", "producer"])
@@ -160,8 +241,9 @@ def test_every_revision_transition_from_every_state_by_every_role(accounts, name
     (w, n) for w, (_, spec, _) in WORKFLOWS.items() for n, row in spec.items() if row[3]
 ])
 @pytest.mark.parametrize("blank", ["", "   \n"])
-def test_a_decision_against_the_producer_needs_a_reason(accounts, workflow_name, name, blank):
-    assert _walk(accounts, workflow_name, name, "product", reason=blank) == []
+def test_a_decision_against_the_other_side_needs_a_reason(accounts, workflow_name, name, blank):
+    kind = workflow_name if workflow_name in ("inquiry", "allocation") else "product"
+    assert _walk(accounts, workflow_name, name, kind, reason=blank) == []
 
 
 @pytest.mark.parametrize("workflow_name, name", [
@@ -276,3 +358,160 @@ def test_the_same_producer_submitting_twice_at_once_sends_it_once(app, accounts)
     db.session.expire_all()
     assert db.session.get(Producer, accounts.producer_a_store.id) is not None
     assert db.session.get(Product, product.id).status == "pending"
+
+
+# ---------------------------------------------------------------- what buyers see after every transition
+
+def test_every_publication_transition_with_a_public_side_declares_the_reindex():
+    """Buyers see a record in a public status: a transition into or out of one must bring the catalog along."""
+    from marketplace.workflows.publication import PUBLIC, REINDEX
+
+    crossing = {t.name for t in publication.transitions.values() if (t.sources | {t.target}) & PUBLIC}
+    assert crossing <= set(publication.declaring(REINDEX))
+    assert set(publication.declaring(REINDEX)) == {"approve", "suspend", "archive"}
+
+
+def test_every_declared_effect_has_its_function():
+    for workflow, _spec, _statuses in WORKFLOWS.values():
+        declared = {e for t in workflow.transitions.values() for e in t.effects} | set(workflow.birth_effects)
+        assert declared <= set(workflow.effects), workflow.name
+
+
+def _buyers_see(app, product) -> tuple[bool, bool, bool]:
+    """(in the search results, in the plain catalog, on the storefront) for an anonymous visitor."""
+    visitor = app.test_client()
+    link = f'href="/products/{product.id}-'
+    searched = link in visitor.get("/products?q=Kopi+Luwak+Walk").get_data(as_text=True)
+    listed = link in visitor.get("/products").get_data(as_text=True)
+    shelf = link in visitor.get("/producers/usaha-a").get_data(as_text=True)
+    return searched, listed, shelf
+
+
+@pytest.mark.parametrize("kind", ["product", "producer"])
+@pytest.mark.parametrize("name", list(PUBLICATION))
+def test_after_every_publication_transition_the_catalog_shows_exactly_the_public_listings(app, accounts, name, kind):
+    """From every state the transition leaves: the pages are read before (so counts and cards are cached under
+    the catalog version) and after it; a listing is found, listed and on its storefront iff it and its
+    storefront are public. (Reject and request changes move a pending record, which buyers never saw.)"""
+    from marketplace.services import search
+
+    sources, _target, who, _reason, _email = PUBLICATION[name]
+    store = accounts.producer_a_store
+    product = ProductFactory(producer=store, name="Kopi Luwak Walk", status="published")
+    subject = product if kind == "product" else store
+    actor = accounts.by_name(sorted(who)[0])
+    failures = []
+    for source in sources:
+        for record in (product, store):
+            _set_status(record, P.PUBLISHED)
+        _set_status(subject, source)
+        search.reindex()
+        db.session.commit()
+        _buyers_see(app, product)  # warm the caches
+        publication.apply(name, subject, actor, reason=REASON)
+        db.session.commit()
+        public = str(product.status) == P.PUBLISHED and str(store.status) == P.PUBLISHED
+        seen = _buyers_see(app, product)
+        if seen != (public, public, public):
+            failures.append(f"{name} from {source}: buyers see {seen}, expected {public}")
+    assert failures == []
+
+
+# ---------------------------------------------------------------- what follows a transition, by its name
+
+def test_a_hook_hears_the_transition_by_name_even_when_two_share_a_target(accounts):
+    """reject and request_changes both end in `rejected`: a hook is told which one happened."""
+    heard = []
+    hook = publication.on("reject", "request_changes")(heard.append)
+    try:
+        product = ProductFactory(producer=accounts.producer_a_store, status="pending")
+        publication.apply("request_changes", product, accounts.moderator, reason=REASON)
+        db.session.commit()
+    finally:
+        for name in ("reject", "request_changes"):
+            publication.hooks[name].remove(hook)
+    assert [(c.workflow, c.name, c.source, c.target, c.reason) for c in heard] == [
+        ("publication", "request_changes", "pending", "rejected", REASON)]
+
+
+def _decision_mails(to: str) -> list[str]:
+    from marketplace.models import OutboundMessage
+
+    return list(db.session.scalars(select(OutboundMessage.body_text).where(
+        OutboundMessage.to_address == to, OutboundMessage.template == "review_decision")))
+
+
+def test_request_changes_tells_the_producer_that_changes_are_asked_for(accounts):
+    from marketplace.services import moderation
+
+    product = ProductFactory(producer=accounts.producer_a_store, status="pending", name="Beras A")
+    moderation.reject(product, accounts.moderator, REASON, name="request_changes")
+    db.session.commit()
+    mails = _decision_mails(accounts.producer_a.email)
+    assert len(mails) == 1 and "meminta perbaikan" in mails[0] and REASON in mails[0]
+
+
+def test_approving_a_resubmitted_listing_and_its_change_together_is_one_decision_mail(accounts):
+    from marketplace.services import listings, moderation
+
+    product = ProductFactory(producer=accounts.producer_a_store, status="suspended", name="Beras A")
+    listings.save_product(accounts.producer_a_store, product, listings.product_values(product) | {"name": "Beras A+"},
+                          accounts.producer_a)
+    listings.submit(product, accounts.producer_a)  # the change and the listing itself go to review
+    db.session.commit()
+    assert (product.status, listings.open_revision(product).status) == ("pending", "pending")
+    moderation.approve(product, accounts.moderator)
+    db.session.commit()
+    assert product.status == "published" and product.name == "Beras A+"
+    assert len(_decision_mails(accounts.producer_a.email)) == 1
+
+
+def test_a_producers_offer_is_written_with_its_status_and_audited(accounts):
+    from marketplace.services import inquiries
+
+    share = _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
+    inquiries.answer(share, accounts.officer, True, offered_qty=80, price=12500, lead_time_days=3, note="Panen Mei")
+    db.session.commit()
+    db.session.expire_all()
+    assert (share.status, share.offered_qty, share.offered_price, share.note) == ("accepted", 80, 12500, "Panen Mei")
+    assert share.inquiry.status == "responded"  # the first answer moves the inquiry on
+    event = _last_audit(share)
+    assert (event.action, event.actor_id, event.producer_id) == (
+        "allocation.offer", accounts.officer.id, accounts.producer_a_store.id)
+    assert "80 kg @ Rp 12.500" in share.inquiry.events[-2].body
+
+
+def test_a_new_share_is_born_forwarded_audited_and_its_producer_told(accounts):
+    from marketplace.models import OutboundMessage
+    from marketplace.services import inquiries
+
+    request = _inquiry(accounts, status=str(S.IN_REVIEW))
+    inquiries.forward(request, [(accounts.producer_b_store.id, 40)], False, accounts.facilitator)
+    db.session.commit()
+    share = next(a for a in request.allocations if a.producer_id == accounts.producer_b_store.id)
+    assert share.status == "forwarded"
+    assert _last_audit(share).action == "allocation.create"
+    assert db.session.scalar(select(func.count(OutboundMessage.id)).where(
+        OutboundMessage.to_address == accounts.producer_b.email, OutboundMessage.template == "inquiry_forwarded")) == 1
+
+
+def test_the_producer_and_the_officer_answering_at_once_give_one_answer(app, accounts):
+    share = _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
+    results = _race(app, Allocation, share.id, allocation, "decline", [accounts.producer_a.id, accounts.officer.id],
+                    reason="Stok habis")
+    assert results == ["applied", "conflict"]
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "allocation.decline")) == 1
+
+
+def test_a_seeder_places_a_record_only_along_the_table(accounts):
+    """Workflow.place (the demo history's one way into a status) is born anywhere, then follows transitions."""
+    request = Inquiry(reference="INQ-DEMO-9999", tracking_token="t-place", form_token="f-place", company="PT",
+                      buyer_type="hotel", contact_name="A", email="a@contoh.id", quantity=1, unit="kg",
+                      frequency="once", delivery_city="jakarta-pusat")
+    assert inquiry.place(request, S.NEW) is None
+    assert inquiry.place(request, S.IN_REVIEW) == "claim"
+    with pytest.raises(TransitionNotAllowed):
+        inquiry.place(request, S.CLOSED)  # no transition from in_review to closed
+    with pytest.raises(TransitionNotAllowed):
+        inquiry.place(request, "archived")  # not a status of this table
+    assert request.status == S.IN_REVIEW

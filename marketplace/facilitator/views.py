@@ -78,7 +78,6 @@ def _page(inquiry: Inquiry, **forms_):
         deal_form=forms_.get("deal_form") or _deal_form(inquiry),
         suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
         agreement_form=_agreement_form(inquiry),
-        can=lambda name: inquiries.workflow.allowed(name, inquiry, current_user),
     )
 
 

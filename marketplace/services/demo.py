@@ -173,6 +173,15 @@ def render_photo(title: str, subtitle: str, color: tuple[int, int, int], variant
     return buffer.getvalue()
 
 
+def _born_published(obj) -> None:
+    """A new demo storefront or listing is born published (the city vetted the sample inventory), through the
+    one declared place for rows born in a status (`Workflow.place`). One made by an earlier run keeps its
+    status: a second run changes nothing, and what someone did with the demo stands."""
+    from marketplace.workflows import publication
+
+    publication.place(obj, PublicationStatus.PUBLISHED)
+
+
 def seed_demo(log=print) -> dict:
     """Create or update the demo catalog and accounts. Returns counts."""
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
@@ -189,6 +198,7 @@ def seed_demo(log=print) -> dict:
         producer = producers.get(row.nib) or db.session.scalar(select(Producer).where(Producer.nib == row.nib))
         if producer is None:
             producer = Producer(nib=row.nib, slug=_unique_slug(slugify(row.business_name), taken))
+            _born_published(producer)
             db.session.add(producer)
             counts["producers"] += 1
         if row.nib not in producers:
@@ -207,7 +217,6 @@ def seed_demo(log=print) -> dict:
                 f"{row.business_name} adalah pelaku UMKM di Kelurahan {row.kelurahan}, Kota Metro, "
                 f"dipimpin oleh {row.owner_name}. Terdaftar dengan NIB {row.nib}."
             )
-            producer.status = PublicationStatus.PUBLISHED
             producer.published_at = producer.published_at or utcnow()
             producers[row.nib] = producer
             db.session.flush()
@@ -219,6 +228,7 @@ def seed_demo(log=print) -> dict:
         )
         if product is None:
             product = Product(producer=producer, name=row.product)
+            _born_published(product)
             db.session.add(product)
             counts["products"] += 1
         product.slug = slugify(row.product)
@@ -242,7 +252,6 @@ def seed_demo(log=print) -> dict:
             (row.moq * step, int(round(row.price * factor / 100.0)) * 100 or row.price)
             for step, factor in profile["tiers"]
         ])
-        product.status = PublicationStatus.PUBLISHED
         product.published_at = product.published_at or utcnow()
 
         existing = {c.kind: c for c in producer.certificates}
@@ -326,7 +335,9 @@ def seed_history(agreement) -> int:
     an inquiry whose reference (INQ-DEMO-0001 …) exists is left alone. Returns how many were created."""
     from datetime import UTC, datetime
 
-    from marketplace.models import Allocation, Deal, EventVisibility, Inquiry, InquiryEvent, InquiryItem
+    from marketplace.models import Allocation, AllocationStatus, Deal, EventVisibility, Inquiry, InquiryEvent, InquiryItem
+    from marketplace.workflows import allocation as allocation_workflow
+    from marketplace.workflows import inquiry as inquiry_workflow
 
     facilitator = db.session.scalar(select(User).where(User.role == Role.FACILITATOR).order_by(User.id))
     products = list(db.session.scalars(
@@ -360,8 +371,9 @@ def seed_history(agreement) -> int:
             form_token=f"demo-{n:04d}", company=company, buyer_type=buyer_type, contact_name="Bagian Pembelian",
             email=f"pembelian{n % 10}@contoh-pembeli.id", quantity=quantity, unit=product.unit, frequency=frequency,
             delivery_city=CITIES[n % len(CITIES)], category_id=product.category_id, message="",
-            created_at=arrived, updated_at=arrived, status="new",
+            created_at=arrived, updated_at=arrived,
         )
+        inquiry_workflow.place(inquiry, inquiry_workflow.initial)
         inquiry.items.append(InquiryItem(product_id=product.id, producer_id=product.producer_id))
         db.session.add(inquiry)
         created += 1
@@ -374,8 +386,8 @@ def seed_history(agreement) -> int:
             if moment + timedelta(hours=after_hours) > now:
                 return False
             moment += timedelta(hours=after_hours)
-            last = _inquiry.status
-            _inquiry.status = status
+            last = str(_inquiry.status)
+            inquiry_workflow.place(_inquiry, status)  # only along a transition of the table
             _inquiry.updated_at = moment
             _inquiry.events.append(InquiryEvent(
                 kind="status", visibility=EventVisibility.BUYER, from_status=last, to_status=status,
@@ -397,10 +409,12 @@ def seed_history(agreement) -> int:
             continue
         allocation = Allocation(producer_id=product.producer_id, requested_qty=quantity, contact_released=True,
                                 created_at=moment, updated_at=moment)
+        allocation_workflow.place(allocation, allocation_workflow.initial)
         inquiry.allocations.append(allocation)
         if fate < 0.30 or not step("responded", hours[2]):
             continue  # the producer has not answered yet
-        allocation.status, allocation.responded_at = "accepted", moment
+        allocation_workflow.place(allocation, AllocationStatus.ACCEPTED)  # the producer's offer
+        allocation.responded_at = moment
         allocation.offered_qty, allocation.offered_price = quantity * share, product.price_min
         if fate < 0.45:
             step("negotiating", 24)

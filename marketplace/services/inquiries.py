@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +16,7 @@ from marketplace import clock, policies
 from marketplace.extensions import db
 from marketplace.text import like_pattern
 from marketplace.models import (
+    AllocationStatus,
     EventVisibility,
     Inquiry,
     InquiryEvent,
@@ -29,7 +30,7 @@ from marketplace.models import (
 )
 from marketplace.services import audit, outbox
 from marketplace.workflows import TransitionConflict, TransitionNotAllowed
-from marketplace.workflows.inquiry import OPEN, inquiry as workflow
+from marketplace.workflows.inquiry import OPEN, allocation as allocation_workflow, inquiry as workflow
 
 QUEUE_PAGE = 50
 
@@ -242,20 +243,23 @@ def waiting_too_long(inquiry: Inquiry) -> bool:
 
 
 def claim(inquiry_id: int, facilitator: User) -> Inquiry:
-    """Take an unassigned inquiry. Of two facilitators claiming at once exactly one wins:
-    the assignment is a conditional UPDATE (… WHERE assigned_to_id IS NULL) and its row count."""
-    won = db.session.execute(
-        update(Inquiry)
-        .where(Inquiry.id == inquiry_id, Inquiry.assigned_to_id.is_(None), Inquiry.status == str(InquiryStatus.NEW))
-        .values(assigned_to_id=facilitator.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if not won:
-        raise TransitionConflict("claim")
+    """Take an unassigned inquiry. Of two facilitators claiming at once exactly one wins: the engine's
+    conditional UPDATE (… WHERE status = 'new' AND assigned_to_id IS NULL) writes the owner with the status,
+    and its row count says who won."""
     inquiry = db.session.get(Inquiry, inquiry_id)
-    db.session.refresh(inquiry, ["assigned_to_id"])
-    workflow.apply("claim", inquiry, facilitator)
-    inquiry.first_response_at = inquiry.first_response_at or utcnow()
+    if inquiry is None:
+        raise TransitionNotAllowed("unknown", "claim")
+    try:
+        workflow.apply("claim", inquiry, facilitator, values={
+            "assigned_to_id": facilitator.id,
+            "first_response_at": func.coalesce(Inquiry.first_response_at, utcnow()),
+        })
+    except TransitionConflict:
+        raise
+    except TransitionNotAllowed as refused:
+        if refused.code in ("state", "taken"):  # someone else claimed it (or decided it) first
+            raise TransitionConflict("claim") from None
+        raise
     return inquiry
 
 
@@ -304,11 +308,8 @@ def message_buyer(inquiry: Inquiry, author: User, body: str) -> None:
 
 
 def decide(inquiry: Inquiry, name: str, actor: User, reason: str) -> None:
-    """decline or mark_spam, with the reason; a declined buyer is told why."""
+    """decline or mark_spam, with the reason; a declined buyer is told why (the workflow's `tell_buyer`)."""
     workflow.apply(name, inquiry, actor, reason)
-    if name == "decline":
-        outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry, body=reason,
-                           url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
 
 
 def facilitators() -> list[User]:
@@ -332,7 +333,7 @@ class Suggestion:
 
 def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, float | None]]:
     """Per producer: (share of forwarded inquiries answered, median hours to answer)."""
-    from marketplace.models import Allocation, AllocationStatus
+    from marketplace.models import Allocation
 
     rows = db.session.execute(
         select(Allocation.producer_id, Allocation.status, Allocation.created_at, Allocation.responded_at)
@@ -377,13 +378,13 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
 
 def coverage(inquiry: Inquiry) -> float:
     """Share of the requested quantity already forwarded (1.0 = fully covered by the producers asked)."""
-    forwarded = sum(a.requested_qty for a in inquiry.allocations if a.status != "declined")
+    forwarded = sum(a.requested_qty for a in inquiry.allocations if a.status != AllocationStatus.DECLINED)
     return forwarded / inquiry.quantity if inquiry.quantity else 0.0
 
 
 def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: bool, actor: User) -> None:
     """Forward to one or several producers with a quantity each; producers are told through the outbox."""
-    from marketplace.models import Allocation, AllocationStatus
+    from marketplace.models import Allocation
 
     if not shares:
         raise ValueError("no producer")
@@ -396,22 +397,19 @@ def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: 
         producer = producers.get(producer_id)
         if producer is None:
             continue
-        allocation = existing.get(producer_id)
-        if allocation is None:
-            allocation = Allocation(producer_id=producer_id, requested_qty=quantity)
-            inquiry.allocations.append(allocation)
-        allocation.requested_qty = quantity
-        allocation.status = AllocationStatus.FORWARDED
-        allocation.contact_released = allocation.contact_released or release_contact
+        share = existing.get(producer_id)
+        release = release_contact or bool(share and share.contact_released)
+        if share is None:  # born forwarded; its producer is told (allocation.birth_effects)
+            allocation_workflow.create(Allocation(producer_id=producer_id, producer=producer, requested_qty=quantity,
+                                                  contact_released=release),
+                                       actor, attach=inquiry.allocations.append)
+        else:
+            allocation_workflow.apply("reforward", share, actor,
+                                      values={"requested_qty": quantity, "contact_released": release})
         inquiry.events.append(InquiryEvent(
             kind="forward", visibility=EventVisibility.INTERNAL, author_id=actor.id,
             body=f"{producer.name}: {quantity:g} {inquiry.unit}",
         ))
-        for account in producer.accounts:
-            if account.active:
-                outbox.queue_email(account.email, "inquiry_forwarded", locale=account.locale, inquiry=inquiry,
-                                   allocation=allocation, producer=producer,
-                                   url=outbox.site_url("producer.inquiries_list"))
     db.session.flush()
 
 
@@ -426,23 +424,12 @@ def allocations_for(producer: Producer) -> list:
 
 def answer(allocation, actor: User, accept: bool, offered_qty: float | None = None, price: int | None = None,
            lead_time_days: int | None = None, note: str = "") -> None:
-    """The producer accepts with an offer or declines with a reason; the facilitator is told in the timeline."""
-    from marketplace.models import AllocationStatus
-
-    if allocation.status != AllocationStatus.FORWARDED:
-        raise TransitionNotAllowed("state", "answer")
-    allocation.status = AllocationStatus.ACCEPTED if accept else AllocationStatus.DECLINED
-    allocation.offered_qty, allocation.offered_price = offered_qty, price
-    allocation.lead_time_days, allocation.note = lead_time_days, note
-    allocation.responded_at = utcnow()
-    inquiry = allocation.inquiry
-    inquiry.events.append(InquiryEvent(
-        kind="answer", visibility=EventVisibility.INTERNAL, author_id=actor.id,
-        body=(f"{allocation.producer.name}: " + (f"{offered_qty:g} {inquiry.unit} @ Rp {price:,}".replace(",", ".")
-                                                 if accept else "—") + (f" · {note}" if note else "")),
-    ))
-    if inquiry.status == InquiryStatus.FORWARDED:
-        workflow.apply("respond", inquiry, actor)
+    """The producer offers (quantity, price, lead time) or declines with a reason, written with the status;
+    the facilitator reads it in the timeline and the inquiry moves to `responded` (allocation's effects)."""
+    values = {"offered_qty": offered_qty, "offered_price": price, "lead_time_days": lead_time_days, "note": note,
+              "responded_at": utcnow()}
+    allocation_workflow.apply("offer" if accept else "decline", allocation, actor, "" if accept else note,
+                              values=values)
 
 
 def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: int, starts_on, schedule: str,
@@ -462,18 +449,5 @@ def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: i
 
 
 def advance(inquiry: Inquiry, name: str, actor: User) -> None:
-    """negotiate, agree or close; the buyer hears about agreement and closing."""
+    """negotiate, agree or close; the buyer hears about agreement and closing (the workflow's `tell_buyer`)."""
     workflow.apply(name, inquiry, actor)
-    if name in ("agree", "close"):
-        outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry,
-                           body=_status_sentence(inquiry),
-                           url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
-
-
-def _status_sentence(inquiry: Inquiry) -> str:
-    from flask_babel import force_locale
-
-    from marketplace.formatting import inquiry_status
-
-    with force_locale(inquiry.locale):
-        return inquiry_status(inquiry.status)

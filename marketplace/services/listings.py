@@ -25,9 +25,8 @@ from marketplace.models import (
     Revision,
     RevisionStatus,
     User,
-    utcnow,
 )
-from marketplace.services import audit, images, search
+from marketplace.services import audit, images
 from marketplace.text import slugify
 from marketplace.workflows import publication
 
@@ -306,23 +305,24 @@ def save_storefront(producer: Producer, values: dict, author: User) -> bool:
     return False
 
 
-# ---------------------------------------------------------------- side effects of publication
-
-@publication.on("approve", "suspend", "archive", "restore", "resubmit", "withdraw", "submit", "reject")
-def _keep_search_index_in_step(obj, actor, reason) -> None:
-    db.session.flush()
-    if isinstance(obj, Producer):
-        search.reindex_producer(obj.id)
-    else:
-        search.reindex([obj.id])
+def edits_wait_for_review(obj: Product | Producer) -> bool:
+    """Buyers have seen this record: an edit is kept in a revision until a moderator approves it."""
+    return obj.status in LIVE_STATES
 
 
-@publication.on("approve")
-def _go_live(obj, actor, reason) -> None:
-    obj.published_at = obj.published_at or utcnow()
-    if isinstance(obj, Product):
-        for photo in obj.photos:
-            photo.live = True
+def can_send_for_review(obj: Product | Producer, actor: User) -> bool:
+    """Whether "send for review" (`submit` below) would send something this person may send: the record itself,
+    its open revision, or a suspended record going back to review. The e-mail confirmation a producer may
+    still need is left out here: sending explains it."""
+    from marketplace.workflows import revision as revision_workflow
+
+    if obj.status in LIVE_STATES:
+        revision = open_revision(obj)
+        sendable = (revision is not None and (revision.status == RevisionStatus.PENDING
+                                              or revision_workflow.allowed("submit", revision, actor, guards=False))
+                    or publication.allowed("resubmit", obj, actor, guards=False))
+        return sendable
+    return publication.allowed("submit", obj, actor, guards=False)
 
 
 def available_actions(obj: Product | Producer, actor: User) -> list[str]:

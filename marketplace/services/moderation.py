@@ -274,15 +274,6 @@ def visible_to_buyers(obj: Product | Producer) -> bool:
     return isinstance(obj, Producer) or obj.producer.status == PublicationStatus.PUBLISHED
 
 
-def _notify(obj: Product | Producer, decision: str, reason: str = "") -> None:
-    from marketplace.services import outbox
-
-    url = outbox.site_url("producer.overview")
-    for account in notified_accounts(obj):
-        outbox.queue_email(account.email, "review_decision", locale=account.locale, user=account,
-                           object_name=obj.name, decision=decision, reason=reason, url=url)
-
-
 def _pending_revision(obj: Product | Producer) -> Revision | None:
     revision = listings.open_revision(obj)
     return revision if revision is not None and revision.status == RevisionStatus.PENDING else None
@@ -294,12 +285,11 @@ def approve(obj: Product | Producer, moderator: User) -> None:
     if revision is None and obj.status != PublicationStatus.PENDING:
         raise TransitionNotAllowed("state", "approve")
     if revision is not None:
-        revision_workflow.apply("approve", revision, moderator)
-        revision.decided_at, revision.decided_by_id = utcnow(), moderator.id
+        revision_workflow.apply("approve", revision, moderator,
+                                values={"decided_at": utcnow(), "decided_by_id": moderator.id})
         _apply_revision(revision, obj)
     if obj.status == PublicationStatus.PENDING:  # new, or resubmitted after a suspension
         publication.apply("approve", obj, moderator)
-    _notify(obj, "approved")
 
 
 def publish_as_import(obj: Product | Producer, actor, note: str) -> bool:
@@ -325,17 +315,14 @@ def reject(obj: Product | Producer, moderator: User, reason: str, name: str = "r
     if revision is None and obj.status != PublicationStatus.PENDING:
         raise TransitionNotAllowed("state", name)
     if revision is not None:
-        revision_workflow.apply(name, revision, moderator, reason)
-        revision.reason = reason
-        revision.decided_at, revision.decided_by_id = utcnow(), moderator.id
+        revision_workflow.apply(name, revision, moderator, reason,
+                                values={"reason": reason, "decided_at": utcnow(), "decided_by_id": moderator.id})
     if obj.status == PublicationStatus.PENDING:
         publication.apply(name, obj, moderator, reason)
-    _notify(obj, "changes_requested" if name == "request_changes" else "rejected", reason)
 
 
 def suspend(obj: Product | Producer, moderator: User, reason: str) -> None:
     publication.apply("suspend", obj, moderator, reason)
-    _notify(obj, "suspended", reason)
 
 
 def set_curated(producer: Producer, curated: bool, moderator: User) -> None:
