@@ -23,9 +23,6 @@ EXEMPT = {
         "is the transport's claim protocol run by the sender process: no actor, no permission, no audit row per "
         "attempt; it is not a workflow and stays the outbox's own"
     ),
-    # TEMPORARY: engineer 'importreview' moves the importer onto transitions in parallel; drop this line at
-    # the merge (test_every_exemption_is_still_needed then fails while it stays).
-    "marketplace/services/imports.py": "TEMPORARY: the importer still sets statuses directly",
 }
 # Bulk writers that put a status column into rows they insert by the thousand (tuples for executemany/COPY,
 # which the scan cannot see and does not need to): the scale seeder builds a benchmark data set in a state
