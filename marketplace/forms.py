@@ -100,10 +100,11 @@ class WholeNumber(IntegerField):
             self.data = None
             return
         text = str(valuelist[0]).strip()
-        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):  # ASCII digits only: int('²') fails, int('١٢') would not
+        if not re.fullmatch(r"[+-]?[0-9]+", text):  # ASCII digits only: int('²') fails, int('١٢') would not
             self.data = None
             raise ValueError(_l("Tulis bilangan bulat, misalnya 12."))
-        value = int(text)
+        # Past 18 digits a number is beyond every bound (and int() refuses 4,300 digits): take it as ±10**18.
+        value = int(text) if len(text.lstrip("+-").lstrip("0")) <= 18 else (-1 if text[0] == "-" else 1) * 10**18
         low, high = self._bounds()
         if self.clamp:
             value = min(max(value, low), high)

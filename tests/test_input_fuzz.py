@@ -189,3 +189,64 @@ def test_the_api_page_size_takes_any_value(client, ctx, value):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert 1 <= response.get_json()["per_page"] <= 100
+
+
+# ---------------------------------------------------------------- every form is built from the same parts
+
+def _app_form_classes():
+    import importlib
+    import pkgutil
+
+    import wtforms
+
+    import marketplace
+
+    for module in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+        if module.name.endswith(".forms") or module.name == "marketplace.forms" or module.name.endswith(".views"):
+            importlib.import_module(module.name)
+    seen, todo = set(), [wtforms.Form]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return sorted((c for c in seen if c.__module__.startswith("marketplace.")), key=lambda c: c.__qualname__)
+
+
+def test_every_form_of_the_app_cleans_its_text_fields(app):
+    from marketplace.forms import CleanText
+
+    classes = _app_form_classes()
+    assert len(classes) > 30
+    assert [c.__qualname__ for c in classes if not issubclass(c, CleanText)] == []
+
+
+def test_every_number_field_of_the_app_is_bounded(app):
+    """No IntegerField, FloatField, DecimalField or plain DateField: WholeNumber/IdField, NumberText and DayField
+    carry their bounds."""
+    from wtforms import DateField, DecimalField, FloatField, IntegerField
+
+    from marketplace.forms import DayField, MAX_NUMBER, NumberText, WholeNumber
+
+    unbounded = []
+    for form_class in _app_form_classes():
+        for name in dir(form_class):
+            unbound = getattr(form_class, name, None)
+            field_class = getattr(unbound, "field_class", None)
+            if field_class is None:
+                continue
+            if issubclass(field_class, (IntegerField, FloatField, DecimalField)) and not issubclass(field_class, WholeNumber):
+                unbounded.append(f"{form_class.__qualname__}.{name}")
+            if issubclass(field_class, DateField) and not issubclass(field_class, DayField):
+                unbounded.append(f"{form_class.__qualname__}.{name}")
+            if issubclass(field_class, NumberText) and unbound.kwargs.get("maximum", MAX_NUMBER) > MAX_NUMBER:
+                unbounded.append(f"{form_class.__qualname__}.{name}")
+    assert unbounded == []
+
+
+def test_passwords_are_kept_exactly_as_typed(app):
+    from marketplace.auth.forms import LoginForm
+
+    with app.test_request_context(method="POST", data={"email": "a\x00@b.id", "password": "pa\x00ss\x1bword"}):
+        form = LoginForm()
+        assert form.password.data == "pa\x00ss\x1bword" and form.email.data == "a@b.id"
