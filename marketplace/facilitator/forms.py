@@ -101,12 +101,20 @@ class ForwardForm(Form):
         return [(pid, self[f"qty-{pid}"].number) for pid in self.picked()]
 
 
+# A deal's value (volume × unit price) is stored in Rupiah as BIGINT: a quadrillion is more than any deal.
+MAX_DEAL_VALUE = 10**15
+
+
 class DealForm(Form):
     producer_id = SelectField(_l("Produsen"), coerce=int, choices=[])
     volume = NumberText(_l("Volume yang disepakati"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     unit_price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     starts_on = DayField(_l("Mulai pengiriman"), validators=[Optional()])
     schedule = TextAreaField(_l("Jadwal pengiriman"), validators=[Optional(), Length(max=1000)])
+
+    def validate_unit_price(self, field):
+        if self.volume.number and field.number and self.volume.number * field.number > MAX_DEAL_VALUE:
+            raise ValidationError(_l("Nilai kesepakatan (volume × harga) terlalu besar. Periksa kembali angkanya."))
 
 
 # ---------------------------------------------------------------- monitoring period and agreements
