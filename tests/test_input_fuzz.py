@@ -5,16 +5,21 @@ mutated (so the database write is really reached), for every public and signed-i
 """
 from __future__ import annotations
 
-import math
 import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from itertools import count as counter
+from typing import Callable
 
 import pytest
-from sqlalchemy import func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Float, Numeric, func, or_, select, text
 
 from marketplace.extensions import db
 from marketplace.models import Allocation, Certificate, Inquiry, InquiryEvent
 from tests.conftest import csrf_from, login
-from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
+from tests.factories import CertificateFactory, ProductFactory, category
 
 SUPERSCRIPT = "²"
 HUGE = "9" * 20
@@ -272,14 +277,6 @@ def test_passwords_are_kept_exactly_as_typed(app):
 # checks that it really writes (so the generated examples get as far as the database), then sends it again and
 # again with ONE field replaced by a hostile value. Every answer is 200, a redirect or a 4xx; the database holds
 # no infinite or NaN number afterwards; and some of the generated examples reached the write too.
-
-from dataclasses import dataclass, field as dc_field  # noqa: E402
-from itertools import count as counter  # noqa: E402
-from typing import Callable  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from sqlalchemy import Float, Numeric, or_, text  # noqa: E402
 
 HOSTILE = st.sampled_from([
     SUPERSCRIPT, "١٢", "٣", HUGE, str(2**64), LONG_NUMBER, "inf", "-inf", "nan", "1e999", "-1", "0", "1.5", "12.500",
