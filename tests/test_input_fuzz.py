@@ -320,7 +320,9 @@ class Case:
     wrote: Callable | None = None  # (response, rows before) -> whether the form was stored; default: more rows
     fields: list[str] = dc_field(default_factory=list)  # the fields to mutate (default: every valid field)
     page_each: bool = False  # the page hands out a one-time value (the inquiry form's token): fetch it each time
-    reach: bool = True  # False: every mutation makes the form invalid (a one-button form has only its token)
+    # False where nearly every mutation makes the form invalid (a one-button form has only its token; a form of
+    # ids and choices only): whether a generated example still gets through is chance, so it is not asserted.
+    reach: bool = True
 
 
 def _fresh_inquiry(accounts, status="new", claimed=False, forwarded=False):
@@ -442,17 +444,17 @@ CASES = [
         "targets-0-volume": "2,5", "targets-0-unit": "ton", "action": "save"}),
     Case("agreement link", "facilitator", lambda p: f"/facilitator/inquiries/{p.id}",
          lambda p: {"agreement_id": str(_agreement().id)}, post=lambda p: f"/facilitator/inquiries/{p.id}/agreement",
-         prepare=lambda accounts: _fresh_inquiry(accounts, claimed=True)),
+         prepare=lambda accounts: _fresh_inquiry(accounts, claimed=True), reach=False),
     Case("new staff account", "admin", "/admin/users/new",
          lambda p: {"name": "Staf Baru", "email": _new_user_email(), "role": "moderator"}),
     Case("role change", "admin", lambda p: f"/admin/users/{p.id}", lambda p: {"role": "facilitator"},
-         post=lambda p: f"/admin/users/{p.id}/role", prepare=lambda accounts: _staff(accounts)),
+         post=lambda p: f"/admin/users/{p.id}/role", prepare=lambda accounts: _staff(accounts), reach=False),
     Case("officer assignment", "admin", lambda p: f"/admin/users/{p.id}",
          lambda p: {"producer_id": str(_store_b_id()), "op": "add"}, post=lambda p: f"/admin/users/{p.id}/producers",
-         prepare=lambda accounts: _staff(accounts, "field_officer")),
+         prepare=lambda accounts: _staff(accounts, "field_officer"), reach=False),
     Case("moderator scope", "admin", lambda p: f"/admin/users/{p.id}",
          lambda p: {"category_id": str(category().id), "op": "add"}, post=lambda p: f"/admin/users/{p.id}/scope",
-         prepare=lambda accounts: _staff(accounts, "moderator")),
+         prepare=lambda accounts: _staff(accounts, "moderator"), reach=False),
 ]
 
 
