@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
-from marketplace.forms import CleanText
-from marketplace.security import MAX_ID
+from marketplace.forms import DayField, Form, IdField, QueryForm, SearchText, WholeNumber
+from marketplace.models import Role
 
 _REQUIRED = _l("Wajib diisi.")
 
@@ -17,7 +16,7 @@ def role_choices():
             ("field_officer", _l("Pendamping")), ("admin", _l("Admin Pemkot"))]
 
 
-class StaffForm(CleanText, FlaskForm):
+class StaffForm(Form):
     name = StringField(_l("Nama"), validators=[DataRequired(_REQUIRED), Length(max=120)],
                        render_kw={"autocomplete": "off"})
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254),
@@ -26,17 +25,40 @@ class StaffForm(CleanText, FlaskForm):
     role = SelectField(_l("Peran"), choices=role_choices, validators=[InputRequired(_REQUIRED)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Peran baru"), choices=role_choices, validators=[InputRequired(_REQUIRED)])
 
 
-class ProducerForm(FlaskForm):
+class ProducerForm(Form):
     """Assign or unassign one storefront (the buttons carry its id)."""
-    producer_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    producer_id = IdField(validators=[InputRequired()])
     op = HiddenField(validators=[InputRequired(), AnyOf(("add", "remove"))])
 
 
-class ScopeForm(FlaskForm):
-    category_id = SelectField(_l("Kategori"), coerce=int, choices=[], validate_choice=False,
-                              validators=[InputRequired(_REQUIRED), NumberRange(min=1, max=MAX_ID)])
+class ScopeForm(Form):
+    category_id = IdField(_l("Kategori"), validators=[InputRequired(_REQUIRED)])
     op = HiddenField(validators=[InputRequired(), AnyOf(("add", "remove"))])
+
+
+# ---------------------------------------------------------------- query strings
+
+class UserListArgs(QueryForm):
+    q = SearchText(default="")
+    role = SelectField(choices=[("", "")] + [(str(r), str(r)) for r in Role], default="")
+    status = SelectField(choices=[("", ""), ("active", "active"), ("inactive", "inactive")], default="")
+    page = WholeNumber(minimum=1, maximum=100_000, clamp=True, default=1)
+
+
+class UserPageArgs(QueryForm):
+    q = SearchText(default="")
+
+
+class AuditArgs(QueryForm):
+    actor = SearchText(default="")
+    action = SearchText(default="")
+    object_type = SearchText(default="")
+    object_id = IdField()
+    producer = SearchText(default="")
+    since = DayField()
+    until = DayField()
+    before = IdField()

@@ -1,9 +1,7 @@
 """Account administration and the audit log, for the city's admin only."""
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,7 +12,6 @@ from marketplace.admin import forms
 from marketplace.extensions import db
 from marketplace.forms import EmptyForm
 from marketplace.models import Category, Producer, Role, User
-from marketplace.security import MAX_ID
 from marketplace.services import audit_log, catalog, exports, overview, users
 from marketplace.services.accounts import AccountError
 
@@ -32,11 +29,6 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _search_text(name: str) -> str:
-    """What was typed into a search box: spaces collapsed, at most 100 characters, no NUL (PostgreSQL refuses it)."""
-    return " ".join((request.args.get(name) or "").replace("\x00", "").split())[:100]
-
-
 # ---------------------------------------------------------------- the overview (the admin's home)
 
 @bp.get("/")
@@ -48,14 +40,12 @@ def home():
 
 @bp.get("/users")
 def users_list():
-    args = request.args
-    role = args.get("role") if args.get("role") in {str(r) for r in Role} else None
-    active = {"active": True, "inactive": False}.get(args.get("status", ""))
-    filters = users.UserFilters(q=_search_text("q"), role=role, active=active,
-                                page=max(1, min(args.get("page", 1, type=int) or 1, 100_000)))
+    args = forms.UserListArgs()
+    status = args.value("status")
+    filters = users.UserFilters(q=args.value("q"), role=args.value("role") or None,
+                                active={"active": True, "inactive": False}.get(status), page=args.value("page") or 1)
     pagination = users.user_list(filters)
-    return render_template("admin/users.html", pagination=pagination, filters=filters,
-                           status=args.get("status", "") if active is not None else "", roles=list(Role))
+    return render_template("admin/users.html", pagination=pagination, filters=filters, status=status, roles=list(Role))
 
 
 # ---------------------------------------------------------------- a new staff account
@@ -93,7 +83,7 @@ def _user_page(user: User, role_form=None, status: int = 200):
     locale = str(get_locale())
     role_form = role_form or forms.RoleForm(formdata=None, role=str(user.role))
     candidates, scope_choices = [], []
-    q = _search_text("q")
+    q = forms.UserPageArgs().value("q")
     if user.role == Role.FIELD_OFFICER:
         candidates = users.producer_candidates(user, q)
     if user.role == Role.MODERATOR:
@@ -215,25 +205,12 @@ def scope(user_id: int):
 
 # ---------------------------------------------------------------- the audit log
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _id_arg(name: str) -> int | None:
-    """An id from the query string, or None when it is not one (ids are 1 … MAX_ID)."""
-    value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value <= MAX_ID else None
-
-
 def _audit_filters() -> audit_log.AuditFilters:
+    args = forms.AuditArgs()
     return audit_log.AuditFilters(
-        actor=_search_text("actor"), action=_search_text("action") or None,
-        object_type=_search_text("object_type") or None, object_id=_id_arg("object_id"),
-        producer=_search_text("producer"),
-        since=_date(request.args.get("since")), until=_date(request.args.get("until")), before=_id_arg("before"),
+        actor=args.value("actor"), action=args.value("action") or None, object_type=args.value("object_type") or None,
+        object_id=args.value("object_id"), producer=args.value("producer"), since=args.value("since"),
+        until=args.value("until"), before=args.value("before"),
     )
 
 

@@ -5,17 +5,20 @@ from flask import Blueprint, current_app, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 
 from marketplace.api import schemas
+from marketplace.forms import QueryForm, WholeNumber
 from marketplace.services import catalog
 
 bp = Blueprint("api", __name__)
 
 
+class PageSizeArgs(QueryForm):
+    """?per_page=: 20 unless said, never below 1 nor above API_MAX_PER_PAGE."""
+
+    per_page = WholeNumber(minimum=1, maximum=lambda: current_app.config["API_MAX_PER_PAGE"], clamp=True, default=20)
+
+
 def _per_page() -> int:
-    try:
-        value = int(request.args.get("per_page", 20))
-    except ValueError:
-        value = 20
-    return min(max(value, 1), current_app.config["API_MAX_PER_PAGE"])
+    return PageSizeArgs().value("per_page") or 20
 
 
 def _json(payload: dict):

@@ -4,17 +4,16 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from marketplace.forms import CleanText, PhoneNumber, new_password_fields
+from marketplace.forms import Form, PhoneNumber, new_password_fields
 from marketplace.vocab import KECAMATAN
 
 _REQUIRED = _l("Wajib diisi.")
 
 
-class LoginForm(CleanText, FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254)],
                        render_kw={"autocomplete": "username", "inputmode": "email"})
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired(_REQUIRED), Length(max=4096)],
@@ -23,7 +22,7 @@ class LoginForm(CleanText, FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(CleanText, FlaskForm):
+class RegisterForm(Form):
     business_name = StringField(_l("Nama usaha"), validators=[DataRequired(_REQUIRED), Length(max=160)],
                                 render_kw={"autocomplete": "organization"})
     name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)],
@@ -51,12 +50,12 @@ class RegisterForm(CleanText, FlaskForm):
             raise ValidationError(_l("NIB ini sudah terdaftar. Jika ini usaha Anda, hubungi pendamping atau admin Pemkot."))
 
 
-class ResetRequestForm(CleanText, FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254)],
                        render_kw={"autocomplete": "email", "inputmode": "email"})
 
 
-class _AccountPasswordForm(FlaskForm):
+class _AccountPasswordForm(Form):
     """A new password for a known account, checked against that account's e-mail as well."""
 
     def __init__(self, *args, account_email: str | None = None, **kwargs):

@@ -2,62 +2,132 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from marketplace.producer.forms import CleanText, NumberText
+from marketplace.forms import DayField, Form, IdField, NumberText, QueryForm, SearchText, SubForm
 from marketplace.services.monitoring import DEFAULT_PRESET, PRESETS, Period, check_custom, months_back
-from marketplace.vocab import UNITS
+from marketplace.models import InquiryStatus
+from marketplace.vocab import BUYER_TYPES, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
 
 
-class NoteForm(FlaskForm):
+def _choices(values) -> list[tuple[str, str]]:
+    return [(str(v), str(v)) for v in values]
+
+
+class QueueArgs(QueryForm):
+    """The queue's filters (and its export's): a value that fits no filter is left out."""
+
+    status = SelectField(choices=_choices(("open", "", *InquiryStatus)), default="open")
+    owner = SelectField(choices=_choices(("", "me", "unassigned")), default="")
+    buyer_type = SelectField(choices=_choices(("", *BUYER_TYPES)), default="")
+    category = IdField()
+    q = SearchText(default="")
+    before = IdField()
+    since = DayField()
+    until = DayField()
+
+    def filters(self, **override):
+        from marketplace.services.inquiries import QueueFilters
+
+        values = dict(status=self.value("status") or None, owner=self.value("owner") or None,
+                      buyer_type=self.value("buyer_type") or None, category_id=self.value("category"),
+                      q=self.value("q") or "", before=self.value("before"), since=self.value("since"),
+                      until=self.value("until"))
+        return QueueFilters(**{**values, **override})
+
+
+class ExportArgs(QueueArgs):
+    """The export's filters: without a status, every inquiry."""
+
+    status = SelectField(choices=_choices(("open", "", *InquiryStatus)), default="")
+
+
+class NoteForm(Form):
     kind = SelectField(_l("Jenis"), choices=[("note", _l("Catatan")), ("meeting", _l("Pertemuan"))])
     body = TextAreaField(_l("Catatan internal"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
                          description=_l("Hanya terlihat oleh fasilitator. Untuk pertemuan: kapan, siapa, hasilnya."))
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(Form):
     agreement_id = SelectField(_l("Perjanjian kerja sama"), coerce=int, choices=[])
 
 
-class BuyerMessageForm(FlaskForm):
+class BuyerMessageForm(Form):
     body = TextAreaField(_l("Pesan untuk pembeli"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
                          description=_l("Tampil di halaman lacak pembeli dan dikirim lewat email."))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     reason = TextAreaField(_l("Alasan"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     to = SelectField(_l("Serahkan ke"), coerce=int, choices=[])
 
 
-class DealForm(FlaskForm):
+class ForwardForm(Form):
+    """Forward to some of the producers suggested on the page: a tick (`producer-<id>`) and a quantity (`qty-<id>`,
+    Indonesian number writing accepted) for each. Only the producers the page offered have fields."""
+
+    release_contact = BooleanField()
+
+    @classmethod
+    def for_producers(cls, producer_ids, **kwargs) -> ForwardForm:
+        form_class = type("ForwardForm", (cls,), {})
+        for producer_id in producer_ids:
+            setattr(form_class, f"producer-{producer_id}", BooleanField())
+            setattr(form_class, f"qty-{producer_id}", NumberText(_l("Jumlah"), allow_zero=False))
+        form = form_class(**kwargs)
+        form.producer_ids = list(producer_ids)
+        return form
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for producer_id in self.picked():
+            quantity = self[f"qty-{producer_id}"]
+            if quantity.number is None and not quantity.errors:
+                quantity.errors.append(_l("Isi jumlah yang diteruskan."))
+                valid = False
+        return valid and not self.errors
+
+    def picked(self) -> list[int]:
+        return [pid for pid in self.producer_ids if self[f"producer-{pid}"].data]
+
+    def shares(self) -> list[tuple[int, float]]:
+        """(producer id, quantity) for every ticked producer; call after validate()."""
+        return [(pid, self[f"qty-{pid}"].number) for pid in self.picked()]
+
+
+# A deal's value (volume × unit price) is stored in Rupiah as BIGINT: a quadrillion is more than any deal.
+MAX_DEAL_VALUE = 10**15
+
+
+class DealForm(Form):
     producer_id = SelectField(_l("Produsen"), coerce=int, choices=[])
     volume = NumberText(_l("Volume yang disepakati"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     unit_price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
-    starts_on = DateField(_l("Mulai pengiriman"), validators=[Optional()])
+    starts_on = DayField(_l("Mulai pengiriman"), validators=[Optional()])
     schedule = TextAreaField(_l("Jadwal pengiriman"), validators=[Optional(), Length(max=1000)])
+
+    def validate_unit_price(self, field):
+        if self.volume.number and field.number and self.volume.number * field.number > MAX_DEAL_VALUE:
+            raise ValidationError(_l("Nilai kesepakatan (volume × harga) terlalu besar. Periksa kembali angkanya."))
 
 
 # ---------------------------------------------------------------- monitoring period and agreements
 
-class PeriodForm(FlaskForm):
-    """The period of the dashboard and the reports: read from the query string, so no CSRF token."""
-
-    class Meta:
-        csrf = False
+class PeriodForm(QueryForm):
+    """The period of the dashboard and the reports, read from the query string."""
 
     period = SelectField(_l("Periode"), choices=[
         ("month", _l("Bulan ini")), ("3m", _l("3 bulan terakhir")), ("6m", _l("6 bulan terakhir")),
         ("12m", _l("12 bulan terakhir")), ("custom", _l("Pilih tanggal")),
     ], default="6m")
-    start = DateField(_l("Dari tanggal"), validators=[Optional()])
-    end = DateField(_l("Sampai tanggal"), validators=[Optional()])
+    start = DayField(_l("Dari tanggal"), validators=[Optional()])
+    end = DayField(_l("Sampai tanggal"), validators=[Optional()])
 
     def resolve(self, today=None):
         """(the period asked for, whether the query string was valid); invalid → the default period."""
@@ -87,8 +157,8 @@ class PeriodForm(FlaskForm):
         return not self.errors
 
 
-class TargetForm(CleanText, Form):
-    id = HiddenField()
+class TargetForm(SubForm):
+    id = IdField()
     category_id = SelectField(_l("Komoditas"), coerce=int, choices=[], validate_choice=False)
     volume = NumberText(_l("Target volume per bulan"), allow_zero=False)
     unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
@@ -99,15 +169,15 @@ class TargetForm(CleanText, Form):
             raise ValidationError(_l("Isi target volume per bulan."))
 
 
-class AgreementEditForm(CleanText, FlaskForm):
+class AgreementEditForm(Form):
     code = StringField(_l("Nomor perjanjian"), validators=[DataRequired(_REQUIRED), Length(max=40)],
                        description=_l("Misalnya MOU-METRO-DKI-2026 atau nomor PKS."))
     kind = SelectField(_l("Jenis"), choices=[("MoU", "MoU"), ("PKS", "PKS")])
     title = StringField(_l("Judul"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     parties = TextAreaField(_l("Para pihak"), validators=[Optional(), Length(max=2000)],
                             description=_l("Satu pihak per baris."))
-    starts_on = DateField(_l("Berlaku mulai"), validators=[Optional()])
-    ends_on = DateField(_l("Berlaku sampai"), validators=[Optional()])
+    starts_on = DayField(_l("Berlaku mulai"), validators=[Optional()])
+    ends_on = DayField(_l("Berlaku sampai"), validators=[Optional()])
     targets = FieldList(FormField(TargetForm), min_entries=1, max_entries=30, label=_l("Target per komoditas"))
 
     def validate_ends_on(self, field):

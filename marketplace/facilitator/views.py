@@ -35,28 +35,9 @@ def _waiting_count():
     return {"new_inquiries_waiting": count}
 
 
-def _date(value: str | None):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @bp.get("/inquiries")
 def queue():
-    args = request.args
-    status = args.get("status", "open")
-    filters = inquiries.QueueFilters(
-        status=status if status in {"open", *map(str, InquiryStatus)} else None,
-        category_id=args.get("category", type=int),
-        owner=args.get("owner") if args.get("owner") in ("me", "unassigned") else None,
-        buyer_type=args.get("buyer_type") if args.get("buyer_type") in BUYER_TYPES else None,
-        q=" ".join((args.get("q") or "").split())[:100],
-        before=args.get("before", type=int),
-        since=_date(args.get("since")), until=_date(args.get("until")),
-    )
+    filters = forms.QueueArgs().filters()
     rows, next_before = inquiries.queue(current_user, filters)
     locale = str(get_locale())
     categories = catalog.categories()
@@ -175,25 +156,20 @@ def decide(inquiry_id: int, action: str):
 
 @bp.post("/inquiries/<int:inquiry_id>/forward")
 def forward(inquiry_id: int):
-    """Forward to the ticked producers, each with a quantity (Indonesian number writing accepted)."""
-    from marketplace.text import parse_number
-
+    """Forward to the ticked producers among those suggested, each with a quantity."""
     item = db.get_or_404(Inquiry, inquiry_id)
-    if not EmptyForm().validate_on_submit():
+    form = forms.ForwardForm.for_producers([s.producer.id for s in inquiries.suggestions(item)])
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"csrf_token"}:
+            flash(_("Isi jumlah yang diteruskan untuk setiap produsen yang dipilih."), "error")
+            return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
         abort(400)
-    shares = []
-    for key in request.form:
-        if key.startswith("producer-") and key[9:].isdigit():
-            quantity = parse_number(request.form.get(f"qty-{key[9:]}"))
-            if quantity is None or quantity <= 0:
-                flash(_("Isi jumlah yang diteruskan untuk setiap produsen yang dipilih."), "error")
-                return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
-            shares.append((int(key[9:]), quantity))
+    shares = form.shares()
     if not shares:
         flash(_("Pilih setidaknya satu produsen."), "error")
         return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
     try:
-        inquiries.forward(item, shares, request.form.get("release_contact") == "1", current_user)
+        inquiries.forward(item, shares, form.release_contact.data, current_user)
     except TransitionNotAllowed:
         db.session.rollback()
         flash(_("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
@@ -275,9 +251,7 @@ def _deal_form(item: Inquiry) -> forms.DealForm:
 def export_inquiries(fmt: str):
     from marketplace.services import exports
 
-    rows, _next = inquiries.queue(current_user, inquiries.QueueFilters(
-        status=request.args.get("status") or None, owner=request.args.get("owner") or None,
-        q=request.args.get("q", ""), before=None), limit=None)
+    rows, _next = inquiries.queue(current_user, forms.ExportArgs().filters(before=None), limit=None)
     return exports.response(exports.inquiry_table(rows), fmt, "permintaan")
 
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, RadioField
 
+from marketplace.forms import Form
 
-class UploadForm(FlaskForm):
+
+class UploadForm(Form):
     file = FileField(
         _l("Berkas inventaris (CSV atau XLSX)"),
         validators=[FileRequired(_l("Pilih berkas CSV atau XLSX.")),
@@ -23,7 +24,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Confirm an import; `confirm_form` adds one choice per storefront someone registered themselves."""
 
     def resolutions(self) -> dict[str, str]:

@@ -6,14 +6,12 @@ import time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace import clock
-from marketplace.forms import PhoneNumber
-from marketplace.producer.forms import NumberText
+from marketplace.forms import DayField, Form, IdField, NumberText, PhoneNumber, QueryForm
 from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
@@ -29,7 +27,14 @@ def form_started_stamp() -> str:
     return _stamp_serializer().dumps(time.time())
 
 
-class InquiryForm(FlaskForm):
+class SubjectArgs(QueryForm):
+    """What the form is about: `?product=<id>` or `?producer=<slug>`."""
+
+    product = IdField()
+    producer = StringField()
+
+
+class InquiryForm(Form):
     company = StringField(_l("Nama perusahaan"), validators=[DataRequired(_REQUIRED), Length(max=160)],
                           render_kw={"autocomplete": "organization"})
     buyer_type = SelectField(_l("Jenis usaha"), choices=[("", "—")] + [(k, v) for k, v in BUYER_TYPES.items()],
@@ -48,7 +53,7 @@ class InquiryForm(FlaskForm):
     target_price = NumberText(_l("Harga yang diharapkan per satuan (Rp, opsional)"), allow_zero=False)
     delivery_city = SelectField(_l("Kota pengiriman"), choices=[("", "—")] + list(DELIVERY_CITIES.items()),
                                 validators=[DataRequired(_l("Pilih kota pengiriman."))])
-    needed_by = DateField(_l("Dibutuhkan paling lambat (opsional)"), validators=[Optional()])
+    needed_by = DayField(_l("Dibutuhkan paling lambat (opsional)"), validators=[Optional()])
     message = TextAreaField(_l("Pesan"), validators=[Optional(), Length(max=3000)],
                             description=_l("Spesifikasi, kemasan, jadwal pengiriman, atau pertanyaan lain."))
     form_token = HiddenField()
@@ -83,11 +88,11 @@ class InquiryForm(FlaskForm):
         }
 
 
-class TrackMessageForm(FlaskForm):
+class TrackMessageForm(Form):
     body = TextAreaField(_l("Pesan untuk fasilitator"), validators=[DataRequired(_REQUIRED), Length(max=3000)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Alasan pembatalan (opsional)"), validators=[Optional(), Length(max=1000)])
     # Cancelling is a second step: the first press shows what will happen, the second (confirmed) does it.
     confirmed = BooleanField(default=False)

@@ -20,7 +20,8 @@ def _inquiry_limit() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_inquiry_limit, methods=["POST"])
 def new():
-    subject = inquiries.subject_for(request.args.get("product"), request.args.get("producer"))
+    about = forms.SubjectArgs()
+    subject = inquiries.subject_for(about.value("product"), about.value("producer"))
     form = forms.InquiryForm()
     if request.method == "GET":
         form.form_token.data = inquiries.new_form_token()

@@ -2,39 +2,45 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.services.moderation import RUBRIC, RUBRIC_LEVELS, STOCK_REASONS
+from marketplace.forms import Form, IdField, QueryForm
+from marketplace.services.moderation import KINDS, RUBRIC, RUBRIC_LEVELS, STOCK_REASONS
+from marketplace.vocab import KECAMATAN
 
 DECISIONS = ("approve", "reject", "request_changes")
 
 
-class DecisionForm(FlaskForm):
-    stock_reason = SelectField(_l("Alasan siap pakai"), choices=[], validators=[Optional()], validate_choice=False)
-    reason = TextAreaField(_l("Alasan (dikirim ke produsen)"), validators=[Optional(), Length(max=2000)])
+class QueueArgs(QueryForm):
+    """The review queue's filters: a value that fits no filter is left out."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stock_reason.choices = [("", "—")] + [(str(i), str(r)) for i, r in enumerate(STOCK_REASONS)]
+    kind = SelectField(choices=[("", "")] + [(k, k) for k in KINDS], default="")
+    category = IdField()
+    kecamatan = SelectField(choices=[("", "")] + [(k, k) for k in KECAMATAN], default="")
+
+
+def _stock_reasons() -> dict[str, str]:
+    return {str(i): str(r) for i, r in enumerate(STOCK_REASONS)}
+
+
+class DecisionForm(Form):
+    stock_reason = SelectField(_l("Alasan siap pakai"), choices=lambda: [("", "—"), *_stock_reasons().items()],
+                               validators=[Optional()])
+    reason = TextAreaField(_l("Alasan (dikirim ke produsen)"), validators=[Optional(), Length(max=2000)])
 
     def full_reason(self) -> str:
         """The typed reason, or the picked stock reason when nothing was typed."""
         typed = (self.reason.data or "").strip()
-        if typed:
-            return typed
-        if (self.stock_reason.data or "").isdigit() and int(self.stock_reason.data) < len(STOCK_REASONS):
-            return str(STOCK_REASONS[int(self.stock_reason.data)])
-        return ""
+        return typed or _stock_reasons().get(self.stock_reason.data or "", "")
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = TextAreaField(_l("Alasan penangguhan"), validators=[DataRequired(_l("Tulis alasan penangguhan.")),
                                                                   Length(max=2000)])
 
 
-class GradeForm(FlaskForm):
+class GradeForm(Form):
     notes = TextAreaField(_l("Catatan kurator untuk produsen"), validators=[Optional(), Length(max=3000)])
 
 

@@ -39,9 +39,8 @@ def _queue_count():
 def queue():
     locale = str(get_locale())
     categories = catalog.categories()
-    kind = request.args.get("kind") if request.args.get("kind") in moderation.KINDS else None
-    category_id = request.args.get("category", type=int)
-    kecamatan = request.args.get("kecamatan") if request.args.get("kecamatan") in KECAMATAN else None
+    args = forms.QueueArgs()
+    kind, category_id, kecamatan = args.value("kind") or None, args.value("category"), args.value("kecamatan") or None
     items = moderation.queue(current_user, kind=kind, category_id=category_id, kecamatan=kecamatan)
     return render_template(
         "moderation/queue.html", items=items, kind=kind, category_id=category_id, kecamatan_code=kecamatan,

@@ -5,17 +5,12 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FieldList,
-    Form,
     FormField,
-    HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,12 +18,11 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.forms import PhoneNumber
+from marketplace.forms import DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
 from marketplace.listings import fields
-from marketplace.text import parse_number
 from marketplace.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
@@ -44,53 +38,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def drop_control_characters(value):
-    """NUL, ESC and the like never belong in typed text (PostgreSQL even refuses NUL); tabs and line breaks stay."""
-    return _CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
-
-
-class CleanText:
-    """Form mix-in: every field of the form passes what was typed through drop_control_characters."""
-
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            if not issubclass(unbound_field.field_class, (FormField, FieldList)):  # their rows clean themselves
-                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), drop_control_characters]}
-            return unbound_field.bind(form=form, **options)
-
-
 def add_row(rows: FieldList) -> bool:
     """One more empty row ("Tambah baris harga", "Tambah sertifikat"), unless the list is full."""
     if rows.max_entries and len(rows.entries) >= rows.max_entries:
         return False
     rows.append_entry()
     return True
-
-
-class NumberText(StringField):
-    """A number typed the Indonesian way ('12.500', '2,5'); `.number` holds the value."""
-
-    number: float | None = None
-
-    def __init__(self, *args, minimum: float = 0, allow_zero: bool = True, **kwargs):
-        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
-        super().__init__(*args, **kwargs)
-        self.minimum = minimum
-        self.allow_zero = allow_zero
-
-    def pre_validate(self, form):
-        self.number = None
-        if not (self.data or "").strip():
-            return
-        value = parse_number(self.data)
-        if value is None or value > 1e12:
-            raise ValidationError(_l("Tulis angka, misalnya 12.500 atau 2,5."))
-        if value < self.minimum or (value == 0 and not self.allow_zero):
-            raise ValidationError(_l("Angka harus lebih besar dari nol."))
-        self.number = value
 
 
 def _row_complete(form, field):
@@ -102,13 +55,13 @@ def _row_complete(form, field):
         raise ValidationError(_l("Setiap baris harga perlu jumlah dan harga."))
 
 
-class TierForm(CleanText, Form):
+class TierForm(SubForm):
     min_qty = NumberText(_l("Mulai dari jumlah"), validators=[_row_complete], allow_zero=False)
     price = NumberText(_l("Harga per satuan (Rp)"), validators=[_row_complete], allow_zero=False)
     ignore_prices = False  # set by ProductForm when the price is "on request"
 
 
-class ProductForm(CleanText, FlaskForm):
+class ProductForm(Form):
     category_id = SelectField(_l("Kategori"), coerce=int, validators=[DataRequired(_l("Pilih kategori."))])
     name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
@@ -119,11 +72,9 @@ class ProductForm(CleanText, FlaskForm):
     min_order_qty = NumberText(_l("Minimal pemesanan"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     monthly_capacity = NumberText(_l("Kapasitas produksi per bulan"), validators=[DataRequired(_REQUIRED)],
                                   allow_zero=False, description=_l("Dalam satuan produk, jumlah yang sanggup Anda penuhi tiap bulan."))
-    lead_time_days = IntegerField(_l("Waktu penyiapan (hari)"), validators=[Optional(), NumberRange(0, 365)],
-                                  render_kw={"inputmode": "numeric"})
+    lead_time_days = WholeNumber(_l("Waktu penyiapan (hari)"), validators=[Optional()], minimum=0, maximum=365)
     grade = StringField(_l("Kualitas / grade"), validators=[Optional(), Length(max=40)])
-    shelf_life_days = IntegerField(_l("Masa simpan (hari)"), validators=[Optional(), NumberRange(0, 3650)],
-                                   render_kw={"inputmode": "numeric"})
+    shelf_life_days = WholeNumber(_l("Masa simpan (hari)"), validators=[Optional()], minimum=0, maximum=3650)
     packaging = StringField(_l("Kemasan"), validators=[Optional(), Length(max=200)])
     storage = SelectField(_l("Penyimpanan dan pengiriman"), choices=[(k, v) for k, v in STORAGE.items()])
     available_months = MultiCheckboxField(_l("Bulan tersedia"), coerce=int, choices=MONTHS,
@@ -186,7 +137,7 @@ class ProductForm(CleanText, FlaskForm):
             entry.form.price.data = number(price)
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photos = MultipleFileField(_l("Tambah foto"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
                                description=_l("JPEG, PNG atau WebP, maksimal 8 MB per foto. Bisa langsung dari kamera."))
 
@@ -196,17 +147,17 @@ def _url(form, field):
         raise ValidationError(_l("Alamat situs harus diawali http:// atau https://"))
 
 
-class CertificateForm(CleanText, Form):
-    id = HiddenField()
+class CertificateForm(SubForm):
+    id = IdField()
     kind = SelectField(_l("Jenis"), choices=[(k, v) for k, v in CERTIFICATES.items()])
     number = StringField(_l("Nomor"), validators=[Optional(), Length(max=80)])
     issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=120)])
-    valid_until = DateField(_l("Berlaku sampai"), validators=[Optional()],
+    valid_until = DayField(_l("Berlaku sampai"), validators=[Optional()],
                             description=_l("Kosongkan jika tidak ada masa berlaku."))
     remove = BooleanField(_l("Hapus"))
 
 
-class StorefrontForm(CleanText, FlaskForm):
+class StorefrontForm(Form):
     name = StringField(_l("Nama usaha"), validators=[DataRequired(_REQUIRED), Length(max=160)])
     owner_name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)])
     description = TextAreaField(_l("Tentang usaha"), validators=[Optional(), Length(max=5000)],
@@ -216,10 +167,9 @@ class StorefrontForm(CleanText, FlaskForm):
     phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30), PhoneNumber()], render_kw={"inputmode": "tel"})
     email = EmailField(_l("Email usaha"), validators=[Optional(), Email(_l("Alamat email tidak valid.")), Length(max=254)])
     website = URLField(_l("Situs web atau toko daring"), validators=[Optional(), Length(max=255), _url])
-    founded_year = IntegerField(_l("Tahun berdiri"), validators=[Optional(), NumberRange(1900, date.today().year)],
-                                render_kw={"inputmode": "numeric"})
-    workforce = IntegerField(_l("Jumlah tenaga kerja"), validators=[Optional(), NumberRange(0, 100000)],
-                             render_kw={"inputmode": "numeric"})
+    founded_year = WholeNumber(_l("Tahun berdiri"), validators=[Optional()], minimum=1900,
+                               maximum=lambda: date.today().year)
+    workforce = WholeNumber(_l("Jumlah tenaga kerja"), validators=[Optional()], minimum=0, maximum=100000)
     certificates = FieldList(FormField(CertificateForm), min_entries=1, max_entries=20)
 
 
@@ -230,7 +180,7 @@ class StorefrontForm(CleanText, FlaskForm):
             if f.remove.data or not (f.number.data or f.valid_until.data or f.issuer.data):
                 continue
             certificates.append({
-                "id": int(f.id.data) if (f.id.data or "").isdigit() else None,
+                "id": f.id.data,
                 "kind": f.kind.data, "number": (f.number.data or "").strip(), "issuer": (f.issuer.data or "").strip(),
                 "valid_until": f.valid_until.data.isoformat() if f.valid_until.data else None,
             })
@@ -243,20 +193,19 @@ class StorefrontForm(CleanText, FlaskForm):
         while len(self.certificates.entries) < len(certificates) + 1 and add_row(self.certificates):
             pass
         for entry, cert in zip(self.certificates.entries, certificates):
-            entry.form.id.data = str(cert.get("id") or "")
+            entry.form.id.data = cert.get("id")
             entry.form.kind.data = cert["kind"]
             entry.form.number.data = cert.get("number")
             entry.form.issuer.data = cert.get("issuer")
             entry.form.valid_until.data = date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
 
 
-class OfferForm(CleanText, FlaskForm):
+class OfferForm(Form):
     offered_qty = NumberText(_l("Jumlah yang sanggup Anda penuhi"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
-    lead_time_days = IntegerField(_l("Waktu penyiapan (hari)"), validators=[Optional(), NumberRange(0, 365)],
-                                  render_kw={"inputmode": "numeric"})
+    lead_time_days = WholeNumber(_l("Waktu penyiapan (hari)"), validators=[Optional()], minimum=0, maximum=365)
     note = TextAreaField(_l("Catatan untuk fasilitator"), validators=[Optional(), Length(max=2000)])
 
 
-class DeclineForm(CleanText, FlaskForm):
+class DeclineForm(Form):
     note = TextAreaField(_l("Alasan menolak"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])

@@ -67,12 +67,13 @@ class Subject:
         return warnings
 
 
-def subject_for(product_id: str | None, producer_slug: str | None) -> Subject:
-    """Only published products and storefronts can be asked about; anything else is ignored."""
-    if product_id and product_id.isdigit():
+def subject_for(product_id: int | None, producer_slug: str | None) -> Subject:
+    """Only published products and storefronts can be asked about; anything else is ignored.
+    `product_id` is an id already read from the request (inquiries.forms.SubjectArgs)."""
+    if product_id is not None:
         product = db.session.scalar(
             select(Product).join(Product.producer)
-            .where(Product.id == int(product_id), Product.status == PublicationStatus.PUBLISHED,
+            .where(Product.id == product_id, Product.status == PublicationStatus.PUBLISHED,
                    Producer.status == PublicationStatus.PUBLISHED)
         )
         if product is not None:
