@@ -111,7 +111,8 @@ def test_control_characters_in_the_tracking_page_forms_are_dropped(client, ctx, 
     track = response.headers["Location"]
     token = csrf_from(client.get(track))
     assert client.post(track + "/message", data={"csrf_token": token, "body": "Ada\x00 kabar?"}).status_code == 302
-    assert client.post(track + "/cancel", data={"csrf_token": token, "reason": "Batal\x00\x07"}).status_code == 302
+    assert client.post(track + "/cancel", data={"csrf_token": token, "reason": "Batal\x00\x07",
+                                                "confirmed": "y"}).status_code == 302
     db.session.expire_all()
     bodies = [e.body for e in db.session.scalars(select(InquiryEvent)) if e.body]
     assert "Ada kabar?" in bodies and not any("\x00" in b or "\x07" in b for b in bodies)
@@ -390,7 +391,8 @@ CASES = [
          lambda p: {"body": "Apakah ada kabar?"}, post=lambda p: f"/inquiries/track/{p.tracking_token}/message",
          prepare=_fresh_inquiry),
     Case("track cancel", None, lambda p: f"/inquiries/track/{p.tracking_token}",
-         lambda p: {"reason": "Sudah dapat pemasok lain."}, post=lambda p: f"/inquiries/track/{p.tracking_token}/cancel",
+         lambda p: {"reason": "Sudah dapat pemasok lain.", "confirmed": "y"},
+         post=lambda p: f"/inquiries/track/{p.tracking_token}/cancel",
          prepare=_fresh_inquiry),
     Case("registration", None, "/auth/register", _registration),
     Case("login", None, "/auth/login", lambda p: {"email": "a@contoh.id", "password": "kata-sandi-yang-panjang",
