@@ -156,7 +156,8 @@ def test_production_refuses_an_empty_secret_key(secret, tmp_path, monkeypatch):
 def production(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     return create_app("production", SECRET_KEY="a-real-secret-from-the-environment",
-                      SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path / "uploads"))
+                      SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path / "uploads"),
+                      RATELIMIT_PER_PROCESS=True)
 
 
 def test_production_sends_hsts(production):
