@@ -72,7 +72,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import i18n, security, static_files
+    from marketplace import i18n, security, static_files, wtforms_i18n
     from marketplace.services import outbox
     from marketplace.accounts_loader import load_user
 
@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _show_limiter_warnings(app)
     i18n.init_app(app)
+    wtforms_i18n.init_app(app)
     security.init_app(app)
     outbox.init_app(app)
     static_files.init_app(app)

@@ -98,7 +98,7 @@ def test_simultaneous_copies_of_one_form_store_one_inquiry(app, rice):
     ("email", "bukan-email@", "Alamat email tidak valid."),
     ("phone", "12", "Nomor HP tidak valid."),
     ("quantity", "banyak", "Tulis angka"),
-    ("delivery_city", "bandung", "Not a valid choice"),
+    ("delivery_city", "bandung", "Pilihan tidak valid."),
 ])
 def test_bad_input_is_shown_next_to_the_field_and_nothing_is_stored(client, rice, field, value, message):
     response = _submit(client, f"/inquiries/new?product={rice.id}", **{field: value})
