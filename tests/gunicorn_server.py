@@ -101,7 +101,7 @@ def gunicorn(database_url: str, tmp_path: Path, workers: int = 3, **settings: st
             time.sleep(0.2)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)  # quick shutdown: the test is over, nothing to finish gracefully
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
