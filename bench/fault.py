@@ -270,7 +270,7 @@ def main() -> int:
     env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": database_url,
            "INSTANCE_PATH": str(work), "UPLOAD_DIR": str(work / "uploads"), "MAIL_SERVER": HOST,
            "MAIL_PORT": str(mail_port), "INQUIRY_LIMIT": "100000 per minute",
-           "INQUIRY_MIN_FILL_SECONDS": "0", "PYTHONUNBUFFERED": "1"}
+           "INQUIRY_MIN_FILL_SECONDS": "0", "RATELIMIT_PER_PROCESS": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("REDIS_URL", None)
     env.pop("RATELIMIT_STORAGE_URI", None)
     env["SERVER_NAME"] = f"{HOST}:{port}"  # production needs the site's address: the one gunicorn serves here

@@ -1,6 +1,7 @@
 """Application factory."""
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -9,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from marketplace.config import BASE_DIR, config_for
+from marketplace.config import BASE_DIR, config_for, ratelimit_storage
 from marketplace.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
@@ -43,8 +44,7 @@ def _default_paths(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "etalase.db")
-    if not app.config.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config["RATELIMIT_STORAGE_URI"] = ratelimit_storage(app.config)
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import i18n, security, static_files
+    from marketplace import i18n, security, static_files, wtforms_i18n
     from marketplace.services import outbox
     from marketplace.accounts_loader import load_user
 
@@ -85,11 +85,23 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     limiter.init_app(app)
+    _show_limiter_warnings(app)
     i18n.init_app(app)
+    wtforms_i18n.init_app(app)
     security.init_app(app)
     outbox.init_app(app)
     static_files.init_app(app)
     compress.init_app(app)
+
+
+def _show_limiter_warnings(app: Flask) -> None:
+    """Flask-Limiter says "storage unreachable - falling back to in-memory storage" (Redis down: each process
+    counts alone until it is back) on a logger of its own that only has a NullHandler, so nobody would see it.
+    Its warnings go where the app's own go."""
+    logger = logging.getLogger("flask-limiter")
+    for handler in app.logger.handlers:
+        if handler not in logger.handlers:
+            logger.addHandler(handler)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -62,9 +62,18 @@ class Config:
     # redis://127.0.0.1:6379/0. RATELIMIT_STORAGE_URI defaults to it, and to memory:// without it.
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    # memory:// counts in each process: with 3 gunicorn workers "5 failed sign-ins" lets about 15 through.
+    # Production refuses to start with it unless this says so (a server with a single process).
+    RATELIMIT_PER_PROCESS = _flag("RATELIMIT_PER_PROCESS", False)
+    # Keys of this app in a Redis other apps share too (e.g. "etalase:").
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
+    # "5 per minute" means any 60 seconds: a fixed window would let 10 through around a minute's boundary.
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
-    # Redis unreachable: count in this process's memory until it is back (instead of a 500 on every form).
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Redis unreachable: count in this process's memory until it is back (instead of a 500 on every form),
+    # with a warning in the log when it happens (marketplace/ratelimits.py). RATELIMIT_IN_MEMORY_FALLBACK=0
+    # turns it off: then a request that needs a rate limit fails while Redis is down.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = _flag("RATELIMIT_IN_MEMORY_FALLBACK", True)
     # Static files: fingerprinted URLs are cached for a year; plain /static/... URLs for this many seconds.
     STATIC_MAX_AGE = _int("STATIC_MAX_AGE", 600)
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the headers are ignored).
@@ -111,9 +120,9 @@ class Config:
     @classmethod
     def check(cls, app) -> None:
         if not app.config.get("SECRET_KEY"):
-            raise RuntimeError(
-                "SECRET_KEY is not set. Set SECRET_KEY in the environment, or "
-                "APP_ENV=development for a local development server."
+            raise ConfigError(
+                "SECRET_KEY is not set. Set SECRET_KEY in the environment (one long random value, the same on "
+                "every server), or APP_ENV=development for a local development server."
             )
         check_site(app.config, required=cls.ENV_NAME == "production")
         check_mail(app.config)
@@ -184,7 +193,15 @@ class TestingConfig(DevelopmentConfig):
 
 
 class ProductionConfig(Config):
-    pass
+    @classmethod
+    def check(cls, app) -> None:
+        super().check(app)
+        if ratelimit_storage(app.config) == "memory://" and not app.config.get("RATELIMIT_PER_PROCESS"):
+            raise ConfigError(
+                "Rate limits would be counted in each process on its own (no REDIS_URL): set REDIS_URL "
+                "(e.g. redis://127.0.0.1:6379/0) or RATELIMIT_STORAGE_URI, or RATELIMIT_PER_PROCESS=1 for a "
+                "server with a single process."
+            )
 
 
 CONFIGS = {
@@ -194,9 +211,15 @@ CONFIGS = {
 }
 
 
+def ratelimit_storage(config) -> str:
+    """Where the rate limits are counted: RATELIMIT_STORAGE_URI, else REDIS_URL, else this process's memory."""
+    return config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+
+
 def config_for(name: str | None) -> type[Config]:
-    name = name or os.environ.get("APP_ENV", "production")
+    name = name or os.environ.get("APP_ENV") or "production"
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}: set APP_ENV=production "
+                          "on a server, or APP_ENV=development locally.") from None

@@ -24,6 +24,10 @@ CSP = "; ".join([
 ])
 
 
+# Files that are the same whoever asks: they keep their long public cache even for a signed-in user.
+SAME_FOR_EVERYONE = frozenset({"static", "main.media"})
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -33,7 +37,7 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
     if current_app.config.get("HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static":
+    if request.endpoint not in SAME_FOR_EVERYONE:
         # Pages differ by language cookie and by who is signed in.
         response.vary.add("Cookie")
         if current_user and current_user.is_authenticated:

@@ -212,7 +212,7 @@ def test_the_sign_in_cookies_are_not_secure_only_in_development_and_tests(client
 @pytest.fixture
 def production(app, tmp_path):
     return create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                      UPLOAD_DIR=str(tmp_path / "uploads"), SERVER_NAME="localhost")
+                      UPLOAD_DIR=str(tmp_path / "uploads"), SERVER_NAME="localhost", RATELIMIT_PER_PROCESS=True)
 
 
 @pytest.mark.parametrize("setting", ["SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",

@@ -98,7 +98,7 @@ def test_simultaneous_copies_of_one_form_store_one_inquiry(app, rice):
     ("email", "bukan-email@", "Alamat email tidak valid."),
     ("phone", "12", "Nomor HP tidak valid."),
     ("quantity", "banyak", "Tulis angka"),
-    ("delivery_city", "bandung", "Not a valid choice"),
+    ("delivery_city", "bandung", "Pilihan tidak valid."),
 ])
 def test_bad_input_is_shown_next_to_the_field_and_nothing_is_stored(client, rice, field, value, message):
     response = _submit(client, f"/inquiries/new?product={rice.id}", **{field: value})
@@ -133,7 +133,7 @@ def test_the_honeypot_and_a_too_fast_form_store_nothing(client, rice, monkeypatc
     url = f"/inquiries/new?product={rice.id}"
     assert _submit(client, url, website="http://spam.example").status_code == 302
     monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 60)
-    assert _submit(client, url).status_code == 302
+    assert _submit(client, url).status_code == 200  # a person may be quick: told so, not fooled (tests/test_form_token.py)
     assert _count() == 0
 
 

@@ -156,7 +156,8 @@ def test_production_refuses_an_empty_secret_key(secret, tmp_path, monkeypatch):
 def production(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     return create_app("production", SECRET_KEY="a-real-secret-from-the-environment",
-                      SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path / "uploads"), SERVER_NAME="etalase.test")
+                      SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path / "uploads"), SERVER_NAME="etalase.test",
+                      RATELIMIT_PER_PROCESS=True)
 
 
 def test_production_sends_hsts(production):
@@ -196,3 +197,69 @@ def test_a_form_post_with_a_forged_csrf_token_is_refused(client, ctx):
     response = client.post("/auth/login", data={"email": "a@contoh.id", "password": "x" * 12,
                                                 "csrf_token": "IjEyMzQ1Ig.forged.token"})
     assert response.status_code == 400
+
+
+# ------------------------------------------------------------------ headers on error responses and photos
+
+MEDIA_NAME = "0123456789abcdef0123456789abcdef-sm.webp"
+
+
+@pytest.fixture
+def production_app(app, tmp_path, monkeypatch):
+    """A production app on the migrated test database: errors go through the error pages, not to the test."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    application = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                             UPLOAD_DIR=str(tmp_path / "uploads"), RATELIMIT_PER_PROCESS=True,
+                             MAX_CONTENT_LENGTH=2000, LOGIN_LIMIT_ADDRESS="1 per hour")
+
+    def broken():
+        raise ZeroDivisionError("a bug")
+
+    application.add_url_rule("/_test/broken", view_func=broken)
+    (tmp_path / "uploads" / MEDIA_NAME).write_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
+    yield application
+    from marketplace.extensions import limiter
+
+    with application.app_context():
+        limiter.reset()
+
+
+def _error_responses(application) -> dict:
+    client = application.test_client()
+    # The Secure session cookie comes back only over https, where Flask-WTF also wants a same-site Referer.
+    https = {"base_url": "https://etalase.test", "headers": {"Referer": "https://etalase.test/auth/login"}}
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/auth/login", **https).get_data(as_text=True))[1]
+    wrong = {"email": "siapa@contoh.id", "password": "salah-salah-salah", "csrf_token": token}
+    counted = client.post("/auth/login", data=wrong, **https)
+    assert counted.status_code == 200
+    return {
+        405: client.post("/healthz", **https),
+        413: client.post("/auth/login", data={"email": "x" * 5000}, **https),
+        429: client.post("/auth/login", data=wrong, **https),
+        500: client.get("/_test/broken", **https),
+        200: client.get(f"/media/{MEDIA_NAME}", **https),
+    }
+
+
+def test_error_responses_and_photos_carry_every_security_header_in_production(production_app):
+    for status, response in _error_responses(production_app).items():
+        assert response.status_code == status
+        headers = response.headers
+        csp = directives(headers["Content-Security-Policy"])
+        assert csp["default-src"] == ["'self'"] and csp["object-src"] == ["'none'"], status
+        assert csp["frame-ancestors"] == ["'none'"] and csp["base-uri"] == ["'none'"], status
+        assert headers["X-Content-Type-Options"] == "nosniff", status
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", status
+        assert headers["Strict-Transport-Security"].startswith("max-age=31536000"), status
+
+
+def test_photos_keep_their_long_public_cache_for_signed_in_users(client, login_as, app):
+    from pathlib import Path
+
+    Path(app.config["UPLOAD_DIR"], MEDIA_NAME).write_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
+    anonymous = client.get(f"/media/{MEDIA_NAME}")
+    login_as("producer_a")
+    signed_in = client.get(f"/media/{MEDIA_NAME}")
+    page = client.get("/dashboard/")
+    assert anonymous.headers["Cache-Control"] == signed_in.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert page.headers["Cache-Control"] == "private, no-store"  # signed-in pages stay private

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from marketplace.extensions import db
-from marketplace.models import Photo, Producer, Product, PublicationStatus, Role, User
+from marketplace.models import Inquiry, Photo, Producer, Product, PublicationStatus, Role, User
 from marketplace.services import demo
 from marketplace.services.demo import DEMO_ACCOUNTS, render_photo
 from tests.factories import ProducerFactory, UserFactory
@@ -60,6 +60,7 @@ def seeded(app):
                 },
                 "history": tuple(db.session.scalar(text(f"SELECT COUNT(*) FROM {t}"))
                                  for t in ("inquiry", "deal", "agreement_target")),
+                "tracking_tokens": dict(db.session.execute(select(Inquiry.reference, Inquiry.tracking_token)).all()),
                 "producer_account_store": db.session.scalar(
                     select(Producer.nib).join(User, User.producer_id == Producer.id)
                     .where(User.email == DEMO_ACCOUNTS[0].email)),
@@ -72,6 +73,8 @@ def seeded(app):
         with app.app_context():
             result["second"] = second
             result["after_second"] = _row_counts()
+            result["tracking_tokens_after_second"] = dict(
+                db.session.execute(select(Inquiry.reference, Inquiry.tracking_token)).all())
             result["files_after_second"] = {p.name for p in uploads.iterdir()}
             result["files_after_first"] = files_after_first
     yield result
@@ -82,6 +85,12 @@ def seeded(app):
 
 class TestSeedDemo(ReadOnly):
     """`seed demo` runs twice for the whole class (see `seeded`); the tests look at what it left."""
+
+    def test_demo_tracking_links_are_random_like_real_ones_and_a_second_seed_keeps_them(self, seeded):
+        tokens = list(seeded["tracking_tokens"].values())
+        assert tokens and len(set(tokens)) == len(tokens)
+        assert all(len(token) >= 40 and not token.startswith("demo-") for token in tokens)
+        assert seeded["tracking_tokens_after_second"] == seeded["tracking_tokens"]
 
     def test_seed_demo_succeeds(self, seeded):
         assert seeded["first"].exit_code == 0, seeded["first"].output

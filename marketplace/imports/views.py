@@ -142,6 +142,6 @@ def report(token: str):
             result = import_uploads.load(token, current_user.id).preview
         except UploadGone:
             return _gone()
-    return Response(imports.report_csv(result), mimetype="text/csv; charset=utf-8", headers={
+    return Response(imports.report_csv(result), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="baris-ditolak.csv"',
     })

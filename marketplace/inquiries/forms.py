@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
-import time
+import secrets
+from enum import Enum
 
-from flask import current_app
+from flask import current_app, session
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -17,14 +18,28 @@ from marketplace.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
 _REQUIRED = _l("Wajib diisi.")
 # Nobody types a company, a name and a quantity faster than that.
 MIN_FILL_SECONDS = float(os.environ.get("INQUIRY_MIN_FILL_SECONDS", 3))
+# A form older than that is given again (with what was typed) under a new token: a token copied off a page
+# cannot be kept for later.
+MAX_FORM_AGE_SECONDS = int(os.environ.get("INQUIRY_FORM_MAX_AGE_SECONDS", 12 * 3600))
+# The forms this browser was given lately (a few tabs); a copy of one of them sent again shows its inquiry.
+_SESSION_KEY = "inquiry_forms"
+_SESSION_FORMS = 5
 
 
-def _stamp_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-started")
+class Stamp(Enum):
+    """What the form's token and stamp say about the form that came back."""
+
+    FRESH = "fresh"        # issued here, filled in a plausible time
+    TOO_FAST = "too fast"  # issued here a moment ago: autofill, a returning buyer, or a script
+    STALE = "stale"        # expired, or not issued by this site
 
 
-def form_started_stamp() -> str:
-    return _stamp_serializer().dumps(time.time())
+def _token_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-token")
+
+
+def _stamp_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-started")
 
 
 class SubjectArgs(QueryForm):
@@ -67,14 +82,39 @@ class InquiryForm(Form):
         if field.data and field.data < clock.today():
             raise ValidationError(_l("Tanggal sudah lewat."))
 
-    def looks_like_a_bot(self) -> bool:
-        if (self.website.data or "").strip():
-            return True
+    def issue(self) -> None:
+        """A new one-time token for this form, signed with the time it was given and remembered in the session."""
+        nonce = secrets.token_urlsafe(24)
+        self.form_token.data = _token_signer().dumps(nonce)
+        self.started.data = _stamp_signer().dumps(nonce)
+        session[_SESSION_KEY] = (session.get(_SESSION_KEY) or [])[-(_SESSION_FORMS - 1):] + [nonce]
+
+    @property
+    def nonce(self) -> str | None:
+        """The token's secret part (stored with the inquiry, once), or None for a token this site did not issue."""
         try:
-            started = _stamp_serializer().loads(self.started.data or "")
+            nonce = _token_signer().loads(self.form_token.data or "")
         except BadSignature:
-            return True
-        return time.time() - float(started) < MIN_FILL_SECONDS
+            return None
+        return nonce if isinstance(nonce, str) else None
+
+    def stamp(self) -> Stamp:
+        nonce = self.nonce
+        try:
+            stamped, age = _stamp_signer().loads(self.started.data or "", max_age=MAX_FORM_AGE_SECONDS,
+                                                 return_timestamp=True)
+        except (SignatureExpired, BadSignature):
+            return Stamp.STALE
+        if nonce is None or stamped != nonce:
+            return Stamp.STALE
+        return Stamp.TOO_FAST if (clock.now() - age).total_seconds() < MIN_FILL_SECONDS else Stamp.FRESH
+
+    def issued_to_this_browser(self) -> bool:
+        return self.nonce is not None and self.nonce in (session.get(_SESSION_KEY) or [])
+
+    def is_a_bot(self) -> bool:
+        """Only the field no person sees, filled in: that alone may be answered with a silent fake success."""
+        return bool((self.website.data or "").strip())
 
     def values(self) -> dict:
         return {

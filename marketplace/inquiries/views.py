@@ -24,32 +24,43 @@ def new():
     subject = inquiries.subject_for(about.value("product"), about.value("producer"))
     form = forms.InquiryForm()
     if request.method == "GET":
-        form.form_token.data = inquiries.new_form_token()
-        form.started.data = forms.form_started_stamp()
+        form.issue()
         if subject.unit:
             form.unit.data = subject.unit
     warnings: list[str] = []
     if form.validate_on_submit():
-        if form.looks_like_a_bot():
+        if form.is_a_bot():
             # Answer as if it worked; store nothing.
             flash(_("Terima kasih. Permintaan Anda sedang diproses."), "success")
             return redirect(url_for("catalog.home"))
-        warnings = subject.quantity_warnings(form.quantity.number) if form.unit.data == subject.unit else []
-        if warnings and form.acknowledged.data != "1":
-            form.acknowledged.data = "1"  # shown once; sending again means "yes, this quantity"
+        stamp = form.stamp()
+        if stamp is forms.Stamp.STALE:
+            flash(_("Formulir ini sudah terlalu lama terbuka. Isian Anda tetap ada: periksa, lalu kirim lagi."),
+                  "warning")
+            form.issue()
+        elif stamp is forms.Stamp.TOO_FAST:
+            flash(_("Formulir ini terkirim terlalu cepat. Periksa isian Anda, lalu kirim lagi."), "warning")
         else:
-            try:
-                inquiry = inquiries.submit(form.values(), subject, form.form_token.data or "", str(get_locale()))
-            except inquiries.DuplicateSubmission as duplicate:
-                return redirect(url_for("inquiries.track", token=duplicate.inquiry.tracking_token))
-            db.session.commit()
-            flash(_("Permintaan Anda terkirim dengan nomor %(reference)s. Simpan tautan halaman ini untuk melacaknya.",
-                    reference=inquiry.reference), "success")
-            return redirect(url_for("inquiries.track", token=inquiry.tracking_token))
-    if not form.form_token.data:
-        form.form_token.data = inquiries.new_form_token()
-    if not form.started.data:
-        form.started.data = forms.form_started_stamp()
+            warnings = subject.quantity_warnings(form.quantity.number) if form.unit.data == subject.unit else []
+            if warnings and form.acknowledged.data != "1":
+                form.acknowledged.data = "1"  # shown once; sending again means "yes, this quantity"
+            else:
+                try:
+                    inquiry = inquiries.submit(form.values(), subject, form.nonce, str(get_locale()))
+                except inquiries.DuplicateSubmission as duplicate:
+                    if form.issued_to_this_browser():  # a double click, or the browser sent the form again
+                        return redirect(url_for("inquiries.track", token=duplicate.inquiry.tracking_token))
+                    # Someone else's form: its inquiry stays theirs. A new form, should this person mean it.
+                    flash(_("Formulir ini sudah dikirim. Untuk permintaan baru, periksa isian lalu kirim lagi."),
+                          "warning")
+                    form.issue()
+                else:
+                    db.session.commit()
+                    flash(_("Permintaan Anda terkirim dengan nomor %(reference)s. Simpan tautan halaman ini untuk "
+                            "melacaknya.", reference=inquiry.reference), "success")
+                    return redirect(url_for("inquiries.track", token=inquiry.tracking_token))
+    elif form.stamp() is forms.Stamp.STALE:
+        form.issue()  # shown again with errors to fix: with a token that will still be taken
     return render_template("inquiries/new.html", form=form, subject=subject, warnings=warnings)
 
 

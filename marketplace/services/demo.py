@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -367,8 +368,9 @@ def seed_history(agreement) -> int:
         if reference in existing:
             continue
         inquiry = Inquiry(
-            reference=reference, tracking_token=f"demo-{n:04d}-" + slugify(company)[:30],
-            form_token=f"demo-{n:04d}", company=company, buyer_type=buyer_type, contact_name="Bagian Pembelian",
+            # Random like a real inquiry's: a tracking link is a secret, demo data or not (found again by reference).
+            reference=reference, tracking_token=secrets.token_urlsafe(32),
+            form_token=secrets.token_urlsafe(24), company=company, buyer_type=buyer_type, contact_name="Bagian Pembelian",
             email=f"pembelian{n % 10}@contoh-pembeli.id", quantity=quantity, unit=product.unit, frequency=frequency,
             delivery_city=CITIES[n % len(CITIES)], category_id=product.category_id, message="",
             created_at=arrived, updated_at=arrived,

@@ -119,7 +119,7 @@ def response(table: Table, fmt: str, name: str) -> Response:
     if fmt == "xlsx":
         body, mime = to_xlsx([table]), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body, mime = to_csv(table), "text/csv; charset=utf-8"
+        body, mime = to_csv(table), "text/csv"  # Flask adds "; charset=utf-8"
     return Response(body, mimetype=mime, headers={
         "Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"',
         "Cache-Control": "private, no-store",

@@ -87,12 +87,11 @@ def subject_for(product_id: int | None, producer_slug: str | None) -> Subject:
     return Subject()
 
 
-def new_form_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
 def submit(values: dict, subject: Subject, form_token: str, locale: str) -> Inquiry:
-    """Store the inquiry and queue the buyer's confirmation; raises DuplicateSubmission for a resent form."""
+    """Store the inquiry and queue the buyer's confirmation; raises DuplicateSubmission for a resent form.
+
+    `form_token` is the secret part of the one-time token the form was issued with (inquiries/forms.py): it is
+    taken once (a unique column). The caller decides who may see the inquiry a duplicate points to."""
     existing = db.session.scalar(select(Inquiry).where(Inquiry.form_token == form_token))
     if existing is not None:
         raise DuplicateSubmission(existing)
