@@ -76,6 +76,7 @@ def gunicorn(database_url: str, tmp_path: Path, workers: int = 3, **settings: st
     env.pop("REDIS_URL", None)
     env.update({"APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": database_url,
                 "INSTANCE_PATH": str(tmp_path), "UPLOAD_DIR": str(tmp_path / "uploads"), "MAIL_PORT": "1",
+                "SERVER_NAME": f"{HOST}:{port}",  # the site's address: requests for another host are refused
                 # Kept-alive connections stay open however slow a loaded machine is between two requests.
                 "GUNICORN_KEEPALIVE": "300", "PYTHONUNBUFFERED": "1", **settings})
     log = tmp_path / f"gunicorn-{port}.log"

@@ -53,7 +53,7 @@ def served(tmp_path):
     port = _free_port()
     env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path),
            "INSTANCE_PATH": str(tmp_path), "INQUIRY_LIMIT": "10000 per minute", "INQUIRY_MIN_FILL_SECONDS": "0",
-           "SERVER_NAME": f"127.0.0.1:{port}"}  # requests for another host than the site's are refused
+           "TEST_SERVER_NAME": f"127.0.0.1:{port}"}  # requests for another host than the site's are refused
     log = open(tmp_path / "gunicorn.log", "w+")
     server = subprocess.Popen(
         [shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn", "--workers", "3",

@@ -15,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SETTINGS = ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_PER_PROCESS")
+SETTINGS = ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_PER_PROCESS",
+            "SERVER_NAME")
+SITE = {"SERVER_NAME": "etalase.test"}  # production also needs the site's address (tests/test_trusted_hosts.py)
 
 
 def _free_port() -> int:
@@ -54,9 +56,10 @@ CASES = {
     "no SECRET_KEY in production": ({"APP_ENV": "production"}, "SECRET_KEY"),
     "no SECRET_KEY and no APP_ENV": ({}, "SECRET_KEY"),
     "an unknown APP_ENV": ({"APP_ENV": "prod", "SECRET_KEY": "x" * 32}, "APP_ENV"),
-    "production without shared rate limits": ({"APP_ENV": "production", "SECRET_KEY": "x" * 32}, "REDIS_URL"),
+    "production without shared rate limits": ({"APP_ENV": "production", "SECRET_KEY": "x" * 32, **SITE}, "REDIS_URL"),
     "production with rate limits in memory": (
-        {"APP_ENV": "production", "SECRET_KEY": "x" * 32, "RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_PER_PROCESS"),
+        {"APP_ENV": "production", "SECRET_KEY": "x" * 32, "RATELIMIT_STORAGE_URI": "memory://", **SITE},
+        "RATELIMIT_PER_PROCESS"),
 }
 
 
@@ -86,6 +89,6 @@ def test_gunicorn_stops_with_one_line_that_says_what_to_set(environment, case):
     {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"},
 ], ids=["per process said explicitly", "REDIS_URL", "RATELIMIT_STORAGE_URI"])
 def test_production_starts_with_shared_rate_limits_or_when_per_process_is_asked_for(environment, settings):
-    done = flask_command(environment(APP_ENV="production", SECRET_KEY="x" * 32, **settings))
+    done = flask_command(environment(APP_ENV="production", SECRET_KEY="x" * 32, **SITE, **settings))
     assert done.returncode == 0, done.stderr
     assert "inquiries.new" in done.stdout
