@@ -43,7 +43,7 @@ def _user_count() -> int:
 # ---------------------------------------------------------------- who may come in
 
 ADMIN_PATHS = [
-    ("GET", "/admin/users"), ("GET", "/admin/users/new"), ("POST", "/admin/users/new"),
+    ("GET", "/admin/"), ("GET", "/admin/users"), ("GET", "/admin/users/new"), ("POST", "/admin/users/new"),
     ("GET", "/admin/users/{id}"), ("POST", "/admin/users/{id}/role"), ("POST", "/admin/users/{id}/deactivate"),
     ("POST", "/admin/users/{id}/reactivate"), ("POST", "/admin/users/{id}/invite"),
     ("POST", "/admin/users/{id}/producers"), ("POST", "/admin/users/{id}/scope"),

@@ -209,7 +209,7 @@ def production_app(app, tmp_path, monkeypatch):
     """A production app on the migrated test database: errors go through the error pages, not to the test."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     application = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                             UPLOAD_DIR=str(tmp_path / "uploads"), RATELIMIT_PER_PROCESS=True,
+                             UPLOAD_DIR=str(tmp_path / "uploads"), RATELIMIT_PER_PROCESS=True, SERVER_NAME="etalase.test",
                              MAX_CONTENT_LENGTH=2000, LOGIN_LIMIT_ADDRESS="1 per hour")
 
     def broken():
