@@ -398,7 +398,9 @@ CASES = [
     Case("login", None, "/auth/login", lambda p: {"email": "a@contoh.id", "password": "kata-sandi-yang-panjang",
                                                   "next": "/dashboard/", "remember": "y"},
          wrote=lambda response, before: response.status_code == 302),
-    Case("reset", None, "/auth/reset", lambda p: {"email": p.email}, prepare=lambda accounts: _staff(accounts)),
+    # One e-mail field: nearly every mutation makes it invalid, so reaching the write is left to chance.
+    Case("reset", None, "/auth/reset", lambda p: {"email": p.email}, prepare=lambda accounts: _staff(accounts),
+         reach=False),
     Case("storefront", "producer_a", "/dashboard/storefront", lambda p: {
         "name": "Usaha A", "owner_name": "Sri", "kelurahan": "Imopuro", "address": "Jl. Uji 1", "phone": "0812 3456 7890",
         "email": "usaha@contoh.id", "website": "https://contoh.id", "founded_year": "2010", "workforce": "12",
@@ -419,7 +421,9 @@ CASES = [
     Case("moderation grade", "moderator", lambda p: f"/moderation/products/{p.id}",
          lambda p: {"legality": "3", "quality": "4", "capacity": "2", "packaging": "3", "presentation": "1",
                     "notes": "Bagus."},
-         post=lambda p: f"/moderation/products/{p.id}/grade", prepare=lambda accounts: _rice(accounts)),
+         post=lambda p: f"/moderation/products/{p.id}/grade", prepare=lambda accounts: _rice(accounts),
+         # the five scores are choices (a mutation is refused); the notes are free text and reach the write
+         fields=["notes", "legality"]),
     Case("claim", "facilitator", lambda p: f"/facilitator/inquiries/{p.id}", lambda p: {},
          post=lambda p: f"/facilitator/inquiries/{p.id}/claim", prepare=_fresh_inquiry, fields=["csrf_token"],
          reach=False),
