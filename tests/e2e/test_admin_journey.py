@@ -30,7 +30,11 @@ def test_the_admin_invites_a_curator_scopes_and_deactivates_and_reads_the_log(pa
     page.wait_for_load_state()
     if page.locator(".navbar-toggler").is_visible():
         page.locator(".navbar-toggler").click()
+    # The admin lands on the overview; the Admin link leads there too, and its tabs lead on to the users.
+    assert page.url.endswith("/admin/")
     page.get_by_role("link", name="Admin", exact=True).click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.locator(".nav-tabs").get_by_role("link", name="Pengguna").click()
     page.wait_for_url(re.compile(r"/admin/users"))
     assert page.get_by_role("heading", name="Pengguna").is_visible()
     assert serious_violations(page) == []
