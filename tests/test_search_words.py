@@ -142,6 +142,13 @@ def test_the_word_as_typed_ranks_before_its_stem(ctx):
     assert first_page("olahan") == ["Olahan Singkong", "Olah Rasa Singkong"]
 
 
+def test_listings_that_match_alike_come_newest_first_on_either_database(ctx):
+    """The rank is a tier the same on both databases (name, own words, stem), not each engine's own score."""
+    ProductFactory(name="Madu", category=category("olahan-pangan"))
+    ProductFactory(name="Madu Hutan Lampung Asli", category=category("olahan-pangan"))
+    assert first_page("madu") == ["Madu Hutan Lampung Asli", "Madu"]
+
+
 def test_an_admin_adds_a_word_from_a_file_without_a_deploy(app, ctx, tmp_path):
     ProductFactory(name="Gula Aren Cetak", category=category("olahan-pangan"))
     assert first_page("palm sugar") == []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, bindparam, column, func, literal_column, table, text
+from sqlalchemy import Select, bindparam, case, column, func, literal_column, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from flask import g, has_app_context
@@ -99,47 +99,65 @@ def import_vocabulary(lines, replace: bool = False) -> tuple[int, int]:
     return added, skipped
 
 
-def _fts_alternative(alt) -> str:
-    words = " AND ".join(f'"{w}"*' for w in alt.words)
-    return f"{_EXACT_COLUMNS} : ({words})" if alt.column == "words" else f"stems : ({words})"
-
-
 def _tsquery(alternatives) -> str:
     return " | ".join("(" + " & ".join(f"{w}:*" for w in alt.words) + ")" for alt in alternatives)
 
 
+def _own_words(meaning: Interpretation) -> list[list]:
+    return [[a for a in group if a.column == "words"] for group in meaning.groups]
+
+
+def _fts_match(groups, columns: str | None = None) -> str:
+    def alternative(alt) -> str:
+        words = " AND ".join(f'"{w}"*' for w in alt.words)
+        return f"{columns or (_EXACT_COLUMNS if alt.column == 'words' else 'stems')} : ({words})"
+
+    return " AND ".join("(" + " OR ".join(alternative(a) for a in group) + ")" for group in groups)
+
+
+def _tsquery_all(groups) -> str:
+    return " & ".join("(" + _tsquery(group) + ")" for group in groups)
+
+
 def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select, ColumnElement | None]:
     """Restrict `stmt` (which selects from `product`) to matches; return it with a rank to sort by (lower is better).
-    `exact` searches what was typed, without correcting typos."""
+    `exact` searches what was typed, without correcting typos.
+
+    The rank is the same on both databases: 0 when every word matches the listing's name as typed (or as the
+    vocabulary says), 1 when every word matches its own words elsewhere (producer, category, place,
+    description), 2 when some word matched only by its stem; listings of one rank come newest first (the
+    catalog's tie-break by id), so both databases show the same first page."""
     meaning = interpret(query, exact)
     if not meaning:
         return stmt, None
+    own = _own_words(meaning)
     if _dialect() == "postgresql":
         vector = literal_column("product.search_vector")
         stem_vector = literal_column("product.search_stems")
         conditions = []
         for n, group in enumerate(meaning.groups):
-            own = [a for a in group if a.column == "words"]
             rooted = [a for a in group if a.column == "stems"]
-            condition = vector.op("@@")(func.to_tsquery("simple", bindparam(f"tsq{n}", _tsquery(own))))
+            condition = vector.op("@@")(func.to_tsquery("simple", bindparam(f"tsq{n}", _tsquery(own[n]))))
             if rooted:
                 condition = condition | stem_vector.op("@@")(
                     func.to_tsquery("simple", bindparam(f"tsr{n}", _tsquery(rooted))))
             conditions.append(condition)
         stmt = stmt.where(*conditions)
-        every = [a for group in meaning.groups for a in group]
-        own_any = func.to_tsquery("simple", bindparam("tsq_rank", _tsquery([a for a in every if a.column == "words"])))
-        rooted = [a for a in every if a.column == "stems"]
-        rank = func.ts_rank_cd(vector, own_any)
-        if rooted:
-            stem_any = func.to_tsquery("simple", bindparam("tsr_rank", _tsquery(rooted)))
-            rank = rank + 0.1 * func.coalesce(func.ts_rank_cd(stem_vector, stem_any), 0)
-        return stmt, -rank
-    match = " AND ".join("(" + " OR ".join(_fts_alternative(a) for a in group) + ")" for group in meaning.groups)
-    stmt = stmt.join(_fts, _fts.c.rowid == Product.id).where(
-        text("product_fts MATCH :fts").bindparams(fts=match)
-    )
-    return stmt, literal_column("bm25(product_fts, 10.0, 4.0, 3.0, 1.0, 1.0, 0.5)")
+        all_own = func.to_tsquery("simple", bindparam("tsq_own", _tsquery_all(own)))
+        in_name = func.to_tsvector("simple", Product.name).op("@@")(all_own)
+        everywhere = vector.op("@@")(all_own)
+    else:
+        stmt = stmt.join(_fts, _fts.c.rowid == Product.id).where(
+            text("product_fts MATCH :fts").bindparams(fts=_fts_match(meaning.groups))
+        )
+
+        def matching(name: str, match: str):
+            return Product.id.in_(text(f"SELECT rowid FROM product_fts WHERE product_fts MATCH :{name}")
+                                  .bindparams(**{name: match}).columns(column("rowid")))
+
+        in_name = matching("fts_name", _fts_match(own, "name"))
+        everywhere = matching("fts_own", _fts_match(own))
+    return stmt, case((in_name, 0), (everywhere, 1), else_=2)
 
 
 _PUBLIC_ROWS = """
