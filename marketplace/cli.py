@@ -16,6 +16,7 @@ seed = AppGroup("seed", help="Load demo or benchmark data.")
 users = AppGroup("users", help="Manage accounts.")
 translate = AppGroup("translate", help="Extract, update and compile the message catalogues.")
 outbox = AppGroup("outbox", help="The e-mail outbox.")
+search_group = AppGroup("search", help="The catalog search: its vocabulary and its index.")
 
 TRANSLATIONS = BASE_DIR / "marketplace" / "translations"
 POT = BASE_DIR / "messages.pot"
@@ -129,6 +130,28 @@ def outbox_send(limit):
         raise SystemExit(1)
 
 
+@search_group.command("vocabulary")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--replace", is_flag=True, help="Drop the entries imported before (the shipped file stays).")
+def search_vocabulary(file, replace):
+    """Add buyers' words from a CSV (columns term,means[,kind]: `beef,daging sapi,english`); no deploy needed."""
+    from marketplace.services import search
+
+    added, known = search.import_vocabulary(file, replace=replace)
+    db.session.commit()
+    click.echo(f"{added} entries added, {known} already known.")
+
+
+@search_group.command("reindex")
+def search_reindex():
+    """Rebuild the search index of every published listing (after upgrading to the stems column)."""
+    from marketplace.services import search
+
+    search.reindex()
+    db.session.commit()
+    click.echo("Search index rebuilt.")
+
+
 @click.command("import-umkm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
@@ -226,5 +249,5 @@ def translate_compile():
 
 
 def init_app(app: Flask) -> None:
-    for group in (seed, users, translate, outbox, import_umkm, backup_command):
+    for group in (seed, users, translate, outbox, search_group, import_umkm, backup_command):
         app.cli.add_command(group)

@@ -34,11 +34,12 @@ from marketplace.models.moderation import (
     moderator_scope,
 )
 from marketplace.models.outbox import OutboundMessage, OutboxStatus
+from marketplace.models.search import SearchTerm
 
 __all__ = [
     "CatalogState",
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
-    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus",
+    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus", "SearchTerm",
 ]

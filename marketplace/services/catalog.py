@@ -71,6 +71,7 @@ class CatalogFilters:
     curated: bool = False
     sort: str = "capacity"
     page: int = 1
+    exact: bool = False  # search the words as typed: no typo correction
 
     @classmethod
     def from_args(cls, args, category_slugs: set[str]) -> CatalogFilters:
@@ -90,6 +91,7 @@ class CatalogFilters:
             curated=args.get("curated") in ("1", "true", "on"),
             sort=sort,
             page=_to_page(args.get("page")),
+            exact=bool(q) and args.get("exact") in ("1", "true", "on"),
         )
 
     def active(self) -> bool:
@@ -103,7 +105,7 @@ class CatalogFilters:
         values = {
             "q": self.q, "category": self.category, "kecamatan": self.kecamatan, "cert": self.cert,
             "min_capacity": self.min_capacity, "curated": "1" if self.curated else None,
-            "sort": self.sort, "page": self.page,
+            "sort": self.sort, "page": self.page, "exact": "1" if self.exact else None,
         }
         values.update(override)
         if values.get("page") == 1:
@@ -121,6 +123,7 @@ class CatalogPage:
     page: int
     per_page: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    searched_for: str | None = None  # the words searched instead of a mistyped query ("showing results for …")
 
     @property
     def pages(self) -> int:
@@ -176,7 +179,7 @@ def _category_ids(slug: str) -> list[int]:
 
 
 def _filtered(filters: CatalogFilters, today: date) -> tuple[Select, object]:
-    stmt, rank = search.apply(public_products(), filters.q)
+    stmt, rank = search.apply(public_products(), filters.q, exact=filters.exact)
     if filters.category:
         stmt = stmt.where(Product.category_id.in_(_category_ids(filters.category)))
     if filters.kecamatan:
@@ -282,8 +285,8 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
     """One page of the catalog. `cards=True` (the HTML catalog) returns card snapshots kept per catalog version;
     without it (the API) the page's products are loaded as full, session-bound objects."""
     today = clock.today()
+    current = g.catalog_version = catalog_cache.version()  # the search's lexicon is kept under it too
     stmt, rank = _filtered(filters, today)
-    current = catalog_cache.version()
 
     def counts() -> tuple[int, dict]:
         # Ranking is left out here: only the page of results below is ranked.
@@ -313,7 +316,8 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
             _order(stmt, filters.sort, rank).options(*card_options()).limit(per_page).offset(offset)))
     if ids is not None:
         items = _cached_cards(ids, current) if cards else _load_cards(ids)
-    return CatalogPage(filters=filters, items=items, total=total, page=page, per_page=per_page, facets=facets)
+    return CatalogPage(filters=filters, items=items, total=total, page=page, per_page=per_page, facets=facets,
+                       searched_for=search.correction(filters.q, filters.exact))
 
 
 def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, int]]:
