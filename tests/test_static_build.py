@@ -2,15 +2,18 @@
 the purged Bootstrap still has every class the templates use, and the icon sprite every icon."""
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from PIL import Image
 
 from marketplace.extensions import db
 from marketplace.models import Category
+from marketplace.services import images
 from tests.conftest import login
 from tests.factories import PhotoFactory, ProductFactory
 
@@ -132,3 +135,57 @@ def test_the_purged_bootstrap_keeps_every_class_the_templates_and_bootstraps_scr
     missing = sorted((used & full) - purged)
     assert missing == [], f"run `bash static/build.sh` again: {missing}"
     assert len(purged) < len(full) / 3  # and it is purged
+
+
+@pytest.mark.parametrize("size", ["sm", "md", "lg"])
+def test_the_product_page_offers_every_stored_size_of_its_main_photo_and_loads_it_first(client, ctx, size):
+    product = ProductFactory()
+    photo = PhotoFactory(product=product, width=1600, height=1200)
+    html = client.get(f"/products/{product.id}").get_data(as_text=True)
+    main = re.search(r'<div class="gallery-main"><img ([^>]*)>', html).group(1)
+    assert 'fetchpriority="high"' in main and 'loading="lazy"' not in main
+    widths = {"sm": 480, "md": 800, "lg": 1280}
+    assert f"/media/{photo.key}-{size}.webp {widths[size]}w" in main
+    assert 'sizes="' in main
+
+
+def test_the_first_card_of_the_catalog_is_loaded_first_and_the_others_lazily(client, ctx):
+    for _ in range(3):
+        PhotoFactory(product=ProductFactory())
+    html = client.get("/products").get_data(as_text=True)
+    cards = re.findall(r'<img ([^>]*class="card-img-top"[^>]*)>', html)
+    assert len(cards) == 3
+    assert 'fetchpriority="high"' in cards[0] and 'loading="lazy"' not in cards[0]
+    assert all('loading="lazy"' in card and "fetchpriority" not in card for card in cards[1:])
+
+
+# --- photo sizes ----------------------------------------------------------------------------------
+
+def _photo_bytes(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 160, 60)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_stored_photo_is_kept_in_three_sizes_for_the_srcset(app, ctx):
+    stored = images.store(_photo_bytes(1600, 1200))
+    try:
+        sizes = {size: Image.open(images.path_for(stored.key, size)).size for size in ("sm", "md", "lg")}
+        assert sizes == {"sm": (480, 360), "md": (800, 600), "lg": (1280, 960)}
+    finally:
+        images.delete(stored.key)
+    assert not list(Path(app.config["UPLOAD_DIR"]).glob(f"{stored.key}-*"))
+
+
+def test_a_photo_stored_before_the_middle_size_existed_gets_it_when_first_asked_for(app, client, ctx):
+    stored = images.store(_photo_bytes(1600, 1200))
+    images.path_for(stored.key, "md").unlink()  # as for every photo uploaded before this size was added
+    try:
+        response = client.get(f"/media/{stored.key}-md.webp")
+        assert response.status_code == 200 and response.mimetype == "image/webp"
+        assert Image.open(io.BytesIO(response.get_data())).size == (800, 600)
+        assert images.path_for(stored.key, "md").exists()  # made once, then served as a file
+        assert client.get(f"/media/{'0' * 32}-md.webp").status_code == 404  # no photo, nothing to make it from
+        assert client.get(f"/media/{stored.key}-xl.webp").status_code == 404
+    finally:
+        images.delete(stored.key)
