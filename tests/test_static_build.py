@@ -159,6 +159,16 @@ def test_the_first_card_of_the_catalog_is_loaded_first_and_the_others_lazily(cli
     assert all('loading="lazy"' in card and "fetchpriority" not in card for card in cards[1:])
 
 
+def test_the_chart_code_loads_deferred_and_only_on_the_dashboard(app, client, ctx, accounts):
+    pages = _pages(app, client, accounts)
+    for path, html in pages.items():
+        charts = re.findall(r'<script src="[^"]*chart\.umd[^"]*"[^>]*>', html)
+        if path == "/facilitator/dashboard":
+            assert len(charts) == 1 and " defer" in charts[0]
+        else:
+            assert charts == [], path
+
+
 # --- photo sizes ----------------------------------------------------------------------------------
 
 def _photo_bytes(width: int, height: int) -> bytes:
