@@ -10,7 +10,7 @@ SERVER_NAME ?= $(HOST):$(PORT)
 # Test processes (pytest-xdist); each gets a database of its own. 0 runs everything in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test install install-test browser translations clean
+.PHONY: run test install install-test browser translations assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test: install-test browser
 translations: install
 	$(FLASK) translate extract
 	$(FLASK) translate compile
+
+# The purged Bootstrap and the icon sprite (committed; needs Node). Run after using a new Bootstrap class or icon.
+assets:
+	bash static/build.sh
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

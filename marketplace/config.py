@@ -81,7 +81,8 @@ class Config:
     PROXY_COUNT = _int("PROXY_COUNT", 0)
     STATIC_RELOAD = False  # development: a file edited while the server runs gets a new fingerprint
     # Compression (Flask-Compress): HTML, CSS, JS and JSON above COMPRESS_MIN_SIZE bytes, brotli or gzip.
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json"]
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                          "image/svg+xml"]  # the icon sprite
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]  # static files are sent as streams
     COMPRESS_MIN_SIZE = 500

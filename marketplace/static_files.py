@@ -3,8 +3,8 @@
 The manifest (original name → name with a content hash) is built once when the app starts.
 A fingerprinted URL never changes content, so it is served with a year-long, immutable cache;
 a plain `/static/...` URL (a bookmark, a source map, an old hash after a deploy) gets a short
-public cache. Relative `url(...)` references inside CSS files (Bootstrap Icons' fonts) are
-rewritten to the fingerprinted names, so the fonts are cached for a year too; the rewritten
+public cache. Relative `url(...)` references inside CSS files (a font, an image) are
+rewritten to the fingerprinted names, so those are cached for a year too; the rewritten
 CSS is kept in memory and hashed after rewriting.
 
 In development (`STATIC_RELOAD`) a file edited while the server runs gets a new hash at the

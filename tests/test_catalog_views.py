@@ -101,7 +101,7 @@ class TestProductPage(ReadOnly):
 
     def test_it_links_to_the_inquiry_form_for_this_product(self, client, meat):
         page = html(client.get(f"/products/{meat}"))
-        link = re.search(r'<a [^>]*href="([^"]*)"[^>]*>\s*<i [^>]*></i>\s*Minta penawaran', page)
+        link = re.search(r'<a [^>]*href="([^"]*)"[^>]*>\s*<svg [^>]*>.*?</svg>\s*Minta penawaran', page)
         assert link and link.group(1) == f"/inquiries/new?product={meat}"
 
     def test_in_english_it_keeps_rupiah_the_indonesian_way(self, client, meat):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urljoin
 
 import pytest
 
@@ -37,21 +36,6 @@ def test_pages_link_fingerprinted_static_files_served_for_a_year_with_their_cont
         assert response.status_code == 200
         assert _immutable(response), response.headers["Cache-Control"]
         assert response.get_data() == (STATIC / name).read_bytes()
-
-
-def test_the_icon_fonts_named_in_the_icons_stylesheet_resolve_and_are_cached_for_a_year(client):
-    css_url = _links(client.get("/products").get_data(as_text=True))["/static/vendor/bootstrap-icons/bootstrap-icons.min.css"]
-    css = client.get(css_url).get_data(as_text=True)
-    fonts = re.findall(r'url\("?([^")]+)"?\)', css)
-    assert {f.split("?")[0].rsplit(".", 1)[1] for f in fonts} == {"woff", "woff2"}
-    for font in fonts:
-        url = urljoin(css_url, font)
-        assert re.search(FINGERPRINT + r"\.woff2?\?", url), url  # the font is fingerprinted as well
-        response = client.get(url)
-        assert response.status_code == 200 and _immutable(response)
-        name = re.sub(FINGERPRINT, "", url.split("?")[0]).removeprefix("/static/")
-        assert response.get_data() == (STATIC / name).read_bytes()
-    assert "bi-search" in css  # the rest of the stylesheet is untouched
 
 
 def test_a_plain_static_url_still_works_with_a_short_cache_and_revalidates(client):

@@ -11,7 +11,7 @@ from marketplace.services import images
 
 bp = Blueprint("main", __name__)
 
-_MEDIA_NAME = re.compile(r"^[0-9a-f]{32}-(sm|lg)\.webp$")
+_MEDIA_NAME = re.compile(r"^[0-9a-f]{32}-(sm|md|lg)\.webp$")
 
 
 @bp.get("/healthz")
@@ -29,7 +29,10 @@ def healthz():
 @bp.get("/media/<name>")
 def media(name: str):
     """Photos are only ever served from generated names, with a fixed content type."""
-    if not _MEDIA_NAME.match(name):
+    match = _MEDIA_NAME.match(name)
+    if not match:
+        abort(404)
+    if not images.ensure_variant(name[:32], match.group(1)):  # photos stored before the "md" size get it now
         abort(404)
     response = send_from_directory(images.upload_dir(), name, mimetype="image/webp", max_age=31536000)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # 40 megapixels: any phone photo, no decompression bomb
-SIZES = {"sm": 480, "lg": 1280}
+SIZES = {"sm": 480, "md": 800, "lg": 1280}  # the longest edge of each stored variant, in pixels
 
 
 class ImageRejected(ValueError):
@@ -69,6 +69,28 @@ def store(data: bytes) -> StoredImage:
             target.unlink(missing_ok=True)
         raise
     return StoredImage(key=key, width=image.width, height=image.height)
+
+
+def ensure_variant(key: str, size: str) -> bool:
+    """Make a variant that a photo stored before it existed lacks (the "md" size), from its largest one.
+    True if the file is there afterwards. Two requests at once each write a temporary file and rename it."""
+    target = path_for(key, size)
+    if target.exists():
+        return True
+    source = path_for(key, "lg")
+    if size not in SIZES or not source.exists():
+        return False
+    with Image.open(source, formats=("WEBP",)) as image:
+        image.load()
+        copy = image.copy()
+    copy.thumbnail((SIZES[size], SIZES[size]), Image.Resampling.LANCZOS)
+    partial = target.with_name(f"{target.stem}.{uuid.uuid4().hex}.part")
+    try:
+        copy.save(partial, "WEBP", quality=82, method=4)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
 
 
 def delete(key: str) -> None:

@@ -1,5 +1,6 @@
 /* Draws the monitoring charts from the JSON in each canvas's data-chart attribute (no inline scripts: CSP).
-   Every number drawn here is also in the table beside the chart. */
+   Every number drawn here is also in the table beside the chart. A chart is drawn when it comes near the
+   screen, one chart per task, so that the page never blocks for the whole set at once (loaded with defer). */
 (function () {
   "use strict";
   if (typeof Chart === "undefined") { return; }
@@ -15,7 +16,7 @@
 
   function money(value) { return "Rp " + compact.format(value); }
 
-  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+  function draw(canvas) {
     var spec;
     try { spec = JSON.parse(canvas.getAttribute("data-chart")); } catch (e) { return; }
     var format = spec.money ? money : spec.percent ? function (v) { return number.format(v) + "%"; } : number.format;
@@ -51,5 +52,25 @@
         }
       }
     });
-  });
+  }
+
+  var waiting = [];
+  function drawNext() {
+    var canvas = waiting.shift();
+    if (!canvas) { return; }
+    draw(canvas);
+    if (waiting.length) { setTimeout(drawNext, 0); }
+  }
+  function queue(canvas) {
+    waiting.push(canvas);
+    if (waiting.length === 1) { setTimeout(drawNext, 0); }
+  }
+  var canvases = document.querySelectorAll("canvas[data-chart]");
+  if (!("IntersectionObserver" in window)) { canvases.forEach(queue); return; }
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) { observer.unobserve(entry.target); queue(entry.target); }
+    });
+  }, { rootMargin: "200px 0px" });
+  canvases.forEach(function (canvas) { observer.observe(canvas); });
 })();

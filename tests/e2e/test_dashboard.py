@@ -23,6 +23,10 @@ def test_dashboard_draws_every_chart_and_fits_the_screen(browser, live_server, v
     page.goto(live_server + "/facilitator/dashboard")
     canvases = page.locator("canvas[data-chart]")
     assert canvases.count() >= 5  # week, funnel, deals ×2, demand, and one per agreement target
+    # Charts are drawn as they come near the screen (one per task, so the page never blocks on all of them).
+    for i in range(canvases.count()):
+        canvases.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("c => !!Chart.getChart(c)", arg=canvases.nth(i).element_handle(), timeout=5000)
     drawn = page.evaluate("() => [...document.querySelectorAll('canvas[data-chart]')].map(c => !!Chart.getChart(c))")
     assert all(drawn)
     assert page.evaluate("() => Chart.defaults.animation") is False  # prefers-reduced-motion honoured
