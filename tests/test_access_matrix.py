@@ -104,6 +104,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("moderation.suspend", "POST"):          row("login     forbidden forbidden forbidden ok         forbidden  ok"),
     ("moderation.grade", "POST"):            row("login     forbidden forbidden forbidden ok         forbidden  ok"),
     ("moderation.curated", "POST"):          row("login     forbidden forbidden forbidden ok         forbidden  ok"),
+    # the import's items approved together: the list to confirm (empty: back to the queue), then one POST
+    ("moderation.import_approval", "GET"):   row("login     forbidden forbidden forbidden ok         forbidden  ok"),
+    ("moderation.approve_imported", "POST"): row("login     forbidden forbidden forbidden ok         forbidden  ok"),
     # the BUMD facilitator's inquiry desk (forms sent empty: 400 once past the guard)
     ("facilitator.queue", "GET"):            row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.inquiry", "GET"):          row("login     forbidden forbidden forbidden forbidden  ok         ok"),

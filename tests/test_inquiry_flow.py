@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -242,3 +243,48 @@ def test_a_double_clicked_answer_keeps_the_first_offer_and_says_it_was_sent(app,
     assert second.status_code == 200 and "sudah Anda jawab" in second.get_data(as_text=True)
     db.session.expire_all()
     assert allocation.status == "accepted" and allocation.offered_price == 12800
+
+
+def test_the_history_writes_forwarded_and_offered_quantities_the_indonesian_way(app, client, accounts, rice_inquiry):
+    inquiry, rice_a, rice_b = rice_inquiry
+    inquiries.forward(inquiry, [(rice_a.producer_id, 2500), (rice_b.producer_id, 800)], False, accounts.facilitator)
+    db.session.commit()
+    share = next(a for a in inquiry.allocations if a.producer_id == rice_a.producer_id)
+    inquiries.answer(share, accounts.producer_a, True, offered_qty=1200, price=12800, lead_time_days=5)
+    db.session.commit()
+    login(client, accounts.facilitator)
+    page = client.get(f"/facilitator/inquiries/{inquiry.id}").get_data(as_text=True)
+    history = page[page.index('id="lini-masa"'):]
+    assert f"{rice_a.producer.name}: 2,5 ton" in history and f"{rice_b.producer.name}: 800 kg" in history
+    assert f"{rice_a.producer.name}: 1,2 ton @ Rp 12.800" in history
+    assert "2500 kg" not in history and "1200 kg" not in history
+
+
+def test_a_form_shown_again_with_its_errors_is_open_on_the_inquiry_page(client, accounts, rice_inquiry):
+    inquiry, _, _ = rice_inquiry
+    login(client, accounts.facilitator)
+    url = f"/facilitator/inquiries/{inquiry.id}"
+    token = csrf_from(client.get(url))
+    response = client.post(f"{url}/note", data={"csrf_token": token, "kind": "note", "body": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    note = page[page.index('id="catatan"') - 60:page.index('id="catatan"') + 40]
+    assert "<details" in note and " open" in note
+    assert 'id="note-body-error"' in page
+
+
+def test_the_inquiry_page_opens_the_step_its_status_calls_for(client, accounts, rice_inquiry):
+    inquiry, rice_a, _ = rice_inquiry
+    login(client, accounts.facilitator)
+
+    def open_sections() -> list[str]:
+        page = client.get(f"/facilitator/inquiries/{inquiry.id}").get_data(as_text=True)
+        return re.findall(r'<details class="card inquiry-panel mb-3" id="([a-z-]+)" open>', page)
+
+    assert open_sections()[0] == "teruskan"  # claimed: forward it
+    inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
+    db.session.commit()
+    assert open_sections()[0] == "produsen-diteruskan"  # waiting for the producers' answers
+    inquiries.answer(inquiry.allocations[0], accounts.producer_a, True, offered_qty=1200, price=12800)
+    db.session.commit()
+    assert open_sections()[0] == "kesepakatan"  # answered: record the deal

@@ -47,7 +47,9 @@ class ExportArgs(QueueArgs):
 
 class NoteForm(Form):
     kind = SelectField(_l("Jenis"), choices=[("note", _l("Catatan")), ("meeting", _l("Pertemuan"))])
-    body = TextAreaField(_l("Catatan internal"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
+    # The inquiry page also holds the buyer-message form, whose field is named `body` too: an id of its own keeps
+    # each label on its own box.
+    body = TextAreaField(_l("Catatan internal"), validators=[DataRequired(_REQUIRED), Length(max=3000)], id="note-body",
                          description=_l("Hanya terlihat oleh fasilitator. Untuk pertemuan: kapan, siapa, hasilnya."))
 
 

@@ -48,7 +48,31 @@ def queue():
     )
 
 
+# The sections of the inquiry page, by the id their heading carries (templates/facilitator/inquiry.html).
+_FORM_SECTIONS = {"note_form": "catatan", "message_form": "pesan-pembeli", "decision_form": "tolak",
+                  "deal_form": "kesepakatan"}
+
+
+def _next_step(item: Inquiry) -> str | None:
+    """The section the inquiry's status calls for (claim, forward, wait for answers, record a deal); a phone opens
+    it first. None once the inquiry is finished."""
+    status = str(item.status)
+    if policies.can("claim", item):
+        return "penanggung"
+    if item.allocations and status in {InquiryStatus.RESPONDED, InquiryStatus.NEGOTIATING, InquiryStatus.AGREED}:
+        return "kesepakatan"
+    if item.allocations and status == InquiryStatus.FORWARDED:
+        return "produsen-diteruskan"
+    if policies.can("forward", item):
+        return "teruskan"
+    return None
+
+
 def _page(inquiry: Inquiry, **forms_):
+    next_step = _next_step(inquiry)
+    # A form shown again with its errors stays open, so the errors are in view.
+    open_sections = {next_step or "lini-masa", "permintaan"} | {
+        section for name, section in _FORM_SECTIONS.items() if forms_.get(name) is not None and forms_[name].errors}
     reassign = forms.ReassignForm()
     reassign.to.choices = [(0, _("— kembalikan ke antrean —"))] + [(u.id, u.name or u.email) for u in inquiries.facilitators()]
     return render_template(
@@ -58,7 +82,7 @@ def _page(inquiry: Inquiry, **forms_):
         decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
         deal_form=forms_.get("deal_form") or _deal_form(inquiry),
         suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
-        agreement_form=_agreement_form(inquiry),
+        agreement_form=_agreement_form(inquiry), next_step=next_step, open_sections=open_sections,
     )
 
 

@@ -1,9 +1,12 @@
 """The curator's decision, suspension and grading forms."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import Field, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from marketplace.forms import Form, IdField, QueryForm
 from marketplace.services.moderation import KINDS, RUBRIC, RUBRIC_LEVELS, STOCK_REASONS
@@ -48,3 +51,40 @@ class GradeForm(Form):
 for _key, _label in RUBRIC.items():
     setattr(GradeForm, _key, RadioField(_label, choices=[(str(n), text) for n, text in RUBRIC_LEVELS[_key].items()],
                                         validators=[DataRequired(_l("Beri nilai 1–4."))]))
+
+
+
+# An item of the queue as the review page's address names its record: "products:12", "producers:5".
+_ITEM = re.compile(r"(products|producers):[1-9][0-9]{0,17}")
+MAX_BULK = 200
+
+
+class ItemsField(Field):
+    """Every value sent under one name (ticked boxes: item=products:12&item=producers:5), each a queue item's key;
+    more than MAX_BULK, or one that is not a key, is refused."""
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        self.data = list(dict.fromkeys(v.strip() for v in valuelist))
+
+    def _value(self):
+        return ""
+
+    def pre_validate(self, form):
+        if not self.data:
+            raise ValidationError(_l("Pilih setidaknya satu item."))
+        if len(self.data) > MAX_BULK or not all(_ITEM.fullmatch(v) for v in self.data):
+            raise ValidationError(_l("Pilihan tidak dikenal."))
+
+
+class ImportItemsArgs(QueryForm):
+    """The imported items ticked on the queue, shown for confirmation."""
+
+    item = ItemsField(default=list)
+
+
+class ImportApprovalForm(Form):
+    """The confirmed list, approved in one POST."""
+
+    item = ItemsField(default=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from marketplace import policies
@@ -178,3 +179,39 @@ def curated(object_id: int, action: str):
     flash(_("Lencana “Terkurasi Dekranasda” diberikan.") if action == "award"
           else _("Lencana “Terkurasi Dekranasda” dicabut."), "success")
     return redirect(url_for("moderation.review", kind="producers", object_id=object_id))
+
+
+@bp.get("/import-approval")
+def import_approval():
+    """What the moderator ticked among the import's items, listed before they are approved together."""
+    args = forms.ImportItemsArgs()
+    if args.item.errors:
+        flash(_("Centang item dari impor yang ingin disetujui."), "error")
+        return redirect(url_for("moderation.queue"))
+    items, others = moderation.imported_items(current_user, args.item.data)
+    return render_template("moderation/import_approval.html", items=items, others=len(others),
+                           form=forms.ImportApprovalForm(formdata=None))
+
+
+@bp.post("/import-approval")
+def approve_imported():
+    form = forms.ImportApprovalForm()
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"item"}:
+            abort(400)
+        flash(_("Centang item dari impor yang ingin disetujui."), "error")
+        return redirect(url_for("moderation.queue"))
+    result = moderation.approve_imported(current_user, form.item.data)
+    db.session.commit()
+    if result.approved:
+        flash(ngettext("%(num)s item dari impor disetujui.", "%(num)s item dari impor disetujui.",
+                       len(result.approved)), "success")
+    if result.already_decided:
+        flash(ngettext("%(num)s item sudah diputuskan kurator lain; tidak diubah.",
+                       "%(num)s item sudah diputuskan kurator lain; tidak diubah.", len(result.already_decided)),
+              "warning")
+    if result.refused:
+        flash(ngettext("%(num)s item tidak disetujui: bukan kategori Anda atau bukan dari impor.",
+                       "%(num)s item tidak disetujui: bukan kategori Anda atau bukan dari impor.", len(result.refused)),
+              "error")
+    return redirect(url_for("moderation.queue"))

@@ -409,6 +409,7 @@ def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: 
         inquiry.events.append(InquiryEvent(
             kind="forward", visibility=EventVisibility.INTERNAL, author_id=actor.id,
             body=f"{producer.name}: {quantity:g} {inquiry.unit}",
+            data={"producer": producer.name, "quantity": quantity, "unit": inquiry.unit},
         ))
     db.session.flush()
 

@@ -97,6 +97,7 @@ class QueueItem:
     title: str
     category: Category | None
     submitted_at: datetime | None
+    import_file: str | None = None  # the sheet of the city's import that sent it for review (_mark_imports)
 
     @property
     def age_days(self) -> int:
@@ -105,17 +106,21 @@ class QueueItem:
         return max(0, (clock.now() - clock.in_wib(self.submitted_at)).days)
 
     @property
-    def url(self) -> str:
+    def key(self) -> str:
+        """'products:12' or 'producers:5': the live record, as the review page's address names it."""
         if isinstance(self.obj, Revision):
-            kind, object_id = f"{self.obj.object_type}s", self.obj.object_id
-        else:
-            kind, object_id = f"{self.obj.__tablename__}s", self.obj.id
-        return url_for("moderation.review", kind=kind, object_id=object_id)
+            return f"{self.obj.object_type}s:{self.obj.object_id}"
+        return f"{self.obj.__tablename__}s:{self.obj.id}"
+
+    @property
+    def url(self) -> str:
+        kind, object_id = self.key.split(":")
+        return url_for("moderation.review", kind=kind, object_id=int(object_id))
 
 
 def queue(moderator: User, kind: str | None = None, category_id: int | None = None,
-          kecamatan: str | None = None) -> list[QueueItem]:
-    """Everything waiting for this moderator, oldest first."""
+          kecamatan: str | None = None, imports: bool = True) -> list[QueueItem]:
+    """Everything waiting for this moderator, oldest first; `imports` names the sheet on what the import sent."""
     items: list[QueueItem] = []
     pending = str(PublicationStatus.PENDING)
     if kind in (None, "new_producer"):
@@ -153,6 +158,8 @@ def queue(moderator: User, kind: str | None = None, category_id: int | None = No
                 items.append(QueueItem("producer_change", revision, producer,
                                        revision.data.get("name") or producer.name, None, revision.submitted_at))
     items = [i for i in items if policies.can_moderate(moderator, i.obj)]
+    if imports:
+        _mark_imports(items)
     if category_id:
         items = [i for i in items if i.category is not None and i.category.id == category_id]
     if kecamatan:
@@ -160,8 +167,92 @@ def queue(moderator: User, kind: str | None = None, category_id: int | None = No
     return sorted(items, key=lambda i: (i.submitted_at is None, i.submitted_at or datetime.min.replace(tzinfo=clock.WIB)))
 
 
+# services/imports.py writes this note on every audit row of what the import does: "inventory import (file.csv)".
+IMPORT_NOTE = "inventory import ("
+
+
+def _mark_imports(items: list[QueueItem]) -> None:
+    """Name the sheet on each item that waits because the city's import sent it: a record the import made
+    (its `*.imported` row) that nobody has resubmitted since, or a change whose latest submission was the import's."""
+    records = {(i.obj.__tablename__, i.obj.id): i for i in items if not isinstance(i.obj, Revision)}
+    revisions = {i.obj.id: i for i in items if isinstance(i.obj, Revision)}
+    if records:
+        made: dict[tuple[str, int], tuple[int, str]] = {}
+        resubmitted: dict[tuple[str, int], int] = {}
+        for event_id, action, object_type, object_id, note in db.session.execute(
+            select(AuditEvent.id, AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.note)
+            .where(AuditEvent.action.in_(("producer.imported", "product.imported", "publication.submit")),
+                   AuditEvent.object_type.in_(("producer", "product")),
+                   AuditEvent.object_id.in_({object_id for _, object_id in records}))
+        ):
+            if action == "publication.submit":
+                resubmitted[(object_type, object_id)] = max(event_id, resubmitted.get((object_type, object_id), 0))
+            else:
+                made[(object_type, object_id)] = (event_id, note)
+        for key, (event_id, note) in made.items():
+            if key in records and resubmitted.get(key, 0) < event_id:
+                records[key].import_file = _sheet_of(note)
+    if revisions:
+        latest: dict[int, str] = {}
+        for object_id, note in db.session.execute(
+            select(AuditEvent.object_id, AuditEvent.note)
+            .where(AuditEvent.action == "revision.submit", AuditEvent.object_type == "revision",
+                   AuditEvent.object_id.in_(list(revisions))).order_by(AuditEvent.id)
+        ):
+            latest[object_id] = note
+        for object_id, note in latest.items():
+            revisions[object_id].import_file = _sheet_of(note)
+
+
+def _sheet_of(note: str) -> str | None:
+    return note[len(IMPORT_NOTE):-1] or "—" if note.startswith(IMPORT_NOTE) and note.endswith(")") else None
+
+
+@dataclass
+class BulkApproval:
+    approved: list[QueueItem]
+    already_decided: list[str]  # keys no longer waiting (another moderator was first)
+    refused: list[str]  # keys this moderator may not review, or that the import did not send
+
+
+def imported_items(moderator: User, keys: list[str]) -> tuple[list[QueueItem], list[str]]:
+    """The items among `keys` waiting for this moderator because the import sent them; and the keys that are not."""
+    wanted = list(dict.fromkeys(keys))
+    found = {i.key: i for i in queue(moderator) if i.import_file is not None and i.key in wanted}
+    return [found[k] for k in wanted if k in found], [k for k in wanted if k not in found]
+
+
+def approve_imported(moderator: User, keys: list[str]) -> BulkApproval:
+    """Approve, one by one through `approve` (its policy check, its transitions, an audit row each), the imported
+    items among `keys` this moderator may review. An item another moderator decided meanwhile is left as they
+    decided it (its savepoint is rolled back); the others still go through."""
+    items, not_found = imported_items(moderator, keys)
+    result = BulkApproval([], [], [])
+    for key in not_found:
+        kind, _, object_id = key.partition(":")
+        model = {"products": Product, "producers": Producer}.get(kind)
+        obj = db.session.get(model, int(object_id)) if model and object_id.isdigit() else None
+        if obj is not None and policies.can_moderate(moderator, obj) and not (
+                obj.status == PublicationStatus.PENDING or _pending_revision(obj) is not None):
+            result.already_decided.append(key)
+        else:
+            result.refused.append(key)
+    for item in items:
+        obj = item.obj
+        if isinstance(obj, Revision):
+            obj = db.session.get(Product if obj.object_type == "product" else Producer, obj.object_id)
+        try:
+            with db.session.begin_nested():
+                approve(obj, moderator)
+        except TransitionNotAllowed:
+            result.already_decided.append(item.key)
+        else:
+            result.approved.append(item)
+    return result
+
+
 def queue_count(moderator: User) -> int:
-    return len(queue(moderator))
+    return len(queue(moderator, imports=False))
 
 
 def expired_certificates(moderator: User) -> list[Certificate]:

@@ -117,9 +117,12 @@ def _answered(change: Change) -> None:
     else:
         body = "—"
     note = share.note or ""
+    offered = body != "—"
     request.events.append(InquiryEvent(
         kind="answer", visibility=EventVisibility.INTERNAL, author_id=getattr(change.actor, "id", None),
         body=f"{share.producer.name}: {body}" + (f" · {note}" if note else ""),
+        data={"producer": share.producer.name, "note": note,
+              **({"quantity": share.offered_qty, "unit": request.unit, "price": share.offered_price} if offered else {})},
     ))
     if str(request.status) == S.FORWARDED:
         inquiry.apply("respond", request, change.actor)
