@@ -1,7 +1,7 @@
 """inquiry events: the figures of a forward or an answer as data, formatted in the viewer's language
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 07:15:00
 
 """
