@@ -41,6 +41,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "reports.printable": PERIOD,
     "reports.workbook": PERIOD,
     "moderation.queue": ("kind", "category", "kecamatan"),
+    "moderation.import_approval": ("item",),
     "admin.users_list": ("q", "role", "status", "page"),
     "admin.user": ("q",),
     "admin.audit": AUDIT,
