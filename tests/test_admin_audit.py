@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent
-from marketplace.services import audit_log
+from marketplace.accounts import audit_log
 from tests.conftest import login
 from tests.factories import ProducerFactory, UserFactory
 

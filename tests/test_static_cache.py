@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from marketplace.static_files import Manifest
+from marketplace.core.static_files import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
