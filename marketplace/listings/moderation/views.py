@@ -14,7 +14,8 @@ from marketplace.models import Producer, Product
 from marketplace.catalog import queries as catalog
 from marketplace.listings import editing as listings, review as moderation
 from marketplace.core.vocab import KECAMATAN
-from marketplace.core.workflow import TransitionConflict, TransitionNotAllowed
+from marketplace.core.errors import refuse
+from marketplace.core.workflow import TransitionNotAllowed
 
 bp = Blueprint("moderation", __name__)
 
@@ -90,17 +91,6 @@ def review(kind: str, object_id: int):
     return _review(kind, object_id)
 
 
-def _transition_failed(error: TransitionNotAllowed, kind: str, object_id: int):
-    db.session.rollback()
-    if isinstance(error, TransitionConflict) or error.code == "state":
-        flash(_("Item ini sudah diputuskan oleh kurator lain atau statusnya berubah. Tidak ada yang diubah."), "error")
-    elif error.code == "reason_required":
-        flash(_("Tulis atau pilih alasan agar produsen tahu apa yang harus diperbaiki."), "error")
-    else:
-        flash(_("Tindakan ini tidak dapat dilakukan."), "error")
-    return redirect(url_for("moderation.review", kind=kind, object_id=object_id))
-
-
 @bp.post("/<any(products, producers):kind>/<int:object_id>/decide")
 def decide(kind: str, object_id: int):
     obj = _load(kind, object_id)
@@ -120,7 +110,7 @@ def decide(kind: str, object_id: int):
         else:
             moderation.reject(obj, current_user, reason, name=action)
     except TransitionNotAllowed as error:
-        return _transition_failed(error, kind, object_id)
+        return refuse(error, "moderation", url_for("moderation.review", kind=kind, object_id=object_id))
     db.session.commit()
     if action == "approve":
         if moderation.visible_to_buyers(obj):
@@ -150,7 +140,7 @@ def suspend(kind: str, object_id: int):
     try:
         moderation.suspend(obj, current_user, form.reason.data.strip())
     except TransitionNotAllowed as error:
-        return _transition_failed(error, kind, object_id)
+        return refuse(error, "moderation", url_for("moderation.review", kind=kind, object_id=object_id))
     db.session.commit()
     flash(_("“%(name)s” ditangguhkan dan tidak tampil untuk pembeli. Produsen sudah diberi tahu.", name=obj.name), "success")
     return redirect(url_for("moderation.review", kind=kind, object_id=object_id))

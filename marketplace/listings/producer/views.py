@@ -20,6 +20,7 @@ from marketplace.catalog import queries as catalog
 from marketplace.listings import dashboard, editing as listings, review as moderation
 from marketplace.trade import service as inquiries
 from marketplace.listings.photos import ImageRejected
+from marketplace.core.errors import flash_refusal, refuse
 from marketplace.core.workflow import TransitionNotAllowed
 from marketplace.listings.workflow import publication
 
@@ -28,13 +29,6 @@ bp = Blueprint("producer", __name__)
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 12
 ACTING_KEY = "acting_producer_id"
-
-TRANSITION_MESSAGES = {
-    "state": lambda: _("Status data ini sudah berubah. Muat ulang halaman."),
-    "actor": lambda: _("Anda tidak dapat melakukan tindakan ini."),
-    "email_unconfirmed": lambda: _("Konfirmasi email Anda dulu sebelum mengirim untuk ditinjau."),
-    "conflict": lambda: _("Data ini baru saja diubah orang lain. Muat ulang halaman."),
-}
 
 
 @bp.before_request
@@ -69,11 +63,6 @@ def _own_product(product_id: int) -> Product:
     if not policies.can_edit(current_user, product) or product.producer_id != current_producer().id:
         abort(404)  # someone else's listing does not exist, as far as this user can tell
     return product
-
-
-def _transition_error(error: TransitionNotAllowed) -> None:
-    message = TRANSITION_MESSAGES.get(error.code)
-    flash(message() if message else _("Tindakan ini tidak dapat dilakukan sekarang."), "error")
 
 
 def _category_choices():
@@ -127,7 +116,7 @@ def storefront():
             except (TransitionNotAllowed, ValueError) as error:
                 db.session.commit()
                 if isinstance(error, TransitionNotAllowed):
-                    _transition_error(error)
+                    flash_refusal(error, "dashboard")
                 return redirect(url_for("producer.storefront"))
             db.session.commit()
             flash(_("Etalase dikirim untuk ditinjau kurator."), "success")
@@ -168,7 +157,7 @@ def _handle_product_form(producer: Producer, product: Product | None):
                 listings.submit(product, current_user)
             except TransitionNotAllowed as error:
                 db.session.commit()  # the edit is kept even when it cannot be sent yet
-                _transition_error(error)
+                flash_refusal(error, "dashboard")
                 return redirect(url_for("producer.edit_product", product_id=product.id)), form
             db.session.commit()
             flash(_("“%(name)s” dikirim untuk ditinjau. Menunggu peninjauan.", name=product.name), "success")
@@ -222,9 +211,7 @@ def product_action(product_id: int, action: str):
         else:
             publication.apply(action, product, current_user)
     except TransitionNotAllowed as error:
-        db.session.rollback()
-        _transition_error(error)
-        return redirect(url_for("producer.products"))
+        return refuse(error, "dashboard", url_for("producer.products"))
     except ValueError:
         db.session.rollback()
         flash(_("Tidak ada perubahan untuk dikirim."), "error")
@@ -342,10 +329,8 @@ def answer_inquiry(allocation_id: int, action: str):
                              form.lead_time_days.data, (form.note.data or "").strip())
         else:
             inquiries.answer(allocation, current_user, False, note=form.note.data.strip())
-    except TransitionNotAllowed:
-        db.session.rollback()
-        flash(_("Permintaan ini sudah Anda jawab."), "error")
-        return redirect(url_for("producer.inquiries_list"))
+    except TransitionNotAllowed as error:
+        return refuse(error, "answer", url_for("producer.inquiries_list"))
     db.session.commit()
     flash(_("Penawaran Anda terkirim ke fasilitator BUMD.") if action == "accept"
           else _("Jawaban Anda terkirim ke fasilitator BUMD."), "success")

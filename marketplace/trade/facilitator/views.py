@@ -17,7 +17,8 @@ from marketplace.catalog import queries as catalog
 from marketplace.trade import service as inquiries
 from marketplace.accounts import overview
 from marketplace.core.vocab import BUYER_TYPES
-from marketplace.core.workflow import TransitionConflict, TransitionNotAllowed
+from marketplace.core.errors import refuse
+from marketplace.core.workflow import TransitionNotAllowed
 
 bp = Blueprint("facilitator", __name__)
 
@@ -77,10 +78,7 @@ def claim(inquiry_id: int):
     try:
         inquiries.claim(inquiry_id, current_user)
     except TransitionNotAllowed as error:
-        db.session.rollback()
-        flash(_("Permintaan ini sudah diambil fasilitator lain.") if isinstance(error, TransitionConflict)
-              else _("Permintaan ini tidak dapat diambil."), "error")
-        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+        return refuse(error, "claim", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
     db.session.commit()
     flash(_("Permintaan diambil. Anda sekarang penanggung jawabnya."), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
@@ -146,10 +144,8 @@ def decide(inquiry_id: int, action: str):
         return _page(item, decision_form=form), 400
     try:
         inquiries.decide(item, action, current_user, form.reason.data.strip())
-    except TransitionNotAllowed:
-        db.session.rollback()
-        flash(_("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
-        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    except TransitionNotAllowed as error:
+        return refuse(error, "inquiry", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
     db.session.commit()
     flash(_("Permintaan ditandai spam.") if action == "mark_spam" else _("Permintaan ditolak; pembeli menerima alasannya."),
           "success")
@@ -172,10 +168,8 @@ def forward(inquiry_id: int):
         return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
     try:
         inquiries.forward(item, shares, form.release_contact.data, current_user)
-    except TransitionNotAllowed:
-        db.session.rollback()
-        flash(_("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
-        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    except TransitionNotAllowed as error:
+        return refuse(error, "inquiry", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
     db.session.commit()
     flash(ngettext("Diteruskan ke %(num)s produsen.", "Diteruskan ke %(num)s produsen.", len(shares)), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
@@ -205,10 +199,7 @@ def advance(inquiry_id: int, action: str):
     try:
         inquiries.advance(item, action, current_user)
     except TransitionNotAllowed as error:
-        db.session.rollback()
-        flash(_("Catat kesepakatan dulu sebelum menandai sepakat.") if error.code == "deal_required"
-              else _("Status permintaan ini sudah berubah. Muat ulang halaman."), "error")
-        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+        return refuse(error, "inquiry", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
     db.session.commit()
     flash(_("Status diperbarui: %(status)s.", status=inquiry_status(item.status)), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marketplace.extensions import db, limiter
 from marketplace.trade.inquiries import forms
 from marketplace.trade import service as inquiries
+from marketplace.core.errors import refuse
 from marketplace.core.workflow import TransitionNotAllowed
 
 bp = Blueprint("inquiries", __name__)
@@ -115,10 +116,8 @@ def track_cancel(token: str):
         return render_template("inquiries/cancel_confirm.html", inquiry=inquiry, form=form)
     try:
         inquiries.cancel(inquiry, (form.reason.data or "").strip())
-    except TransitionNotAllowed:
-        db.session.rollback()
-        flash(_("Permintaan ini tidak dapat dibatalkan lagi."), "error")
-        return redirect(url_for("inquiries.track", token=token))
+    except TransitionNotAllowed as error:
+        return refuse(error, "cancel", url_for("inquiries.track", token=token))
     db.session.commit()
     flash(_("Permintaan dibatalkan."), "success")
     return redirect(url_for("inquiries.track", token=token))
