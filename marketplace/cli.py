@@ -146,7 +146,7 @@ def import_umkm(file, dry_run, report_path, publish, resolve):
     from marketplace.core.exports import csv_safe
     from marketplace.city.importer import change_lines, import_file, report_rows
     from marketplace.city.importer import dry_run as preview
-    from marketplace.city.inventory import InventoryFileError
+    from marketplace.city.importer import InventoryFileError
 
     if not current_app.config.get("SERVER_NAME"):
         raise click.ClickException("Set SERVER_NAME (e.g. etalase.metrokota.go.id): invitation links need the site's address.")
@@ -159,7 +159,7 @@ def import_umkm(file, dry_run, report_path, publish, resolve):
     run = preview if dry_run else import_file
     try:
         if _sys.stdout.isatty():
-            from marketplace.city.inventory import read_rows
+            from marketplace.city.importer import read_rows
 
             total = sum(1 for _ in read_rows(file))
             with click.progressbar(length=total, label="Importing") as bar:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, PublicationStatus, Role, User
-from marketplace.accounts import administration as user_service
+from marketplace.accounts import users as user_service
 from marketplace.core.outbox import send_pending
 from tests.authflow import field_error, mails, sent_to_login, sign_in, user_by_email
 from tests.conftest import PASSWORD, csrf_from, login

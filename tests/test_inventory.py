@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from marketplace.city.inventory import (
+from marketplace.city.importer import (
     InventoryFileError,
     RowRejected,
     parse_quantity,

@@ -35,7 +35,7 @@ def admin_overview(admin: User) -> AdminOverview:
     return AdminOverview(
         reviews_waiting=moderation.queue_count(admin),
         inquiries_waiting=new_inquiries_waiting(),
-        # Accounts whose invitation was never taken up (accounts.administration.invitation_pending, counted).
+        # Accounts whose invitation was never taken up (accounts.users.invitation_pending, counted).
         invitations_open=db.session.scalar(select(func.count(User.id)).where(
             User.active.is_(True), User.password_hash.is_(None))) or 0,
         accounts_by_role={str(role): by_role.get(role, 0) for role in Role},

@@ -32,7 +32,7 @@ from marketplace.models import (
 )
 from marketplace.listings import photos as images
 from marketplace.catalog import search
-from marketplace.city.inventory import InventoryRow, RowRejected, parse_row, read_rows
+from marketplace.city.importer import InventoryRow, RowRejected, parse_row, read_rows
 from marketplace.listings.editing import set_price_tiers
 from marketplace.core.text import slugify
 from marketplace.core.vocab import MONTHS_ALL_YEAR

@@ -12,7 +12,7 @@ from marketplace.accounts.admin import forms
 from marketplace.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Category, Producer, Role, User
-from marketplace.accounts import audit_log, overview, administration as users
+from marketplace.accounts import audit as audit_trail, overview, users
 from marketplace.catalog import queries as catalog
 from marketplace.core import exports
 from marketplace.accounts.users import AccountError
@@ -91,7 +91,7 @@ def _user_page(user: User, role_form=None, status: int = 200):
     if user.role == Role.MODERATOR:
         scoped = {c.id for c in user.moderated_categories}
         scope_choices = [(c.id, c.name(locale)) for c in catalog.categories() if c.id not in scoped]
-    recent, _more = audit_log.page(audit_log.AuditFilters(object_type="user_account", object_id=user.id), limit=15)
+    recent, _more = audit_trail.page(audit_trail.AuditFilters(object_type="user_account", object_id=user.id), limit=15)
     return render_template(
         "admin/user.html", user=user, role_form=role_form, form=EmptyForm(), q=q, candidates=candidates,
         scope_choices=scope_choices, recent=recent, is_self=user.id == current_user.id,
@@ -141,7 +141,7 @@ def set_active(user_id: int, action: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        changed = users.set_active(user, action == "reactivate", _me())
+        changed = users.change_activation(user, action == "reactivate", _me())
     except AccountError as error:
         return _refused(error, user)
     db.session.commit()
@@ -207,9 +207,9 @@ def scope(user_id: int):
 
 # ---------------------------------------------------------------- the audit log
 
-def _audit_filters() -> audit_log.AuditFilters:
+def _audit_filters() -> audit_trail.AuditFilters:
     args = forms.AuditArgs()
-    return audit_log.AuditFilters(
+    return audit_trail.AuditFilters(
         actor=args.value("actor"), action=args.value("action") or None, object_type=args.value("object_type") or None,
         object_id=args.value("object_id"), producer=args.value("producer"), since=args.value("since"),
         until=args.value("until"), before=args.value("before"),
@@ -219,14 +219,14 @@ def _audit_filters() -> audit_log.AuditFilters:
 @bp.get("/audit")
 def audit():
     filters = _audit_filters()
-    rows, next_before = audit_log.page(filters)
+    rows, next_before = audit_trail.page(filters)
     return render_template(
         "admin/audit.html", rows=rows, next_before=next_before, filters=filters,
-        producers=audit_log.producers_of(rows), accounts=audit_log.accounts_of(rows), actions=audit_log.actions(),
-        object_types=audit_log.object_types(),
+        producers=audit_trail.producers_of(rows), accounts=audit_trail.accounts_of(rows), actions=audit_trail.actions(),
+        object_types=audit_trail.object_types(),
     )
 
 
 @bp.get("/audit/export.csv")
 def audit_export():
-    return exports.response(audit_log.export_table(_audit_filters()), "csv", "log-audit")
+    return exports.response(audit_trail.export_table(_audit_filters()), "csv", "log-audit")

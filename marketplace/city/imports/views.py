@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from marketplace.core import policies
 from marketplace.extensions import db
 from marketplace.core.forms import drop_control_characters
-from marketplace.city.imports import forms, messages
+from marketplace.city.imports import forms
 from marketplace.city import uploads as import_uploads, importer as imports
 from marketplace.city.uploads import UploadGone
-from marketplace.city.inventory import InventoryFileError
+from marketplace.city.importer import InventoryFileError
 
 bp = Blueprint("imports", __name__)
 
@@ -67,7 +67,7 @@ def upload():
         preview = imports.dry_run(filename, publish=form.publish.data, data=data, max_rows=max_rows,
                                   user=current_user._get_current_object())
     except InventoryFileError as error:
-        form.file.errors.append(f"{filename}: {messages.file_problem(error)}")
+        form.file.errors.append(f"{filename}: {import_uploads.file_problem(error)}")
         return _upload_page(form, 400)
     token = import_uploads.save(data, filename, form.publish.data, current_user.id, preview)
     return redirect(url_for("imports.preview", token=token), 303)
@@ -85,8 +85,8 @@ def preview(token: str):
         return redirect(url_for("imports.done", token=token))
     result = pending.preview
     return render_template("imports/preview.html", pending=pending, result=result,
-                           form=forms.confirm_form(result.open_conflicts), entries=messages.entries(result),
-                           rejected=messages.rejected_rows(result), warnings=messages.warnings(result))
+                           form=forms.confirm_form(result.open_conflicts), entries=import_uploads.entries(result),
+                           rejected=import_uploads.rejected_rows(result), warnings=import_uploads.warnings(result))
 
 
 @bp.post("/<token>/confirm")
@@ -128,8 +128,8 @@ def done(token: str):
     except UploadGone:
         return _gone()
     result = finished.result
-    return render_template("imports/done.html", finished=finished, result=result, entries=messages.entries(result),
-                           rejected=messages.rejected_rows(result), warnings=messages.warnings(result))
+    return render_template("imports/done.html", finished=finished, result=result, entries=import_uploads.entries(result),
+                           rejected=import_uploads.rejected_rows(result), warnings=import_uploads.warnings(result))
 
 
 @bp.get("/<token>/ditolak.csv")
