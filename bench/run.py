@@ -76,7 +76,7 @@ def ensure_wrk() -> str:
 def schema_hash(sizes: tuple[int, int, int]) -> str:
     """The cached data set is valid for these sizes, these migrations and this seeder."""
     digest = hashlib.sha256(repr(sizes).encode())
-    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")) + [ROOT / "marketplace/services/scale.py"]:
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")) + [ROOT / "marketplace/seed/scale.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 

@@ -72,9 +72,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import i18n, security, static_files, wtforms_i18n
-    from marketplace.services import outbox
-    from marketplace.accounts_loader import load_user
+    from marketplace.core import i18n, outbox, security, static_files, wtforms_i18n
+    from marketplace.accounts.loader import load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -105,17 +104,17 @@ def _show_limiter_warnings(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from marketplace.admin.views import bp as admin_bp
-    from marketplace.api.views import bp as api_bp
-    from marketplace.auth.views import bp as auth_bp
+    from marketplace.accounts.admin.views import bp as admin_bp
+    from marketplace.catalog.api.views import bp as api_bp
+    from marketplace.accounts.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
-    from marketplace.facilitator.views import bp as facilitator_bp
-    from marketplace.imports.views import bp as imports_bp
-    from marketplace.inquiries.views import bp as inquiries_bp
-    from marketplace.main.views import bp as main_bp
-    from marketplace.moderation.views import bp as moderation_bp
-    from marketplace.producer.views import bp as producer_bp
-    from marketplace.reports.views import bp as reports_bp
+    from marketplace.trade.facilitator.views import bp as facilitator_bp
+    from marketplace.city.imports.views import bp as imports_bp
+    from marketplace.trade.inquiries.views import bp as inquiries_bp
+    from marketplace.core.main.views import bp as main_bp
+    from marketplace.listings.moderation.views import bp as moderation_bp
+    from marketplace.listings.producer.views import bp as producer_bp
+    from marketplace.city.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalog_bp)
@@ -132,18 +131,20 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from marketplace.errors import init_app
+    from marketplace.core.errors import init_app
 
     init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from marketplace import clock, policies
-    from marketplace.formatting import FILTERS
+    from marketplace.core import clock, policies
+    from marketplace.core.formatting import FILTERS
 
     app.jinja_env.filters.update(FILTERS)
-    from marketplace.services.listings import edits_wait_for_review
-    from marketplace.workflows import available_actions
+    from marketplace.listings.editing import edits_wait_for_review
+    from marketplace.core.workflow import available_actions
+    from marketplace.listings import workflow as _publication  # noqa: F401  (registers its tables with the engine)
+    from marketplace.trade import workflow as _inquiry  # noqa: F401
 
     app.jinja_env.globals.update(can=policies.can, is_public=policies.is_public, available_actions=available_actions,
                                  edits_wait_for_review=edits_wait_for_review)

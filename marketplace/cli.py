@@ -25,7 +25,7 @@ POT = BASE_DIR / "messages.pot"
 @seed.command("demo")
 def seed_demo_command():
     """Idempotent demo data from the sample inventory, and one account per role."""
-    from marketplace.services.demo import DEMO_ACCOUNTS, seed_demo
+    from marketplace.seed.demo import DEMO_ACCOUNTS, seed_demo
 
     counts = seed_demo()
     db.session.commit()
@@ -50,7 +50,7 @@ def seed_scale_command(producers, products, inquiries, random_seed, append):
     """Bulk-load a large, skewed data set for benchmarks into an empty database of its own."""
     import time
 
-    from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
+    from marketplace.seed.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
 
     started = time.perf_counter()
     try:
@@ -67,7 +67,7 @@ def seed_scale_command(producers, products, inquiries, random_seed, append):
 @contextmanager
 def _account_change():
     """Commit what the block changes; an AccountError rolls it back and ends the command with its message."""
-    from marketplace.services.accounts import AccountError
+    from marketplace.accounts.users import AccountError
 
     try:
         yield
@@ -85,7 +85,7 @@ def _account_change():
 @click.option("--name", default="")
 def users_create(email, password, role, producer_slug, name):
     """Create an account."""
-    from marketplace.services.accounts import create_user
+    from marketplace.accounts.users import create_user
 
     with _account_change():
         user = create_user(email, password, role, producer_slug, name)
@@ -98,7 +98,7 @@ def users_create(email, password, role, producer_slug, name):
 @click.option("--remove", is_flag=True, help="End the assignment instead.")
 def users_assign(officer_email, producer_slug, remove):
     """Assign a producer to a field officer, who may then act for it."""
-    from marketplace.services.accounts import assign_officer
+    from marketplace.accounts.users import assign_officer
 
     with _account_change():
         assign_officer(officer_email, producer_slug, remove=remove)
@@ -111,7 +111,7 @@ def users_assign(officer_email, producer_slug, remove):
 @click.option("--remove", is_flag=True, help="Remove the category from the moderator's scope.")
 def users_scope(moderator_email, category_slug, remove):
     """Limit a moderator to categories (a moderator without any reviews everything)."""
-    from marketplace.services.accounts import set_moderator_scope
+    from marketplace.accounts.users import set_moderator_scope
 
     with _account_change():
         set_moderator_scope(moderator_email, category_slug, remove=remove)
@@ -122,7 +122,7 @@ def users_scope(moderator_email, category_slug, remove):
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many messages (default: all).")
 def outbox_send(limit):
     """Deliver queued e-mail; what fails stays queued with the error. Exits 1 if anything failed."""
-    from marketplace.services.outbox import send_pending
+    from marketplace.core.outbox import send_pending
 
     sent, failed = send_pending(limit=limit)
     click.echo(f"sent {sent}, failed {failed}")
@@ -135,7 +135,7 @@ def outbox_send(limit):
 @click.option("--replace", is_flag=True, help="Drop the entries imported before (the shipped file stays).")
 def search_vocabulary(file, replace):
     """Add buyers' words from a CSV (columns term,means[,kind]: `beef,daging sapi,english`); no deploy needed."""
-    from marketplace.services import search
+    from marketplace.catalog import search
 
     added, known = search.import_vocabulary(file, replace=replace)
     db.session.commit()
@@ -145,7 +145,7 @@ def search_vocabulary(file, replace):
 @search_group.command("reindex")
 def search_reindex():
     """Rebuild the search index of every published listing (after upgrading to the stems column)."""
-    from marketplace.services import search
+    from marketplace.catalog import search
 
     search.reindex()
     db.session.commit()
@@ -166,10 +166,10 @@ def import_umkm(file, dry_run, report_path, publish, resolve):
     import csv
     import sys as _sys
 
-    from marketplace.services.exports import csv_safe
-    from marketplace.services.imports import change_lines, import_file, report_rows
-    from marketplace.services.imports import dry_run as preview
-    from marketplace.services.inventory import InventoryFileError
+    from marketplace.core.exports import csv_safe
+    from marketplace.city.importer import change_lines, import_file, report_rows
+    from marketplace.city.importer import dry_run as preview
+    from marketplace.city.importer import InventoryFileError
 
     if not current_app.config.get("SERVER_NAME"):
         raise click.ClickException("Set SERVER_NAME (e.g. etalase.metrokota.go.id): invitation links need the site's address.")
@@ -182,7 +182,7 @@ def import_umkm(file, dry_run, report_path, publish, resolve):
     run = preview if dry_run else import_file
     try:
         if _sys.stdout.isatty():
-            from marketplace.services.inventory import read_rows
+            from marketplace.city.importer import read_rows
 
             total = sum(1 for _ in read_rows(file))
             with click.progressbar(length=total, label="Importing") as bar:
@@ -212,7 +212,7 @@ def import_umkm(file, dry_run, report_path, publish, resolve):
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path):
     """A consistent copy of the database while the app runs (SQLite backup API, or pg_dump)."""
-    from marketplace.services.backup import BackupError, backup
+    from marketplace.core.backup import BackupError, backup
 
     try:
         written = backup(path)

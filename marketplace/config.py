@@ -41,7 +41,7 @@ class Config:
     IMPORT_DIR = os.environ.get("IMPORT_DIR")  # None → instance/imports
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 8 * 1024 * 1024)
-    # SMTP for the outbox (services/outbox.py). MAIL_PORT defaults to 25, to 587 with MAIL_USE_TLS and to 465
+    # SMTP for the outbox (core/outbox.py). MAIL_PORT defaults to 25, to 587 with MAIL_USE_TLS and to 465
     # with MAIL_USE_SSL. MAIL_USE_TLS=1: plain connection upgraded with STARTTLS; MAIL_USE_SSL=1: TLS from the
     # first byte (SMTPS); not both. Either way the server's certificate and host name (MAIL_SERVER) are verified,
     # against the system's CAs, or against MAIL_TLS_CA_FILE alone (a PEM file: a private CA) when it is set.
@@ -99,7 +99,7 @@ class Config:
     PREFERRED_URL_SCHEME = "https"
     # The site's host name (and port, if not the scheme's own), e.g. etalase.metrokota.go.id; production refuses to
     # start without it. Every link in an e-mail is built from it and PREFERRED_URL_SCHEME, never from the Host a
-    # request names (services/outbox.py site_url), and requests for other hosts get 400: TRUSTED_HOSTS (a list,
+    # request names (core/outbox.py site_url), and requests for other hosts get 400: TRUSTED_HOSTS (a list,
     # separated by commas or spaces in the environment; a leading dot lets subdomains in) is SERVER_NAME's host
     # unless set explicitly, e.g. to let an alias that the proxy forwards in as well.
     SERVER_NAME = os.environ.get("SERVER_NAME") or None

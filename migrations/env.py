@@ -16,7 +16,7 @@ config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
-from marketplace.services.search import managed_by_models as include_object  # noqa: E402
+from marketplace.catalog.search import managed_by_models as include_object  # noqa: E402
 
 
 def get_engine():

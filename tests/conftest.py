@@ -82,7 +82,7 @@ def app(database_url, tmp_path_factory):
 
 def _wipe(app) -> None:
     from marketplace.extensions import limiter
-    from marketplace.services import catalog_cache
+    from marketplace.catalog import cache as catalog_cache
 
     catalog_cache.clear()  # counts cached for the rows just deleted
     with app.app_context():
@@ -110,7 +110,7 @@ def _clean_database(request):
 @pytest.fixture(autouse=True)
 def _mail_never_paused(monkeypatch):
     """A test that found the mail server down must not leave later tests' after-request sending paused."""
-    from marketplace.services import outbox
+    from marketplace.core import outbox
 
     monkeypatch.setattr(outbox, "_paused_until", 0.0)
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Category, Certificate, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
-from marketplace.services import search
-from marketplace.services.listings import set_price_tiers
+from marketplace.catalog import search
+from marketplace.listings.editing import set_price_tiers
 
 _nib = itertools.count(1000000000000)
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Agreement, Allocation, Inquiry, Photo, Product
-from marketplace.services import images
+from marketplace.listings import photos as images
 from tests.conftest import csrf_from, login
 from tests.factories import CertificateFactory, PhotoFactory, ProductFactory
 

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent
-from marketplace.services import audit_log
+from marketplace.accounts import audit
 from tests.conftest import login
 from tests.factories import ProducerFactory, UserFactory
 
@@ -172,7 +172,7 @@ def test_filters_from_a_hostile_url_never_break_the_page(admin_client, log):
                   "action=" + "x" * 500):
         assert admin_client.get("/admin/audit?" + query).status_code == 200
         assert admin_client.get("/admin/audit/export.csv?" + query).status_code == 200
-    assert audit_log.page(audit_log.AuditFilters(producer="%_"))[0] == []
+    assert audit.page(audit.AuditFilters(producer="%_"))[0] == []
 
 
 def test_the_date_filters_mean_days_in_metro(admin_client):

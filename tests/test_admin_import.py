@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.imports.messages import describe
+from marketplace.city.uploads import describe
 from marketplace.models import AuditEvent, OutboundMessage, Producer, Product, User
 from tests.conftest import csrf_from, login
 from tests.htmlq import parse

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, PublicationStatus, Role, User
-from marketplace.services import users as user_service
-from marketplace.services.outbox import send_pending
+from marketplace.accounts import users as user_service
+from marketplace.core.outbox import send_pending
 from tests.authflow import field_error, mails, sent_to_login, sign_in, user_by_email
 from tests.conftest import PASSWORD, csrf_from, login
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, category

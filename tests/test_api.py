@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from jsonschema import Draft202012Validator
 
-from marketplace import clock
+from marketplace.core import clock
 from marketplace.extensions import db
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe

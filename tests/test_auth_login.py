@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.services import accounts as account_service
+from marketplace.accounts import users as account_service
 from tests.authflow import LOGIN_FAILED, cookie, location_path, sent_to_login, sign_in
 from tests.conftest import PASSWORD, csrf_from
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from marketplace.security import safe_next
+from marketplace.core.security import safe_next
 from tests.authflow import hidden_value, location_path, sign_in
 from tests.conftest import PASSWORD, csrf_from
 

@@ -5,8 +5,8 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import OutboundMessage, Producer, Product, PublicationStatus, User
-from marketplace.services import accounts as account_service
-from marketplace.services import outbox
+from marketplace.accounts import users as account_service
+from marketplace.core import outbox
 from tests.authflow import (count, field_error, link_in, location_path, mails, producer_named, register, sign_in,
                             user_by_email)
 from tests.conftest import csrf_from

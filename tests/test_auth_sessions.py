@@ -6,7 +6,7 @@ import pytest
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.services import accounts as account_service
+from marketplace.accounts import users as account_service
 from tests.authflow import cookie, sent_to_login, sign_in, sign_out, submit
 from tests.conftest import PASSWORD
 

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marketplace import clock
+from marketplace.core import clock
 from marketplace.extensions import db
-from marketplace.services import catalog
-from marketplace.services.catalog import CatalogFilters, ProducerFilters
+from marketplace.catalog import queries as catalog
+from marketplace.catalog.queries import CatalogFilters, ProducerFilters
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 

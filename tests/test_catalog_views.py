@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from marketplace import clock
+from marketplace.core import clock
 from marketplace.extensions import db
 from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe

@@ -20,7 +20,7 @@ from sqlalchemy import String, inspect
 
 from marketplace.config import BASE_DIR
 from marketplace.models import Allocation, Inquiry, Producer, Role, User
-from marketplace.services.outbox import queue_email
+from marketplace.core.outbox import queue_email
 
 EMAIL_DIR = Path(BASE_DIR) / "templates" / "email"
 TEMPLATES = sorted(p.name.removesuffix(".html") for p in EMAIL_DIR.glob("*.html") if not p.name.startswith("_"))

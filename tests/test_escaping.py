@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from marketplace.extensions import db
-from marketplace.formatting import nl2br
+from marketplace.core.formatting import nl2br
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory
 from tests.readonly import ReadOnly, wipe
 

@@ -14,7 +14,7 @@ from tests.factories import ProductFactory
 
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(monkeypatch):
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_someone_elses_form_token_never_leads_to_their_tracking_page(app, client
 
 def test_an_old_form_gets_a_message_and_a_fresh_form_with_what_was_typed(client, url, monkeypatch):
     form = hidden(client.get(url).get_data(as_text=True))
-    monkeypatch.setattr("marketplace.inquiries.forms.MAX_FORM_AGE_SECONDS", -1)  # every stamp is too old
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MAX_FORM_AGE_SECONDS", -1)  # every stamp is too old
     response = client.post(url, data={**form, **typed()})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and count() == 0
@@ -89,19 +89,19 @@ def test_an_old_form_gets_a_message_and_a_fresh_form_with_what_was_typed(client,
     assert 'value="Hotel Sari Pan Pacific"' in page and "Beras untuk restoran hotel." in page
     fresh = hidden(page)
     assert fresh["form_token"] != form["form_token"]
-    monkeypatch.setattr("marketplace.inquiries.forms.MAX_FORM_AGE_SECONDS", 3600)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MAX_FORM_AGE_SECONDS", 3600)
     assert client.post(url, data={**fresh, **typed()}).status_code == 302
     assert count() == 1
 
 
 def test_a_person_who_fills_the_form_in_quickly_is_told_and_can_send_again(client, url, monkeypatch):
     form = hidden(client.get(url).get_data(as_text=True))
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 3600)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 3600)
     response = client.post(url, data={**form, **typed()})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and count() == 0
     assert "terlalu cepat" in page and 'value="Hotel Sari Pan Pacific"' in page
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)  # a moment later
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)  # a moment later
     assert client.post(url, data={**hidden(page), **typed()}).status_code == 302
     assert count() == 1
 
@@ -115,6 +115,6 @@ def test_the_honeypot_alone_is_answered_silently(client, url):
 
 def test_the_english_page_says_it_in_english(client, url, monkeypatch):
     form = hidden(client.get(url + "&lang=en").get_data(as_text=True))
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 3600)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 3600)
     page = client.post(url, data={**form, **typed()}).get_data(as_text=True)
     assert "too quickly" in page

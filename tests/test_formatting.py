@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from marketplace import create_app
-from marketplace.formatting import (
+from marketplace.core.formatting import (
     long_date,
     months_label,
     normalise_phone,

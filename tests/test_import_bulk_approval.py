@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Producer, Product, Role
-from marketplace.services import moderation
-from marketplace.workflows import publication
+from marketplace.listings import review as moderation
+from marketplace.listings.workflow import publication
 from tests.conftest import csrf_from, login
 from tests.factories import ProductFactory, UserFactory, category
 from tests.htmlq import parse

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboundMessage, Producer, Product, Revision, User
-from marketplace.services import moderation
-from marketplace.workflows import publication
+from marketplace.listings import review as moderation
+from marketplace.listings.workflow import publication
 from tests.conftest import csrf_from
 from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory, category
 from tests.htmlq import parse
@@ -196,7 +196,7 @@ def test_importing_the_same_changed_file_again_changes_nothing(app, live, tmp_pa
 @pytest.fixture
 def squatter(app, ctx):
     """A stranger registers with the NIB and exact name of a business the city has not imported yet."""
-    from marketplace.services.accounts import register_producer
+    from marketplace.accounts.users import register_producer
 
     with app.test_request_context():
         user = register_producer(email="orang.lain@contoh.id", password="kata-sandi-yang-panjang", name="Orang Lain",
@@ -322,7 +322,7 @@ def _catalog() -> dict:
 
 
 def test_importing_the_demo_sheet_leaves_the_demo_catalog_as_buyers_see_it(app, ctx, monkeypatch):
-    from marketplace.services import demo
+    from marketplace.seed import demo
     from tests.test_seed_demo import _tiny_photo
 
     monkeypatch.setattr(demo, "render_photo", _tiny_photo)
@@ -340,8 +340,8 @@ def test_importing_the_demo_sheet_leaves_the_demo_catalog_as_buyers_see_it(app, 
 
 def test_the_import_acts_in_the_workflows_only_as_itself(accounts):
     """The "import" actor may send for review and approve; an admin's own account gains nothing by it."""
-    from marketplace.policies import InventoryImport
-    from marketplace.workflows import TransitionNotAllowed
+    from marketplace.core.policies import InventoryImport
+    from marketplace.core.workflow import TransitionNotAllowed
 
     draft = ProductFactory(producer=accounts.producer_a_store, status="draft")
     with pytest.raises(TransitionNotAllowed):
@@ -351,6 +351,6 @@ def test_the_import_acts_in_the_workflows_only_as_itself(accounts):
     for name in ("suspend", "archive"):
         with pytest.raises(TransitionNotAllowed):
             publication.apply(name, draft, InventoryImport(accounts.admin), "x")
-    from marketplace.policies import is_inventory_import
+    from marketplace.core.policies import is_inventory_import
 
     assert not is_inventory_import(InventoryImport(accounts.producer_a))  # only an admin runs it on the page

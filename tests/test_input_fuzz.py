@@ -28,7 +28,7 @@ LONG_NUMBER = "1" * 400
 
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(monkeypatch):
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def _staff_client(app, user):
 @pytest.fixture
 def forwarded(ctx, accounts):
     """An inquiry for rice, claimed by the facilitator, with producer A's rice among the suggestions."""
-    from marketplace.services import inquiries
+    from marketplace.trade import service as inquiries
 
     rice = ProductFactory(producer=accounts.producer_a_store, name="Beras A", unit="kg", monthly_capacity=1500,
                           min_order_qty=100, category=category("beras-serealia"))
@@ -222,7 +222,7 @@ def _app_form_classes():
     import marketplace
 
     for module in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
-        if module.name.endswith(".forms") or module.name == "marketplace.forms" or module.name.endswith(".views"):
+        if module.name.endswith(".forms") or module.name == "marketplace.core.forms" or module.name.endswith(".views"):
             importlib.import_module(module.name)
     seen, todo = set(), [wtforms.Form]
     while todo:
@@ -234,7 +234,7 @@ def _app_form_classes():
 
 
 def test_every_form_of_the_app_cleans_its_text_fields(app):
-    from marketplace.forms import CleanText
+    from marketplace.core.forms import CleanText
 
     classes = _app_form_classes()
     assert len(classes) > 30
@@ -246,7 +246,7 @@ def test_every_number_field_of_the_app_is_bounded(app):
     carry their bounds."""
     from wtforms import DateField, DecimalField, FloatField, IntegerField
 
-    from marketplace.forms import DayField, MAX_NUMBER, NumberText, WholeNumber
+    from marketplace.core.forms import DayField, MAX_NUMBER, NumberText, WholeNumber
 
     unbounded = []
     for form_class in _app_form_classes():
@@ -265,7 +265,7 @@ def test_every_number_field_of_the_app_is_bounded(app):
 
 
 def test_passwords_are_kept_exactly_as_typed(app):
-    from marketplace.auth.forms import LoginForm
+    from marketplace.accounts.auth.forms import LoginForm
 
     with app.test_request_context(method="POST", data={"email": "a\x00@b.id", "password": "pa\x00ss\x1bword"}):
         form = LoginForm()
@@ -327,7 +327,7 @@ class Case:
 
 
 def _fresh_inquiry(accounts, status="new", claimed=False, forwarded=False):
-    from marketplace.services import inquiries
+    from marketplace.trade import service as inquiries
 
     n = next(_unique)
     rice = _rice(accounts)

@@ -11,20 +11,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from marketplace import clock
+from marketplace.core import clock
 from marketplace.extensions import db
 from marketplace.models import Inquiry, InquiryStatus, OutboundMessage, Role
-from marketplace.policies import BUYER
-from marketplace.services import inquiries
-from marketplace.workflows import TransitionConflict, TransitionNotAllowed
-from marketplace.workflows.inquiry import inquiry as workflow
+from marketplace.core.policies import BUYER
+from marketplace.trade import service as inquiries
+from marketplace.core.workflow import TransitionConflict, TransitionNotAllowed
+from marketplace.trade.workflow import inquiry as workflow
 from tests.conftest import csrf_from, login
 from tests.factories import ProductFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(monkeypatch):
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_below_the_minimum_order_warns_once_then_sends(client, rice):
 def test_the_honeypot_and_a_too_fast_form_store_nothing(client, rice, monkeypatch):
     url = f"/inquiries/new?product={rice.id}"
     assert _submit(client, url, website="http://spam.example").status_code == 302
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 60)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 60)
     assert _submit(client, url).status_code == 200  # a person may be quick: told so, not fooled (tests/test_form_token.py)
     assert _count() == 0
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Inquiry, OutboundMessage
-from marketplace.services import exports, inquiries
+from marketplace.core import exports
+from marketplace.trade import service as inquiries
 from tests.conftest import csrf_from, login
 from tests.factories import ProducerFactory, ProductFactory, category
 
@@ -144,7 +145,7 @@ def test_the_producer_dashboard_puts_waiting_inquiries_first(app, accounts, rice
 def test_a_verified_buyer_company_shows_on_its_later_inquiries(app, client, accounts, rice_inquiry, monkeypatch):
     from tests.test_inquiries import _submit
 
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
     inquiry, rice_a, _ = rice_inquiry
     _submit(client, f"/inquiries/new?product={rice_a.id}", company="PT Pangan Jaya", company_id_number="0123456789012",
             quantity="1.000")
@@ -196,10 +197,10 @@ def test_the_queue_filters_by_date(app, accounts, rice_inquiry):
 def test_inquiries_arriving_while_the_mail_server_is_down_are_kept_and_mailed_once_later(app, client, accounts,
                                                                                           rice_inquiry, smtp_server,
                                                                                           monkeypatch):
-    from marketplace.services.outbox import send_pending
+    from marketplace.core.outbox import send_pending
     from tests.test_inquiries import _submit
 
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
     _, rice_a, _ = rice_inquiry
     smtp_server.stop()
     app.config["OUTBOX_SEND_AFTER_REQUEST"] = True

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from marketplace.services.inventory import (
+from marketplace.city.importer import (
     InventoryFileError,
     RowRejected,
     parse_quantity,
     parse_row,
     read_rows,
 )
-from marketplace.text import parse_number
+from marketplace.core.text import parse_number
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CSV = FIXTURES / "inventaris-umkm-metro.csv"

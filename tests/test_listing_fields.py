@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from marketplace.extensions import db
 from marketplace.listings import fields
 from marketplace.models import Certificate, PriceTier, Producer, Product, Revision
-from marketplace.services import listings
+from marketplace.listings import editing as listings
 from tests import htmlq
 from tests.conftest import login
 from tests.factories import CertificateFactory, ProductFactory, category
@@ -247,7 +247,7 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
 # ------------------------------------------------------------------ the scale seeder's columns
 
 def test_the_seeder_writes_every_declared_and_system_column_and_fills_defaults():
-    from marketplace.services.scale import declared_rows
+    from marketplace.seed.scale import declared_rows
 
     table, columns, rows = declared_rows(fields.PRODUCT, Product, [{
         "id": 1, "producer_id": 1, "category_id": 1, "name": "Beras", "slug": "beras", "unit": "kg",
@@ -260,7 +260,7 @@ def test_the_seeder_writes_every_declared_and_system_column_and_fills_defaults()
 
 
 def test_the_seeder_refuses_a_column_that_is_not_declared():
-    from marketplace.services.scale import declared_rows
+    from marketplace.seed.scale import declared_rows
 
     _, _, rows = declared_rows(fields.PRODUCER, Producer, [{"id": 1, "colour": "red"}])
     with pytest.raises(ValueError, match="colour"):

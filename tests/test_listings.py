@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Certificate, Photo, Producer, Product, Revision
-from marketplace.services import catalog, images, moderation, search
+from marketplace.catalog import queries as catalog, search
+from marketplace.listings import photos as images, review as moderation
 from tests import htmlq
 from tests.conftest import csrf_from, login
 from tests.factories import CertificateFactory, PhotoFactory, ProductFactory, category
@@ -313,7 +314,7 @@ def test_deleting_a_photo_of_a_draft_removes_the_row_and_the_files(app, producer
 
 def test_a_photo_removal_that_is_rolled_back_keeps_the_files(app, accounts, draft):
     """Files go only once the database agrees the photo is gone: no row ever points at missing files."""
-    from marketplace.services import listings
+    from marketplace.listings import editing as listings
 
     k1, k2, k3 = _keys(draft)
     product = _fresh(draft)

@@ -19,7 +19,7 @@ from marketplace import create_app
 from marketplace.config import ConfigError
 from marketplace.extensions import db
 from marketplace.models import OutboundMessage, OutboxStatus
-from marketplace.services.outbox import queue_email, send_pending
+from marketplace.core.outbox import queue_email, send_pending
 from tests.test_outbox import SRI, RESET_URL
 
 ROOT = Path(__file__).resolve().parent.parent

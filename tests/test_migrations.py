@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from marketplace import create_app
 from marketplace.extensions import db
-from marketplace.services.search import managed_by_models
+from marketplace.catalog.search import managed_by_models
 from tests.conftest import _postgres_database
 from tests.factories import CertificateFactory, ProductFactory, UserFactory
 

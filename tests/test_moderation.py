@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboundMessage, Producer, Product, Revision, Role
-from marketplace.services import listings, moderation
-from marketplace.workflows import TransitionConflict, publication
+from marketplace.listings import editing as listings, review as moderation
+from marketplace.core.workflow import TransitionConflict
+from marketplace.listings.workflow import publication
 from tests.conftest import csrf_from, login
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, category
 

@@ -1,4 +1,4 @@
-"""The monitoring figures (services/monitoring.py), the dashboard, agreements with targets, and the MoU reports.
+"""The monitoring figures (city/monitoring.py), the dashboard, agreements with targets, and the MoU reports.
 
 One KNOWN fixture, built once for the read-only class, with fixed timestamps (UTC in the database;
 WIB = UTC+7 decides the day, week and month). The period asked for is 1 September – 31 October 2026.
@@ -44,8 +44,8 @@ from marketplace.models import (
     InquiryItem,
     Role,
 )
-from marketplace.services import monitoring
-from marketplace.services.monitoring import Period
+from marketplace.city import monitoring
+from marketplace.city.monitoring import Period
 from tests.conftest import csrf_from, login
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, category
 from tests.readonly import ReadOnly, wipe

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import babel, db
 from marketplace.models import OutboundMessage, OutboxStatus, Producer, utcnow
-from marketplace.services import outbox
-from marketplace.services.outbox import queue_email, send_pending
+from marketplace.core import outbox
+from marketplace.core.outbox import queue_email, send_pending
 from tests.factories import ProducerFactory
 
 SRI = SimpleNamespace(name="Sri Rahayu", email="sri@contoh.id")

@@ -6,7 +6,7 @@ import pytest
 from marketplace.config import ProductionConfig
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.services import accounts as account_service
+from marketplace.accounts import users as account_service
 from tests.authflow import field_error, register, sign_in, submit, user_by_email
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
@@ -133,7 +133,7 @@ def test_the_emails_own_name_is_refused_on_the_change_form(client, sri):
 
 @pytest.mark.parametrize("purpose", ["reset", "invite"])
 def test_the_emails_own_name_is_refused_on_a_link(client, sri, purpose):
-    from marketplace.services import tokens
+    from marketplace.accounts import tokens
 
     response = submit(client, f"/auth/{purpose}/{tokens.make(sri, purpose)}",
                       {"password": "sri-wahyuni", "confirm": "sri-wahyuni"})

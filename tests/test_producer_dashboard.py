@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace import clock
+from marketplace.core import clock
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Product
-from marketplace.services import listings
-from marketplace.workflows import publication
+from marketplace.listings import editing as listings
+from marketplace.listings.workflow import publication
 from tests import htmlq
 from tests.conftest import csrf_from, login
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
@@ -81,7 +81,7 @@ def test_a_rejected_change_to_a_live_listing_shows_its_reason(producer, accounts
     listings.save_product(product.producer, product, values, accounts.producer_a)
     listings.submit(product, accounts.producer_a)
     db.session.commit()
-    from marketplace.services import moderation
+    from marketplace.listings import review as moderation
 
     moderation.reject(product, accounts.moderator, "Kapasitas tidak realistis.")
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from marketplace.extensions import db
 from marketplace.models import BuyerCompany, Inquiry, Product, Role
 from marketplace.models.base import utcnow
-from marketplace.services import search
+from marketplace.catalog import search
 from tests.conftest import login
 from tests.factories import CertificateFactory, PhotoFactory, ProducerFactory, ProductFactory, UserFactory
 from tests.readonly import ReadOnly, wipe

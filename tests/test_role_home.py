@@ -5,7 +5,8 @@ import re
 
 from marketplace.extensions import db
 from marketplace.models import Inquiry
-from marketplace.services import audit, inquiries
+from marketplace.accounts import audit
+from marketplace.trade import service as inquiries
 from tests.factories import ProductFactory, UserFactory, category
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import Inquiry, InquiryStatus, Producer, Product, PublicationStatus, Role
-from marketplace.services import catalog, catalog_cache, listings, moderation
-from marketplace.services.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, DatabaseNotEmpty, seed_scale
-from marketplace.workflows.inquiry import OPEN
+from marketplace.catalog import queries as catalog, cache as catalog_cache
+from marketplace.listings import editing as listings, review as moderation
+from marketplace.seed.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, DatabaseNotEmpty, seed_scale
+from marketplace.trade.workflow import OPEN
 from tests.conftest import csrf_from
 from tests.factories import PhotoFactory, ProducerFactory, ProductFactory, UserFactory, category
 from tests.readonly import ReadOnly, wipe

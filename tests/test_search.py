@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Product
-from marketplace.services import catalog, search
-from marketplace.services.catalog import CatalogFilters
+from marketplace.catalog import queries as catalog, search
+from marketplace.catalog.queries import CatalogFilters
 from tests.factories import ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 

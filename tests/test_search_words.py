@@ -8,8 +8,8 @@ import re
 import pytest
 
 from marketplace.extensions import db
-from marketplace.services import catalog
-from marketplace.services.catalog import CatalogFilters
+from marketplace.catalog import queries as catalog
+from marketplace.catalog.queries import CatalogFilters
 from tests.factories import ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 
@@ -78,7 +78,7 @@ def first_page(query: str, **args) -> list[str]:
 
 @pytest.fixture(scope="class")
 def demo(app):
-    from marketplace.services.demo import seed_demo
+    from marketplace.seed.demo import seed_demo
 
     with app.app_context():
         seed_demo()

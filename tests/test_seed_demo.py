@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text
 
 from marketplace.extensions import db
 from marketplace.models import Inquiry, Photo, Producer, Product, PublicationStatus, Role, User
-from marketplace.services import demo
-from marketplace.services.demo import DEMO_ACCOUNTS, render_photo
+from marketplace.seed import demo
+from marketplace.seed.demo import DEMO_ACCOUNTS, render_photo
 from tests.factories import ProducerFactory, UserFactory
 from tests.readonly import ReadOnly, wipe
 

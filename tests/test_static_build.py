@@ -13,7 +13,7 @@ from PIL import Image
 
 from marketplace.extensions import db
 from marketplace.models import Category
-from marketplace.services import images
+from marketplace.listings import photos as images
 from tests.conftest import login
 from tests.factories import PhotoFactory, ProductFactory
 

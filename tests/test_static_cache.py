@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.static_files import Manifest
+from marketplace.core.static_files import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "marketplace"
 
 EXEMPT = {
-    "marketplace/workflows/engine.py": "the writer itself: Workflow.apply, Workflow.create and Workflow.place",
-    "marketplace/services/outbox.py": (
+    "marketplace/core/workflow.py": "the writer itself: Workflow.apply, Workflow.create and Workflow.place",
+    "marketplace/core/outbox.py": (
         "an e-mail's delivery state (queued → sending → sent, back to queued on failure, a stuck claim retried) "
         "is the transport's claim protocol run by the sender process: no actor, no permission, no audit row per "
         "attempt; it is not a workflow and stays the outbox's own"
@@ -28,7 +28,7 @@ EXEMPT = {
 # which the scan cannot see and does not need to): the scale seeder builds a benchmark data set in a state
 # distribution, never through a request, and a transition per row would cost hours at a million rows.
 BULK = {
-    "marketplace/services/scale.py": "bulk-inserts benchmark rows with their status column",
+    "marketplace/seed/scale.py": "bulk-inserts benchmark rows with their status column",
 }
 
 

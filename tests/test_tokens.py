@@ -7,8 +7,8 @@ from itsdangerous.timed import TimestampSigner
 
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.services import accounts as account_service
-from marketplace.services import tokens
+from marketplace.accounts import users as account_service
+from marketplace.accounts import tokens
 from tests.authflow import link_in, location_path, mails, sent_to_login, sign_in, submit, user_by_email
 from tests.conftest import PASSWORD, csrf_from
 

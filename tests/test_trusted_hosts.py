@@ -18,7 +18,7 @@ import pytest
 from marketplace import create_app
 from marketplace.config import ConfigError
 from marketplace.models import Role
-from marketplace.services import accounts as account_service
+from marketplace.accounts import users as account_service
 from tests.authflow import mails, registration
 from tests.conftest import csrf_from
 from tests.factories import ProductFactory, UserFactory
@@ -31,7 +31,7 @@ LINK = re.compile(r"(https?)://([^/\s\"'<>]+)(/[^\s\"'<>]*)")
 
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(monkeypatch):
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
 
 
 @pytest.fixture

@@ -199,7 +199,7 @@ def test_media_serves_only_generated_names_as_webp(app, editor):
 @pytest.mark.parametrize("outcome", ["commit", "rollback"])
 def test_files_of_an_upload_whose_transaction_rolls_back_are_removed(app, accounts, editor, outcome):
     """The files and the Photo rows arrive together or not at all."""
-    from marketplace.services import listings
+    from marketplace.listings import editing as listings
 
     _, product = editor
     before = set(_files(app))

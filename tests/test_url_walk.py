@@ -25,7 +25,7 @@ PERIOD = ("period", "start", "end")
 QUEUE = ("status", "owner", "buyer_type", "category", "q", "before", "since", "until")
 AUDIT = ("actor", "action", "object_type", "object_id", "producer", "since", "until", "before")
 PARAMS: dict[str, tuple[str, ...]] = {
-    "catalog.home": ("lang",),  # every page reads it, through one function (marketplace/i18n.py)
+    "catalog.home": ("lang",),  # every page reads it, through one function (marketplace/core/i18n.py)
     "catalog.products": CATALOG,
     "catalog.producers": ("q", "kecamatan", "category", "curated", "page"),
     "catalog.producer": ("page",),
@@ -152,7 +152,7 @@ def test_every_page_that_reads_the_query_string_is_listed(app):
     """A view that reads a parameter the walk does not know would go untested: the query forms name them all."""
     from tests.test_input_fuzz import _app_form_classes
 
-    from marketplace.forms import QueryForm
+    from marketplace.core.forms import QueryForm
 
     read = {name for c in _app_form_classes() if issubclass(c, QueryForm)
             for name in dir(c) if hasattr(getattr(c, name, None), "field_class")}

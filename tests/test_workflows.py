@@ -29,15 +29,10 @@ from marketplace.models import (
     Revision,
     RevisionStatus,
 )
-from marketplace.policies import BUYER
-from marketplace.workflows import (
-    TransitionConflict,
-    TransitionNotAllowed,
-    allocation,
-    inquiry,
-    publication,
-    revision,
-)
+from marketplace.core.policies import BUYER
+from marketplace.core.workflow import TransitionConflict, TransitionNotAllowed
+from marketplace.trade.workflow import allocation, inquiry
+from marketplace.listings.workflow import publication, revision
 from tests.factories import ProductFactory
 
 ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin", "buyer")
@@ -364,7 +359,7 @@ def test_the_same_producer_submitting_twice_at_once_sends_it_once(app, accounts)
 
 def test_every_publication_transition_with_a_public_side_declares_the_reindex():
     """Buyers see a record in a public status: a transition into or out of one must bring the catalog along."""
-    from marketplace.workflows.publication import PUBLIC, REINDEX
+    from marketplace.listings.workflow import PUBLIC, REINDEX
 
     crossing = {t.name for t in publication.transitions.values() if (t.sources | {t.target}) & PUBLIC}
     assert crossing <= set(publication.declaring(REINDEX))
@@ -393,7 +388,7 @@ def test_after_every_publication_transition_the_catalog_shows_exactly_the_public
     """From every state the transition leaves: the pages are read before (so counts and cards are cached under
     the catalog version) and after it; a listing is found, listed and on its storefront iff it and its
     storefront are public. (Reject and request changes move a pending record, which buyers never saw.)"""
-    from marketplace.services import search
+    from marketplace.catalog import search
 
     sources, _target, who, _reason, _email = PUBLICATION[name]
     store = accounts.producer_a_store
@@ -442,7 +437,7 @@ def _decision_mails(to: str) -> list[str]:
 
 
 def test_request_changes_tells_the_producer_that_changes_are_asked_for(accounts):
-    from marketplace.services import moderation
+    from marketplace.listings import review as moderation
 
     product = ProductFactory(producer=accounts.producer_a_store, status="pending", name="Beras A")
     moderation.reject(product, accounts.moderator, REASON, name="request_changes")
@@ -452,7 +447,7 @@ def test_request_changes_tells_the_producer_that_changes_are_asked_for(accounts)
 
 
 def test_approving_a_resubmitted_listing_and_its_change_together_is_one_decision_mail(accounts):
-    from marketplace.services import listings, moderation
+    from marketplace.listings import editing as listings, review as moderation
 
     product = ProductFactory(producer=accounts.producer_a_store, status="suspended", name="Beras A")
     listings.save_product(accounts.producer_a_store, product, listings.product_values(product) | {"name": "Beras A+"},
@@ -467,7 +462,7 @@ def test_approving_a_resubmitted_listing_and_its_change_together_is_one_decision
 
 
 def test_a_producers_offer_is_written_with_its_status_and_audited(accounts):
-    from marketplace.services import inquiries
+    from marketplace.trade import service as inquiries
 
     share = _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
     inquiries.answer(share, accounts.officer, True, offered_qty=80, price=12500, lead_time_days=3, note="Panen Mei")
@@ -483,7 +478,7 @@ def test_a_producers_offer_is_written_with_its_status_and_audited(accounts):
 
 def test_a_new_share_is_born_forwarded_audited_and_its_producer_told(accounts):
     from marketplace.models import OutboundMessage
-    from marketplace.services import inquiries
+    from marketplace.trade import service as inquiries
 
     request = _inquiry(accounts, status=str(S.IN_REVIEW))
     inquiries.forward(request, [(accounts.producer_b_store.id, 40)], False, accounts.facilitator)

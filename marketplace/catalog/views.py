@@ -5,9 +5,9 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import get_locale
 from flask_login import current_user
 
-from marketplace import policies
-from marketplace.services import catalog
-from marketplace.vocab import CERTIFICATES, KECAMATAN
+from marketplace.core import policies
+from marketplace.catalog import queries as catalog
+from marketplace.core.vocab import CERTIFICATES, KECAMATAN
 
 bp = Blueprint("catalog", __name__)
 

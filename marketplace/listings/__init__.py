@@ -1,4 +1,2 @@
-"""Storefronts and listings (the domain package the layout moves to; see shared ARCHITECTURE.md).
-
-For now it holds only `fields`, the one declaration of what a storefront and a listing are made of.
-"""
+"""Storefronts and listings: the one declaration of their fields, the producer's editor and dashboard, photos,
+revisions, the review by moderators and the publication workflow."""

@@ -5,10 +5,10 @@ producer may change and a moderator approves), into the moderation diff, onto pu
 API, and into the list filters. The rest is derived from here:
 
 - `clean(entity, values)` — the revision payload: a dict checked and coerced against the declaration
-  (services/listings.py writes and applies only cleaned payloads);
-- `Entity.revisioned` / `diff_rows` — the moderator's side-by-side comparison (services/moderation.py);
+  (listings/editing.py writes and applies only cleaned payloads);
+- `Entity.revisioned` / `diff_rows` — the moderator's side-by-side comparison (listings/review.py);
 - `to_json` / `json_schema` / `filters_for` — the API's JSON and its OpenAPI document (api/schemas.py);
-- `Entity.columns` — the seeders' column lists (services/scale.py).
+- `Entity.columns` — the seeders' column lists (seed/scale.py).
 
 Columns that are not declared here are named in `SYSTEM_COLUMNS` with the reason; a test fails for a column that
 is in neither, so a new column cannot skip the moderator or the API by being forgotten.
@@ -24,8 +24,8 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from marketplace.formatting import months_label, number, quantity, rupiah, storage_label, unit_label
-from marketplace.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, STORAGE, UNITS
+from marketplace.core.formatting import months_label, number, quantity, rupiah, storage_label, unit_label
+from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, STORAGE, UNITS
 
 
 class PayloadError(ValueError):
@@ -256,7 +256,7 @@ def _producer_certificates(values: dict, ctx: DiffContext) -> str:
 
 
 def _valid_certificate_kinds(product) -> list[str]:
-    from marketplace import clock
+    from marketplace.core import clock
 
     today = clock.today()
     return sorted({c.kind for c in product.certificates if c.is_valid_on(today)})
@@ -303,7 +303,7 @@ PRODUCER = Entity("producer", fields=(
           show=lambda v, ctx: str(v.get("founded_year") or ""), api=Api()),
     Field("workforce", _l("Tenaga kerja"), int, nullable=True, minimum=0, maximum=100_000,
           show=lambda v, ctx: str(v.get("workforce") or "")),
-    # Awarded by a moderator (services/moderation.set_curated), never proposed by the producer.
+    # Awarded by a moderator (listings/review.set_curated), never proposed by the producer.
     Field("curated", _l("Terkurasi Dekranasda"), bool, revisioned=False, diff=False, api=Api(),
           filter=Filter("curated", {"type": "boolean"}, lists=("products", "producers"),
                         description="only producers curated by Dekranasda (1 or true)")),

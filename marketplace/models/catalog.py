@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.models.accounts import User
 from marketplace.models.base import Base, TimestampMixin
-from marketplace.vocab import MONTHS_ALL_YEAR
+from marketplace.core.vocab import MONTHS_ALL_YEAR
 
 
 class PublicationStatus(StrEnum):
@@ -22,7 +22,7 @@ class PublicationStatus(StrEnum):
 
 
 class CatalogState(Base):
-    """One row whose version is bumped with every change buyers can see (see services/catalog_cache.py)."""
+    """One row whose version is bumped with every change buyers can see (see catalog/cache.py)."""
 
     __tablename__ = "catalog_state"
 

@@ -65,7 +65,7 @@ def live_app(tmp_path_factory):
     built by the real migrations and seeded once with the demo data."""
     from flask_migrate import upgrade
 
-    from marketplace.services.demo import seed_demo
+    from marketplace.seed.demo import seed_demo
 
     folder = tmp_path_factory.mktemp("live")
     database = _live_database(folder)

@@ -14,7 +14,7 @@ FACILITATOR = ("fasilitator@demo.etalasemetro.id", "Fasilitator-BUMD-2026")
 
 
 def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_app, monkeypatch):
-    monkeypatch.setattr("marketplace.inquiries.forms.MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
     buyer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     buyer.goto(live_server + "/products?q=beras+premium")
     buyer.locator(".product-card .card-title a").first.click()
@@ -53,7 +53,7 @@ def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_
     with live_app.app_context():
         from marketplace.extensions import db
         from marketplace.models import Inquiry
-        from marketplace.services.accounts import create_user
+        from marketplace.accounts.users import create_user
 
         inquiry = db.session.query(Inquiry).filter_by(reference=reference).one()
         logins = []

@@ -1,0 +1,549 @@
+"""Which rows the public pages show: catalog queries, facets, capacity totals."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from flask import g
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from marketplace.core import clock
+from marketplace.extensions import db
+from marketplace.core.text import like_pattern
+from marketplace.models import (
+    Category,
+    Certificate,
+    Photo,
+    PriceTier,
+    Producer,
+    Product,
+    PublicationStatus,
+    product_certificate,
+)
+from marketplace.catalog import cache as catalog_cache, search
+from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MASS_IN_KG
+
+PUBLISHED = PublicationStatus.PUBLISHED
+SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
+MAX_PAGE = 10_000
+
+
+def _to_float(value: str | None) -> float | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        return None
+    return number if 0 <= number < 1e12 else None
+
+
+def _query_text(value: str | None) -> str:
+    """Typed search words: whitespace collapsed, control characters dropped (PostgreSQL refuses NUL), 100 at most."""
+    printable = "".join(ch for ch in value or "" if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return " ".join(printable.split())[:100]
+
+
+def _to_page(value: str | None) -> int:
+    try:
+        page = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def page_arg(value: str | None) -> int:
+    """?page= as a page number: junk is page 1, never an error."""
+    return _to_page(value)
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """The catalog's query string, parsed and cleaned; unknown values are dropped, never an error."""
+
+    q: str = ""
+    category: str | None = None
+    kecamatan: str | None = None
+    cert: str | None = None
+    min_capacity: float | None = None
+    curated: bool = False
+    sort: str = "capacity"
+    page: int = 1
+    exact: bool = False  # search the words as typed: no typo correction
+
+    @classmethod
+    def from_args(cls, args, category_slugs: set[str]) -> CatalogFilters:
+        q = _query_text(args.get("q"))
+        sort = args.get("sort") or ("relevance" if q else "capacity")
+        if sort not in SORTS or (sort == "relevance" and not search.tokens(q)):
+            sort = "capacity"
+        category = args.get("category")
+        kecamatan = args.get("kecamatan")
+        cert = args.get("cert")
+        return cls(
+            q=q,
+            category=category if category in category_slugs else None,
+            kecamatan=kecamatan if kecamatan in KECAMATAN else None,
+            cert=cert if cert in CERTIFICATES else None,
+            min_capacity=_to_float(args.get("min_capacity")),
+            curated=args.get("curated") in ("1", "true", "on"),
+            sort=sort,
+            page=_to_page(args.get("page")),
+            exact=bool(q) and args.get("exact") in ("1", "true", "on"),
+        )
+
+    def active(self) -> bool:
+        return bool(self.q or self.category or self.kecamatan or self.cert or self.min_capacity or self.curated)
+
+    def without(self, **fields) -> CatalogFilters:
+        return replace(self, **fields)
+
+    def to_args(self, **override) -> dict:
+        """Query-string arguments for a link, leaving out defaults."""
+        values = {
+            "q": self.q, "category": self.category, "kecamatan": self.kecamatan, "cert": self.cert,
+            "min_capacity": self.min_capacity, "curated": "1" if self.curated else None,
+            "sort": self.sort, "page": self.page, "exact": "1" if self.exact else None,
+        }
+        values.update(override)
+        if values.get("page") == 1:
+            values.pop("page")
+        if isinstance(values.get("min_capacity"), float) and values["min_capacity"].is_integer():
+            values["min_capacity"] = int(values["min_capacity"])
+        return {k: v for k, v in values.items() if v not in (None, "", False)}
+
+
+@dataclass
+class CatalogPage:
+    filters: CatalogFilters
+    items: list[Product]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    searched_for: str | None = None  # the words searched instead of a mistyped query ("showing results for …")
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def card_options():
+    """Everything a product card shows, loaded in a fixed number of queries whatever the number of cards."""
+    return (
+        contains_eager(Product.producer),
+        selectinload(Product.photos),
+        selectinload(Product.certificates),
+        selectinload(Product.price_tiers),
+    )
+
+
+def public_products() -> Select:
+    return (
+        select(Product)
+        .join(Product.producer)
+        .where(Product.status == PUBLISHED, Producer.status == PUBLISHED)
+    )
+
+
+def _valid_cert_exists(kind: str, today: date):
+    return exists(
+        select(1)
+        .select_from(product_certificate.join(Certificate))
+        .where(
+            product_certificate.c.product_id == Product.id,
+            Certificate.kind == kind,
+            or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+        )
+    )
+
+
+def _category_ids(slug: str) -> list[int]:
+    """The category and its children; read once per request (the count and facet queries all need it)."""
+    memo = g.setdefault("category_ids", {})
+    if slug not in memo:
+        cats = db.session.execute(select(Category.id, Category.slug, Category.parent_id)).all()
+        root = next(c.id for c in cats if c.slug == slug)
+        memo[slug] = [root] + [c.id for c in cats if c.parent_id == root]
+    return memo[slug]
+
+
+def _filtered(filters: CatalogFilters, today: date) -> tuple[Select, object]:
+    stmt, rank = search.apply(public_products(), filters.q, exact=filters.exact)
+    if filters.category:
+        stmt = stmt.where(Product.category_id.in_(_category_ids(filters.category)))
+    if filters.kecamatan:
+        stmt = stmt.where(Producer.kecamatan == filters.kecamatan)
+    if filters.cert:
+        stmt = stmt.where(_valid_cert_exists(filters.cert, today))
+    if filters.min_capacity:
+        stmt = stmt.where(Product.monthly_capacity >= filters.min_capacity)
+    if filters.curated:
+        stmt = stmt.where(Producer.curated.is_(True))
+    return stmt, rank
+
+
+def _order_by(sort: str, rank) -> tuple:
+    orders = {
+        "capacity": (Product.monthly_capacity.desc(),),
+        "newest": (Product.published_at.desc(),),
+        "price_asc": (Product.price_min.is_(None), Product.price_min.asc()),
+        "price_desc": (Product.price_min.is_(None), Product.price_min.desc()),
+        "moq": (Product.min_order_qty.asc(),),
+        "relevance": (rank,) if rank is not None else (Product.monthly_capacity.desc(),),
+    }
+    return (*orders[sort], Product.id.desc())
+
+
+def _order(stmt: Select, sort: str, rank) -> Select:
+    return stmt.order_by(*_order_by(sort, rank))
+
+
+DEFERRED_FROM = 240  # from page 11 on, the ids come first (deep OFFSET over a covering index), then the rows
+RANKED_PAGES = 10  # relevance: the first pages of a search are ranked once per catalog version and worker
+ANCHOR_EVERY = 240  # deep pages of the default order start from a known key at most this many rows before them
+
+
+def _page_ids(stmt: Select, sort: str, rank, limit: int, offset: int) -> list[int]:
+    """Only the ids, in order: the sort (or the deep OFFSET) runs over narrow rows from a covering index,
+    and the full rows are read for the few ids returned."""
+    return list(db.session.scalars(_order(stmt.with_only_columns(Product.id), sort, rank).limit(limit).offset(offset)))
+
+
+def _anchor_keys(stmt: Select) -> list[tuple[float, int]]:
+    """Every ANCHOR_EVERY-th key (capacity, id) of the default order, from the one at ANCHOR_EVERY on.
+    Numbered by the database (a window function), so only the few hundred keys kept reach Python:
+    fetching all 100,000 keys to keep every 240th grew each worker by 16 MB for good."""
+    n = func.row_number().over(order_by=_order_by("capacity", None)).label("n")
+    keys = stmt.with_only_columns(Product.monthly_capacity, Product.id, n).order_by(None).subquery()
+    return [tuple(key) for key in db.session.execute(
+        select(keys.c.monthly_capacity, keys.c.id).where(keys.c.n > 1, keys.c.n % ANCHOR_EVERY == 1).order_by(keys.c.n))]
+
+
+def _deep_page_ids(stmt: Select, filters: CatalogFilters, today: date, current: int, rank, per_page: int,
+                   offset: int) -> list[int]:
+    """A page from page 11 on. In the default order (capacity, then id) it is found by keyset: the key at
+    every 240th row is read once per catalog version and filter set, and the page starts from the nearest
+    one before it, so page 200 skips fewer than 240 rows — as page 10 does — instead of 4,776."""
+    if filters.sort != "capacity":
+        return _page_ids(stmt, filters.sort, rank, per_page, offset)
+    anchors = catalog_cache.cached(("anchors", filters.without(page=1), today), lambda: _anchor_keys(stmt), current)
+    slot = min(offset // ANCHOR_EVERY, len(anchors))
+    if slot == 0:
+        return _page_ids(stmt, filters.sort, rank, per_page, offset)
+    capacity, product_id = anchors[slot - 1]
+    start = stmt.where(tuple_(Product.monthly_capacity, Product.id) <= tuple_(capacity, product_id))
+    return _page_ids(start, filters.sort, rank, per_page, offset - slot * ANCHOR_EVERY)
+
+
+def _load_cards(ids: list[int]) -> list[Product]:
+    if not ids:
+        return []
+    rows = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(ids)).options(*card_options()))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def card_snapshot(product: Product) -> Product:
+    """What a product card shows, copied into objects outside any session (as the benchmark's ceiling builds
+    them): safe to keep between requests and to share between threads, never lazy-loading."""
+    producer = product.producer
+    return Product(
+        id=product.id, slug=product.slug, name=product.name, unit=product.unit, price_on_request=product.price_on_request,
+        price_min=product.price_min, min_order_qty=product.min_order_qty, monthly_capacity=product.monthly_capacity,
+        producer=Producer(id=producer.id, slug=producer.slug, name=producer.name, kecamatan=producer.kecamatan,
+                          curated=producer.curated),
+        price_tiers=[PriceTier(min_qty=t.min_qty, price=t.price) for t in product.price_tiers],
+        certificates=[Certificate(kind=c.kind, valid_until=c.valid_until) for c in product.certificates],
+        photos=[Photo(key=p.key, position=p.position, width=p.width, height=p.height, alt=p.alt, live=p.live)
+                for p in product.photos],
+    )
+
+
+def _cached_cards(ids: list[int], current: int | None = None) -> list[Product]:
+    """Cards by id, from this worker's memory when known under the current catalog version (every change buyers
+    can see bumps it), else loaded in one go and kept."""
+    if not ids:
+        return []
+    current = catalog_cache.version() if current is None else current
+    cards = catalog_cache.cached_many(
+        "card", ids, lambda missing: {p.id: card_snapshot(p) for p in _load_cards(missing)}, current)
+    return [cards[i] for i in ids if i in cards]
+
+
+def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = True,
+                    cards: bool = False) -> CatalogPage:
+    """One page of the catalog. `cards=True` (the HTML catalog) returns card snapshots kept per catalog version;
+    without it (the API) the page's products are loaded as full, session-bound objects."""
+    today = clock.today()
+    current = g.catalog_version = catalog_cache.version()  # the search's lexicon is kept under it too
+    stmt, rank = _filtered(filters, today)
+
+    def counts() -> tuple[int, dict]:
+        # Ranking is left out here: only the page of results below is ranked.
+        total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
+        return total, (facet_counts(filters, today) if with_facets else {})
+
+    # The total and the facets depend on the filters, not on the page or the order: computed once per
+    # catalog version (every publish bumps it) and reused by this worker.
+    key = filters.without(page=1, sort="capacity")
+    total, facets = catalog_cache.cached(("counts", key, today, with_facets), counts, current)
+    page = min(filters.page, max(1, -(-total // per_page)))
+    offset = (page - 1) * per_page
+    if rank is not None and filters.sort == "relevance" and page <= RANKED_PAGES:
+        # Ranking cost grows with the number of matches, and the queries matching thousands of listings
+        # ("beras") are the common ones: their first pages are ranked once per catalog version.
+        ranked = catalog_cache.cached(
+            ("ranked", filters.without(page=1), today, per_page),
+            lambda: _page_ids(stmt, "relevance", rank, RANKED_PAGES * per_page, 0), current)
+        ids = ranked[offset:offset + per_page]
+    elif offset >= DEFERRED_FROM:
+        ids = _deep_page_ids(stmt, filters, today, current, rank, per_page, offset)
+    elif cards:
+        ids = _page_ids(stmt, filters.sort, rank, per_page, offset)
+    else:  # an early page for the API: the full rows in one query
+        ids = None
+        items = list(db.session.scalars(
+            _order(stmt, filters.sort, rank).options(*card_options()).limit(per_page).offset(offset)))
+    if ids is not None:
+        items = _cached_cards(ids, current) if cards else _load_cards(ids)
+    return CatalogPage(filters=filters, items=items, total=total, page=page, per_page=per_page, facets=facets,
+                       searched_for=search.correction(filters.q, filters.exact))
+
+
+def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, int]]:
+    """For each facet, counts under every other active filter (so choosing one value shows the alternatives)."""
+    facets: dict[str, dict[str, int]] = {}
+
+    stmt, _ = _filtered(filters.without(category=None), today)
+    rows = db.session.execute(
+        stmt.with_only_columns(Category.slug, func.count(Product.id))
+        .join(Category, Category.id == Product.category_id)
+        .group_by(Category.slug)
+        .order_by(None)
+    ).all()
+    facets["category"] = dict(rows)
+
+    stmt, _ = _filtered(filters.without(kecamatan=None), today)
+    rows = db.session.execute(
+        stmt.with_only_columns(Producer.kecamatan, func.count(Product.id)).group_by(Producer.kecamatan).order_by(None)
+    ).all()
+    facets["kecamatan"] = dict(rows)
+
+    stmt, _ = _filtered(filters.without(cert=None), today)
+    rows = db.session.execute(
+        stmt.with_only_columns(Certificate.kind, func.count(func.distinct(Product.id)))
+        .join(product_certificate, product_certificate.c.product_id == Product.id)
+        .join(Certificate, and_(
+            Certificate.id == product_certificate.c.certificate_id,
+            or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+        ))
+        .group_by(Certificate.kind)
+        .order_by(None)
+    ).all()
+    facets["cert"] = dict(rows)
+    return facets
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+def category_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        public_products().with_only_columns(Product.category_id, func.count(Product.id)).group_by(Product.category_id)
+    ).all()
+    return dict(rows)
+
+
+@dataclass
+class CommodityCapacity:
+    category: Category
+    amounts: list[tuple[float, str]]  # (monthly quantity, unit), mass already summed in kg
+    producers: int
+
+
+def capacity_by_commodity() -> list[CommodityCapacity]:
+    """Metro's total monthly capacity per commodity, mass units summed in kilograms."""
+    rows = db.session.execute(
+        public_products()
+        .with_only_columns(
+            Product.category_id, Product.unit, func.sum(Product.monthly_capacity)
+        )
+        .group_by(Product.category_id, Product.unit)
+    ).all()
+    producer_rows = db.session.execute(
+        public_products()
+        .with_only_columns(Product.category_id, func.count(func.distinct(Product.producer_id)))
+        .group_by(Product.category_id)
+    ).all()
+    producers = dict(producer_rows)
+    by_category: dict[int, dict[str, float]] = {}
+    for category_id, unit, total in rows:
+        unit_key, factor = ("kg", MASS_IN_KG[unit]) if unit in MASS_IN_KG else (unit, 1)
+        bucket = by_category.setdefault(category_id, {})
+        bucket[unit_key] = bucket.get(unit_key, 0) + float(total or 0) * factor
+    result = []
+    for category in categories():
+        if category.id in by_category:
+            amounts = sorted(((q, u) for u, q in by_category[category.id].items()), reverse=True)
+            result.append(CommodityCapacity(category, amounts, producers.get(category.id, 0)))
+    return result
+
+
+def featured_producers(limit: int = 6) -> list[tuple[Producer, int]]:
+    """Curated producers first, then those with the most published products."""
+    count = func.count(Product.id)
+    rows = db.session.execute(
+        public_products()
+        .with_only_columns(Producer, count)
+        .group_by(Producer.id)
+        .order_by(Producer.curated.desc(), count.desc(), Producer.id)
+        .limit(limit)
+    ).all()
+    return [(producer, n) for producer, n in rows]
+
+
+def featured_products(limit: int = 8) -> list[Product]:
+    return _cached_cards(list(db.session.scalars(
+        public_products()
+        .with_only_columns(Product.id)
+        .order_by(Product.featured.desc(), Producer.curated.desc(), Product.monthly_capacity.desc(), Product.id)
+        .limit(limit)
+    )))
+
+
+def get_product(product_id: int) -> Product | None:
+    return db.session.scalars(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(
+            selectinload(Product.price_tiers),
+            selectinload(Product.photos),
+            selectinload(Product.certificates),
+            # Many-to-one: joined into the product's own query (two round trips fewer than selectin).
+            joinedload(Product.producer).selectinload(Producer.certificates),
+            joinedload(Product.category),
+        )
+    ).first()
+
+
+def more_from_producer(product: Product, limit: int = 4) -> list[Product]:
+    return _cached_cards(list(db.session.scalars(
+        public_products()
+        .with_only_columns(Product.id)
+        .where(Product.producer_id == product.producer_id, Product.id != product.id)
+        .order_by(Product.monthly_capacity.desc(), Product.id)
+        .limit(limit)
+    )))
+
+
+def get_producer(slug: str) -> Producer | None:
+    return db.session.scalars(
+        select(Producer).where(Producer.slug == slug).options(selectinload(Producer.certificates))
+    ).first()
+
+
+def producer_products(producer: Producer, page: int = 1, per_page: int = 24) -> tuple[list[Product], int, int]:
+    """One page of a storefront's public listings (some producers have hundreds); returns (items, total, page).
+    The total comes with the rows (a window count), so a page costs no extra query."""
+    def fetch(page_: int):
+        return db.session.execute(
+            public_products()
+            .with_only_columns(Product.id, func.count(Product.id).over())
+            .where(Product.producer_id == producer.id)
+            .order_by(Product.category_id, Product.name, Product.id)
+            .limit(per_page).offset((page_ - 1) * per_page)
+        ).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:  # past the end: the last page (counted once more, only then)
+        total = db.session.scalar(public_products().with_only_columns(func.count(Product.id))
+                                  .where(Product.producer_id == producer.id))
+        page = max(1, -(-total // per_page))
+        rows = fetch(page)
+    total = rows[0][1] if rows else 0
+    return _cached_cards([row[0] for row in rows]), total, page
+
+
+@dataclass(frozen=True)
+class ProducerFilters:
+    q: str = ""
+    kecamatan: str | None = None
+    category: str | None = None
+    curated: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, category_slugs: set[str]) -> ProducerFilters:
+        kecamatan = args.get("kecamatan")
+        category = args.get("category")
+        return cls(
+            q=_query_text(args.get("q")),
+            kecamatan=kecamatan if kecamatan in KECAMATAN else None,
+            category=category if category in category_slugs else None,
+            curated=args.get("curated") in ("1", "true", "on"),
+            page=_to_page(args.get("page")),
+        )
+
+    def to_args(self, **override) -> dict:
+        values = {"q": self.q, "kecamatan": self.kecamatan, "category": self.category,
+                  "curated": "1" if self.curated else None, "page": self.page}
+        values.update(override)
+        if values.get("page") == 1:
+            values.pop("page")
+        return {k: v for k, v in values.items() if v not in (None, "", False)}
+
+
+@dataclass
+class ProducerCard:
+    producer: Producer
+    product_count: int
+    category_ids: list[int]
+
+
+def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[ProducerCard], int, int]:
+    """Published producers that have at least one published product, with counts; returns (cards, total, page)."""
+    stmt = select(Producer).where(Producer.status == PUBLISHED)
+    if filters.q:
+        like = like_pattern(filters.q)
+        stmt = stmt.where(func.lower(Producer.name).like(like, escape="\\"))
+    if filters.kecamatan:
+        stmt = stmt.where(Producer.kecamatan == filters.kecamatan)
+    if filters.curated:
+        stmt = stmt.where(Producer.curated.is_(True))
+    has_products = select(Product.id).where(Product.producer_id == Producer.id, Product.status == PUBLISHED)
+    if filters.category:
+        has_products = has_products.where(Product.category_id.in_(_category_ids(filters.category)))
+    stmt = stmt.where(has_products.exists())
+    total = db.session.scalar(stmt.with_only_columns(func.count(Producer.id)))
+    page = min(filters.page, max(1, -(-total // per_page)))
+    producers = db.session.scalars(
+        stmt.order_by(Producer.curated.desc(), Producer.name, Producer.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    ids = [p.id for p in producers]
+    counts: dict[int, int] = {}
+    cats: dict[int, list[int]] = {}
+    if ids:
+        for producer_id, category_id, n in db.session.execute(
+            select(Product.producer_id, Product.category_id, func.count(Product.id))
+            .where(Product.producer_id.in_(ids), Product.status == PUBLISHED)
+            .group_by(Product.producer_id, Product.category_id)
+        ):
+            counts[producer_id] = counts.get(producer_id, 0) + n
+            cats.setdefault(producer_id, []).append(category_id)
+    cards = [ProducerCard(p, counts.get(p.id, 0), cats.get(p.id, [])) for p in producers]
+    return cards, total, page
+
+
+def nib_taken(nib: str) -> bool:
+    return db.session.scalar(select(func.count(Producer.id)).where(Producer.nib == nib)) > 0

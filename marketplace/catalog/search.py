@@ -1,0 +1,247 @@
+"""Full-text search over published products, one interface for both databases.
+
+SQLite: an FTS5 table `product_fts` (rowid = product.id).
+PostgreSQL: a stored `product.search_vector` tsvector with a GIN index.
+Only published products of published producers are in the index, so search
+always shows the live version of a listing.
+
+User text is reduced to word tokens before it reaches either engine, so quotes,
+operators and punctuation can never produce a syntax error; every token is
+matched as a prefix ("beras organik" finds "Beras Organik Pandan Wangi").
+
+Buyers' words (services/search_words.py) are read the same way on both: each typed word becomes a group of
+alternatives — the word itself, its Indonesian stem (matched in a stems column that ranks below the words),
+what the vocabulary says it means (telor → telur, beef → daging sapi) — and a word the catalog does not know
+is replaced by the nearest one it does (`correction` tells the page which).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, bindparam, case, column, func, literal_column, table, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from flask import g, has_app_context
+
+from marketplace.extensions import db
+from marketplace.models import Product, SearchTerm
+from marketplace.catalog import search_words
+from marketplace.catalog.search_words import Interpretation, Lexicon
+from marketplace.core.vocab import KECAMATAN
+
+MAX_TOKENS = search_words.MAX_TOKENS
+_fts = table("product_fts", column("rowid"))
+_EXACT_COLUMNS = "{name producer category place body}"
+
+
+def tokens(query: str | None) -> list[str]:
+    return search_words.tokens(query)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _catalog_texts() -> tuple[list[str], list[str]]:
+    """Every searchable text of the published listings, and their names with their categories."""
+    rows = db.session.execute(text(_PUBLIC_ROWS)).all()
+    return ([" ".join((r.name, r.producer, r.category, r.body)) for r in rows],
+            [f"{r.name} {r.category}" for r in rows])
+
+
+def lexicon() -> Lexicon:
+    """The vocabulary (shipped file and admin rows) and the catalog's own words, once per catalog version."""
+    from marketplace.catalog import cache as catalog_cache
+
+    def build() -> Lexicon:
+        extra = db.session.execute(db.select(SearchTerm.term, SearchTerm.means, SearchTerm.kind)).all()
+        texts, names = _catalog_texts()
+        return Lexicon.build([*search_words.shipped_vocabulary(), *map(tuple, extra)], texts, names)
+
+    return catalog_cache.cached(("search-lexicon",), build, g.get("catalog_version") if has_app_context() else None)
+
+
+def interpret(query: str | None, exact: bool = False) -> Interpretation:
+    """The query as the index reads it; remembered for the request (the page and its facets ask again)."""
+    if not tokens(query):
+        return Interpretation(())
+    memo = g.setdefault("search_interpretations", {}) if has_app_context() else {}
+    key = (query, exact, g.get("catalog_version") if has_app_context() else None)
+    if key not in memo:
+        memo[key] = search_words.interpret(query, lexicon(), exact=exact)
+    return memo[key]
+
+
+def correction(query: str | None, exact: bool = False) -> str | None:
+    """The query searched instead of the typed one (a typo corrected), or None."""
+    return interpret(query, exact).corrected
+
+
+def import_vocabulary(lines, replace: bool = False) -> tuple[int, int]:
+    """Store the entries of a vocabulary CSV (term,means[,kind]) beside the shipped file's; returns (added, already
+    known). Every search reads them from the next request on (the catalog version is bumped)."""
+    from marketplace.catalog import cache as catalog_cache
+
+    if replace:
+        db.session.execute(db.delete(SearchTerm))
+    known = set() if replace else {tuple(r) for r in db.session.execute(db.select(SearchTerm.term, SearchTerm.means))}
+    known |= {(term, means) for term, means, _kind in search_words.shipped_vocabulary()}
+    added = skipped = 0
+    for term, means, kind in search_words.read_vocabulary(lines):
+        if (term, means) in known:
+            skipped += 1
+            continue
+        known.add((term, means))
+        db.session.add(SearchTerm(term=term, means=means, kind=kind))
+        added += 1
+    db.session.flush()
+    catalog_cache.invalidate()
+    return added, skipped
+
+
+def _tsquery(alternatives) -> str:
+    return " | ".join("(" + " & ".join(f"{w}:*" for w in alt.words) + ")" for alt in alternatives)
+
+
+def _own_words(meaning: Interpretation) -> list[list]:
+    return [[a for a in group if a.column == "words"] for group in meaning.groups]
+
+
+def _fts_match(groups, columns: str | None = None) -> str:
+    def alternative(alt) -> str:
+        words = " AND ".join(f'"{w}"*' for w in alt.words)
+        return f"{columns or (_EXACT_COLUMNS if alt.column == 'words' else 'stems')} : ({words})"
+
+    return " AND ".join("(" + " OR ".join(alternative(a) for a in group) + ")" for group in groups)
+
+
+def _tsquery_all(groups) -> str:
+    return " & ".join("(" + _tsquery(group) + ")" for group in groups)
+
+
+def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select, ColumnElement | None]:
+    """Restrict `stmt` (which selects from `product`) to matches; return it with a rank to sort by (lower is better).
+    `exact` searches what was typed, without correcting typos.
+
+    The rank is the same on both databases: 0 when every word matches the listing's name as typed (or as the
+    vocabulary says), 1 when every word matches its own words elsewhere (producer, category, place,
+    description), 2 when some word matched only by its stem; listings of one rank come newest first (the
+    catalog's tie-break by id), so both databases show the same first page."""
+    meaning = interpret(query, exact)
+    if not meaning:
+        return stmt, None
+    own = _own_words(meaning)
+    if _dialect() == "postgresql":
+        vector = literal_column("product.search_vector")
+        stem_vector = literal_column("product.search_stems")
+        conditions = []
+        for n, group in enumerate(meaning.groups):
+            rooted = [a for a in group if a.column == "stems"]
+            condition = vector.op("@@")(func.to_tsquery("simple", bindparam(f"tsq{n}", _tsquery(own[n]))))
+            if rooted:
+                condition = condition | stem_vector.op("@@")(
+                    func.to_tsquery("simple", bindparam(f"tsr{n}", _tsquery(rooted))))
+            conditions.append(condition)
+        stmt = stmt.where(*conditions)
+        all_own = func.to_tsquery("simple", bindparam("tsq_own", _tsquery_all(own)))
+        in_name = func.to_tsvector("simple", Product.name).op("@@")(all_own)
+        everywhere = vector.op("@@")(all_own)
+    else:
+        stmt = stmt.join(_fts, _fts.c.rowid == Product.id).where(
+            text("product_fts MATCH :fts").bindparams(fts=_fts_match(meaning.groups))
+        )
+
+        def matching(name: str, match: str):
+            return Product.id.in_(text(f"SELECT rowid FROM product_fts WHERE product_fts MATCH :{name}")
+                                  .bindparams(**{name: match}).columns(column("rowid")))
+
+        in_name = matching("fts_name", _fts_match(own, "name"))
+        everywhere = matching("fts_own", _fts_match(own))
+    return stmt, case((in_name, 0), (everywhere, 1), else_=2)
+
+
+_PUBLIC_ROWS = """
+    SELECT p.id, p.name, pr.name AS producer, c.name_id || ' ' || c.name_en AS category,
+           pr.kecamatan, pr.kelurahan, p.description || ' ' || p.grade AS body
+    FROM product p JOIN producer pr ON pr.id = p.producer_id JOIN category c ON c.id = p.category_id
+    WHERE p.status = 'published' AND pr.status = 'published'
+"""
+
+
+def _stems_of(row) -> str:
+    """What the stems column holds for a listing: the stems of its name, category and description."""
+    return search_words.stems(" ".join((row.name, row.category, row.body)))
+
+
+def reindex(product_ids: Iterable[int] | None = None) -> None:
+    """Bring the index in line with the database for these products (all when None)."""
+    ids = None if product_ids is None else sorted(set(product_ids))
+    if ids == []:
+        return
+    from marketplace.catalog import cache as catalog_cache
+
+    catalog_cache.invalidate()  # what buyers can see changes with the index: counts are recomputed
+    session = db.session
+    if _dialect() == "postgresql":
+        where = "" if ids is None else "AND p.id = ANY(:ids)"
+        params = {} if ids is None else {"ids": ids}
+        session.execute(
+            text(f"UPDATE product p SET search_vector = NULL, search_stems = NULL "
+                 f"WHERE (search_vector IS NOT NULL OR search_stems IS NOT NULL) {where}"), params
+        )
+        session.execute(text(f"""
+            UPDATE product p SET search_vector =
+                setweight(to_tsvector('simple', p.name), 'A') ||
+                setweight(to_tsvector('simple', pr.name), 'B') ||
+                setweight(to_tsvector('simple', c.name_id || ' ' || c.name_en), 'B') ||
+                setweight(to_tsvector('simple', replace(pr.kecamatan, '-', ' ') || ' ' || pr.kelurahan), 'C') ||
+                setweight(to_tsvector('simple', p.description || ' ' || p.grade), 'D')
+            FROM producer pr, category c
+            WHERE pr.id = p.producer_id AND c.id = p.category_id
+              AND p.status = 'published' AND pr.status = 'published' {where}
+        """), params)
+        rows = session.execute(text(_PUBLIC_ROWS + ("" if ids is None else " AND p.id = ANY(:ids)")), params).all()
+        if rows:
+            session.execute(
+                text("UPDATE product SET search_stems = to_tsvector('simple', :stems) WHERE id = :id"),
+                [{"id": r.id, "stems": _stems_of(r)} for r in rows],
+            )
+        return
+    if ids is None:
+        session.execute(text("DELETE FROM product_fts"))
+        rows = session.execute(text(_PUBLIC_ROWS)).all()
+    else:
+        session.execute(text("DELETE FROM product_fts WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+        rows = session.execute(
+            text(_PUBLIC_ROWS + " AND p.id IN :ids").bindparams(bindparam("ids", expanding=True)), {"ids": ids}
+        ).all()
+    if rows:
+        session.execute(
+            text("INSERT INTO product_fts (rowid, name, producer, category, place, body, stems) "
+                 "VALUES (:id, :name, :producer, :category, :place, :body, :stems)"),
+            [
+                {"id": r.id, "name": r.name, "producer": r.producer, "category": r.category,
+                 "place": f"{KECAMATAN.get(r.kecamatan, r.kecamatan)} {r.kelurahan}", "body": r.body,
+                 "stems": _stems_of(r)}
+                for r in rows
+            ],
+        )
+
+
+def reindex_producer(producer_id: int) -> None:
+    ids = db.session.scalars(db.select(Product.id).where(Product.producer_id == producer_id)).all()
+    reindex(ids)
+
+
+def managed_by_models(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: the search index is created by hand in migrations (FTS5 / tsvector), so comparing the
+    models with the database leaves it out."""
+    if type_ == "table" and name.startswith("product_fts"):
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    if type_ == "column" and name == "search_stems":
+        return False
+    if type_ == "index" and name in ("ix_product_search_vector", "ix_product_search_stems"):
+        return False
+    return True

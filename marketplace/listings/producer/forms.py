@@ -1,0 +1,211 @@
+"""The storefront and listing editors."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
+from marketplace.listings import fields
+from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
+
+_REQUIRED = _l("Wajib diisi.")
+MONTHS = [
+    (1, _l("Januari")), (2, _l("Februari")), (3, _l("Maret")), (4, _l("April")), (5, _l("Mei")), (6, _l("Juni")),
+    (7, _l("Juli")), (8, _l("Agustus")), (9, _l("September")), (10, _l("Oktober")), (11, _l("November")),
+    (12, _l("Desember")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def add_row(rows: FieldList) -> bool:
+    """One more empty row ("Tambah baris harga", "Tambah sertifikat"), unless the list is full."""
+    if rows.max_entries and len(rows.entries) >= rows.max_entries:
+        return False
+    rows.append_entry()
+    return True
+
+
+def _row_complete(form, field):
+    """A price row needs both its quantity and its price; the empty half carries the message."""
+    if getattr(form, "ignore_prices", False) or (field.data or "").strip():
+        return
+    other = form.price if field is form.min_qty else form.min_qty
+    if (other.data or "").strip():
+        raise ValidationError(_l("Setiap baris harga perlu jumlah dan harga."))
+
+
+class TierForm(SubForm):
+    min_qty = NumberText(_l("Mulai dari jumlah"), validators=[_row_complete], allow_zero=False)
+    price = NumberText(_l("Harga per satuan (Rp)"), validators=[_row_complete], allow_zero=False)
+    ignore_prices = False  # set by ProductForm when the price is "on request"
+
+
+class ProductForm(Form):
+    category_id = SelectField(_l("Kategori"), coerce=int, validators=[DataRequired(_l("Pilih kategori."))])
+    name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
+    description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Asal bahan, cara produksi, keunggulan. Singkat dan jelas."))
+    unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    price_on_request = BooleanField(_l("Harga sesuai permintaan (tidak dicantumkan)"))
+    tiers = FieldList(FormField(TierForm), min_entries=3, max_entries=10, label=_l("Harga bertingkat"))
+    min_order_qty = NumberText(_l("Minimal pemesanan"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    monthly_capacity = NumberText(_l("Kapasitas produksi per bulan"), validators=[DataRequired(_REQUIRED)],
+                                  allow_zero=False, description=_l("Dalam satuan produk, jumlah yang sanggup Anda penuhi tiap bulan."))
+    lead_time_days = WholeNumber(_l("Waktu penyiapan (hari)"), validators=[Optional()], minimum=0, maximum=365)
+    grade = StringField(_l("Kualitas / grade"), validators=[Optional(), Length(max=40)])
+    shelf_life_days = WholeNumber(_l("Masa simpan (hari)"), validators=[Optional()], minimum=0, maximum=3650)
+    packaging = StringField(_l("Kemasan"), validators=[Optional(), Length(max=200)])
+    storage = SelectField(_l("Penyimpanan dan pengiriman"), choices=[(k, v) for k, v in STORAGE.items()])
+    available_months = MultiCheckboxField(_l("Bulan tersedia"), coerce=int, choices=MONTHS,
+                                          description=_l("Untuk hasil panen musiman. Kosongkan jika tersedia sepanjang tahun."))
+    delivery_terms = TextAreaField(_l("Pengiriman ke Jakarta"), validators=[Optional(), Length(max=2000)])
+    certificate_ids = MultiCheckboxField(_l("Sertifikat yang berlaku untuk produk ini"), coerce=int, choices=[])
+
+    def __init__(self, *args, certificates=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._certificates = {c.id: c for c in certificates}
+        self.certificate_ids.choices = [(c.id, f"{CERTIFICATES.get(c.kind, c.kind)} {c.number}".strip()) for c in certificates]
+        self.category_id.choices = [(0, "—")] + list(categories)
+
+    def validate(self, extra_validators=None) -> bool:
+        for entry in self.tiers.entries:
+            entry.form.ignore_prices = bool(self.price_on_request.data)
+        return super().validate(extra_validators)
+
+    def validate_tiers(self, field):
+        """Across the rows; a problem within one row is shown at that row's field (TierForm)."""
+        if self.price_on_request.data:
+            return
+        typed = [e for e in field.entries if (e.form.min_qty.data or "").strip() or (e.form.price.data or "").strip()]
+        if not typed:
+            raise ValidationError(_l("Isi setidaknya satu harga, atau pilih “Harga sesuai permintaan”."))
+        quantities = [e.form.min_qty.number for e in field.entries if e.form.min_qty.number is not None]
+        if len(quantities) != len(set(quantities)):
+            raise ValidationError(_l("Jumlah pada setiap baris harga harus berbeda."))
+
+    def validate_certificate_ids(self, field):
+        if self.storage.data == "live":
+            kinds = {self._certificates[i].kind for i in field.data or [] if i in self._certificates}
+            if not kinds & set(ANIMAL_HEALTH_CERTIFICATES):
+                raise ValidationError(_l("Hewan hidup wajib disertai sertifikat kesehatan (SKKH atau NKV). Tambahkan di etalase, lalu centang di sini."))
+
+    def values(self) -> dict:
+        """What the listings service stores (the fields as declared in marketplace/listings/fields.py)."""
+        months = sum(1 << (m - 1) for m in self.available_months.data or [])
+        return fields.form_values(
+            fields.PRODUCT, self,
+            tiers=[] if self.price_on_request.data else [
+                [e.form.min_qty.number, int(round(e.form.price.number))]
+                for e in self.tiers.entries if e.form.min_qty.number is not None and e.form.price.number is not None
+            ],
+            available_months=months or (1 << 12) - 1,
+        )
+
+    def fill(self, values: dict) -> None:
+        """Show stored values (on GET)."""
+        from marketplace.core.formatting import number
+
+        fields.fill_form(fields.PRODUCT, self, values, skip=("available_months", "tiers"))
+        mask = values.get("available_months", (1 << 12) - 1)
+        self.available_months.data = [] if mask == (1 << 12) - 1 else [m for m in range(1, 13) if mask & (1 << (m - 1))]
+        tiers = values.get("tiers") or []
+        while len(self.tiers.entries) < max(len(tiers), 3) and add_row(self.tiers):
+            pass
+        for entry, (qty, price) in zip(self.tiers.entries, tiers):
+            entry.form.min_qty.data = number(qty)
+            entry.form.price.data = number(price)
+
+
+class PhotoForm(Form):
+    photos = MultipleFileField(_l("Tambah foto"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+                               description=_l("JPEG, PNG atau WebP, maksimal 8 MB per foto. Bisa langsung dari kamera."))
+
+
+def _url(form, field):
+    if field.data and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", field.data, re.IGNORECASE):
+        raise ValidationError(_l("Alamat situs harus diawali http:// atau https://"))
+
+
+class CertificateForm(SubForm):
+    id = IdField()
+    kind = SelectField(_l("Jenis"), choices=[(k, v) for k, v in CERTIFICATES.items()])
+    number = StringField(_l("Nomor"), validators=[Optional(), Length(max=80)])
+    issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=120)])
+    valid_until = DayField(_l("Berlaku sampai"), validators=[Optional()],
+                            description=_l("Kosongkan jika tidak ada masa berlaku."))
+    remove = BooleanField(_l("Hapus"))
+
+
+class StorefrontForm(Form):
+    name = StringField(_l("Nama usaha"), validators=[DataRequired(_REQUIRED), Length(max=160)])
+    owner_name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)])
+    description = TextAreaField(_l("Tentang usaha"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Sejarah usaha, bahan baku, cara produksi, pelanggan saat ini."))
+    kelurahan = StringField(_l("Kelurahan"), validators=[DataRequired(_REQUIRED), Length(max=60)])
+    address = StringField(_l("Alamat"), validators=[Optional(), Length(max=300)])
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30), PhoneNumber()], render_kw={"inputmode": "tel"})
+    email = EmailField(_l("Email usaha"), validators=[Optional(), Email(_l("Alamat email tidak valid.")), Length(max=254)])
+    website = URLField(_l("Situs web atau toko daring"), validators=[Optional(), Length(max=255), _url])
+    founded_year = WholeNumber(_l("Tahun berdiri"), validators=[Optional()], minimum=1900,
+                               maximum=lambda: date.today().year)
+    workforce = WholeNumber(_l("Jumlah tenaga kerja"), validators=[Optional()], minimum=0, maximum=100000)
+    certificates = FieldList(FormField(CertificateForm), min_entries=1, max_entries=20)
+
+
+    def values(self) -> dict:
+        certificates = []
+        for entry in self.certificates.entries:
+            f = entry.form
+            if f.remove.data or not (f.number.data or f.valid_until.data or f.issuer.data):
+                continue
+            certificates.append({
+                "id": f.id.data,
+                "kind": f.kind.data, "number": (f.number.data or "").strip(), "issuer": (f.issuer.data or "").strip(),
+                "valid_until": f.valid_until.data.isoformat() if f.valid_until.data else None,
+            })
+        return fields.form_values(fields.PRODUCER, self, certificates=certificates,
+                                  email=(self.email.data or "").strip().lower() or None)
+
+    def fill(self, values: dict) -> None:
+        fields.fill_form(fields.PRODUCER, self, values, skip=("certificates",))
+        certificates = values.get("certificates") or []
+        while len(self.certificates.entries) < len(certificates) + 1 and add_row(self.certificates):
+            pass
+        for entry, cert in zip(self.certificates.entries, certificates):
+            entry.form.id.data = cert.get("id")
+            entry.form.kind.data = cert["kind"]
+            entry.form.number.data = cert.get("number")
+            entry.form.issuer.data = cert.get("issuer")
+            entry.form.valid_until.data = date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
+
+
+class OfferForm(Form):
+    offered_qty = NumberText(_l("Jumlah yang sanggup Anda penuhi"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    lead_time_days = WholeNumber(_l("Waktu penyiapan (hari)"), validators=[Optional()], minimum=0, maximum=365)
+    note = TextAreaField(_l("Catatan untuk fasilitator"), validators=[Optional(), Length(max=2000)])
+
+
+class DeclineForm(Form):
+    note = TextAreaField(_l("Alasan menolak"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])

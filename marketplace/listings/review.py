@@ -1,0 +1,467 @@
+"""Review of storefronts and listings: the queue, the side-by-side comparison, and the decisions.
+
+Decisions go through the workflow engine (one winner when two moderators act at once);
+approving a revision copies its values onto the live record in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.core import clock, policies
+from marketplace.extensions import db
+from marketplace.listings import fields
+from marketplace.models import (
+    AuditEvent,
+    Category,
+    Certificate,
+    CurationAssessment,
+    Producer,
+    Product,
+    PublicationStatus,
+    Revision,
+    RevisionStatus,
+    User,
+    utcnow,
+)
+from marketplace.catalog import cache as catalog_cache, search
+from marketplace.accounts import audit
+from marketplace.listings import photos as images, editing as listings
+from marketplace.core.workflow import TransitionNotAllowed
+from marketplace.listings.workflow import publication
+from marketplace.listings.workflow import revision as revision_workflow
+
+KINDS = ("new_producer", "new_product", "product_change", "producer_change")
+
+# Reasons a curator can pick instead of typing (the text is editable before sending).
+STOCK_REASONS = (
+    _l("Foto kurang jelas atau bukan foto produk asli."),
+    _l("Sertifikat (Halal/PIRT/BPOM) tidak dicantumkan atau sudah kedaluwarsa."),
+    _l("Kapasitas produksi tidak realistis untuk usaha ini; mohon jelaskan atau perbaiki."),
+    _l("Harga atau minimal pemesanan belum diisi dengan benar."),
+    _l("Deskripsi terlalu singkat; jelaskan bahan, cara produksi, dan kemasan."),
+)
+
+# The curation rubric: criterion → label. Each is scored 1 (weak) to 4 (excellent).
+RUBRIC = {
+    "legality": _l("Legalitas dan perizinan"),
+    "quality": _l("Mutu produk"),
+    "capacity": _l("Kapasitas dan kontinuitas produksi"),
+    "packaging": _l("Kemasan dan pelabelan"),
+    "presentation": _l("Tampilan dan informasi produk"),
+}
+# What each score means, per criterion, so two curators give the same listing the same score.
+RUBRIC_LEVELS = {
+    "legality": {
+        1: _l("Belum ada NIB atau izin apa pun"),
+        2: _l("NIB ada, izin produk (PIRT/BPOM/Halal) belum"),
+        3: _l("NIB dan izin produk utama berlaku"),
+        4: _l("Semua izin berlaku, ditambah sertifikat mutu (SNI, organik, NKV)"),
+    },
+    "quality": {
+        1: _l("Mutu tidak seragam atau belum memenuhi standar"),
+        2: _l("Mutu cukup, tetapi berbeda antar-produksi"),
+        3: _l("Mutu baik dan seragam"),
+        4: _l("Mutu unggul, teruji, siap bersaing di pasar Jakarta"),
+    },
+    "capacity": {
+        1: _l("Produksi sesekali, tanpa jumlah yang pasti"),
+        2: _l("Produksi rutin, tetapi belum cukup untuk pesanan berkala"),
+        3: _l("Mampu memasok pesanan berkala sesuai kapasitas yang dinyatakan"),
+        4: _l("Kapasitas besar dan stabil sepanjang tahun, dengan cadangan"),
+    },
+    "packaging": {
+        1: _l("Tanpa kemasan atau label"),
+        2: _l("Kemasan sederhana, label belum lengkap"),
+        3: _l("Kemasan layak dan label lengkap (isi, tanggal, izin)"),
+        4: _l("Kemasan menarik, tahan pengiriman, label lengkap dengan kode produksi"),
+    },
+    "presentation": {
+        1: _l("Informasi dan foto produk belum ada"),
+        2: _l("Informasi singkat, foto kurang jelas"),
+        3: _l("Informasi lengkap dan foto jelas"),
+        4: _l("Informasi lengkap, foto profesional, siap dipromosikan"),
+    },
+}
+# The grade follows the mean of the scores: the lowest mean that still earns each grade.
+GRADE_THRESHOLDS = (("A", 3.5), ("B", 2.75), ("C", 2.0))
+
+
+@dataclass
+class QueueItem:
+    kind: str
+    obj: Product | Producer | Revision
+    producer: Producer
+    title: str
+    category: Category | None
+    submitted_at: datetime | None
+    import_file: str | None = None  # the sheet of the city's import that sent it for review (_mark_imports)
+
+    @property
+    def age_days(self) -> int:
+        if self.submitted_at is None:
+            return 0
+        return max(0, (clock.now() - clock.in_wib(self.submitted_at)).days)
+
+    @property
+    def key(self) -> str:
+        """'products:12' or 'producers:5': the live record, as the review page's address names it."""
+        if isinstance(self.obj, Revision):
+            return f"{self.obj.object_type}s:{self.obj.object_id}"
+        return f"{self.obj.__tablename__}s:{self.obj.id}"
+
+    @property
+    def url(self) -> str:
+        kind, object_id = self.key.split(":")
+        return url_for("moderation.review", kind=kind, object_id=int(object_id))
+
+
+def queue(moderator: User, kind: str | None = None, category_id: int | None = None,
+          kecamatan: str | None = None, imports: bool = True) -> list[QueueItem]:
+    """Everything waiting for this moderator, oldest first; `imports` names the sheet on what the import sent."""
+    items: list[QueueItem] = []
+    pending = str(PublicationStatus.PENDING)
+    if kind in (None, "new_producer"):
+        for producer in db.session.scalars(
+            select(Producer).where(Producer.status == pending).options(selectinload(Producer.products))
+        ):
+            items.append(QueueItem("new_producer", producer, producer, producer.name, None, producer.submitted_at))
+    if kind in (None, "new_product"):
+        for product in db.session.scalars(
+            select(Product).where(Product.status == pending)
+            .options(selectinload(Product.producer), selectinload(Product.category))
+        ):
+            items.append(QueueItem("new_product", product, product.producer, product.name, product.category,
+                                   product.submitted_at))
+    if kind in (None, "product_change", "producer_change"):
+        revisions = db.session.scalars(select(Revision).where(Revision.status == str(RevisionStatus.PENDING))).all()
+        products = {p.id: p for p in db.session.scalars(
+            select(Product).where(Product.id.in_([r.object_id for r in revisions if r.object_type == "product"]))
+            .options(selectinload(Product.producer), selectinload(Product.category))
+        )}
+        producers = {p.id: p for p in db.session.scalars(
+            select(Producer).where(Producer.id.in_([r.producer_id for r in revisions]))
+        )}
+        categories = {c.id: c for c in db.session.scalars(select(Category))}
+        for revision in revisions:
+            if revision.object_type == "product" and kind in (None, "product_change"):
+                product = products.get(revision.object_id)
+                if product is None:
+                    continue
+                category = categories.get(revision.data.get("category_id")) or product.category
+                items.append(QueueItem("product_change", revision, product.producer,
+                                       revision.data.get("name") or product.name, category, revision.submitted_at))
+            elif revision.object_type == "producer" and kind in (None, "producer_change"):
+                producer = producers[revision.producer_id]
+                items.append(QueueItem("producer_change", revision, producer,
+                                       revision.data.get("name") or producer.name, None, revision.submitted_at))
+    items = [i for i in items if policies.can_moderate(moderator, i.obj)]
+    if imports:
+        _mark_imports(items)
+    if category_id:
+        items = [i for i in items if i.category is not None and i.category.id == category_id]
+    if kecamatan:
+        items = [i for i in items if i.producer.kecamatan == kecamatan]
+    return sorted(items, key=lambda i: (i.submitted_at is None, i.submitted_at or datetime.min.replace(tzinfo=clock.WIB)))
+
+
+# services/imports.py writes this note on every audit row of what the import does: "inventory import (file.csv)".
+IMPORT_NOTE = "inventory import ("
+
+
+def _mark_imports(items: list[QueueItem]) -> None:
+    """Name the sheet on each item that waits because the city's import sent it: a record the import made
+    (its `*.imported` row) that nobody has resubmitted since, or a change whose latest submission was the import's."""
+    records = {(i.obj.__tablename__, i.obj.id): i for i in items if not isinstance(i.obj, Revision)}
+    revisions = {i.obj.id: i for i in items if isinstance(i.obj, Revision)}
+    if records:
+        made: dict[tuple[str, int], tuple[int, str]] = {}
+        resubmitted: dict[tuple[str, int], int] = {}
+        for event_id, action, object_type, object_id, note in db.session.execute(
+            select(AuditEvent.id, AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.note)
+            .where(AuditEvent.action.in_(("producer.imported", "product.imported", "publication.submit")),
+                   AuditEvent.object_type.in_(("producer", "product")),
+                   AuditEvent.object_id.in_({object_id for _, object_id in records}))
+        ):
+            if action == "publication.submit":
+                resubmitted[(object_type, object_id)] = max(event_id, resubmitted.get((object_type, object_id), 0))
+            else:
+                made[(object_type, object_id)] = (event_id, note)
+        for key, (event_id, note) in made.items():
+            if key in records and resubmitted.get(key, 0) < event_id:
+                records[key].import_file = _sheet_of(note)
+    if revisions:
+        latest: dict[int, str] = {}
+        for object_id, note in db.session.execute(
+            select(AuditEvent.object_id, AuditEvent.note)
+            .where(AuditEvent.action == "revision.submit", AuditEvent.object_type == "revision",
+                   AuditEvent.object_id.in_(list(revisions))).order_by(AuditEvent.id)
+        ):
+            latest[object_id] = note
+        for object_id, note in latest.items():
+            revisions[object_id].import_file = _sheet_of(note)
+
+
+def _sheet_of(note: str) -> str | None:
+    return note[len(IMPORT_NOTE):-1] or "—" if note.startswith(IMPORT_NOTE) and note.endswith(")") else None
+
+
+@dataclass
+class BulkApproval:
+    approved: list[QueueItem]
+    already_decided: list[str]  # keys no longer waiting (another moderator was first)
+    refused: list[str]  # keys this moderator may not review, or that the import did not send
+
+
+def imported_items(moderator: User, keys: list[str]) -> tuple[list[QueueItem], list[str]]:
+    """The items among `keys` waiting for this moderator because the import sent them; and the keys that are not."""
+    wanted = list(dict.fromkeys(keys))
+    found = {i.key: i for i in queue(moderator) if i.import_file is not None and i.key in wanted}
+    return [found[k] for k in wanted if k in found], [k for k in wanted if k not in found]
+
+
+def approve_imported(moderator: User, keys: list[str]) -> BulkApproval:
+    """Approve, one by one through `approve` (its policy check, its transitions, an audit row each), the imported
+    items among `keys` this moderator may review. An item another moderator decided meanwhile is left as they
+    decided it (its savepoint is rolled back); the others still go through."""
+    items, not_found = imported_items(moderator, keys)
+    result = BulkApproval([], [], [])
+    for key in not_found:
+        kind, _, object_id = key.partition(":")
+        model = {"products": Product, "producers": Producer}.get(kind)
+        obj = db.session.get(model, int(object_id)) if model and object_id.isdigit() else None
+        if obj is not None and policies.can_moderate(moderator, obj) and not (
+                obj.status == PublicationStatus.PENDING or _pending_revision(obj) is not None):
+            result.already_decided.append(key)
+        else:
+            result.refused.append(key)
+    for item in items:
+        obj = item.obj
+        if isinstance(obj, Revision):
+            obj = db.session.get(Product if obj.object_type == "product" else Producer, obj.object_id)
+        try:
+            with db.session.begin_nested():
+                approve(obj, moderator)
+        except TransitionNotAllowed:
+            result.already_decided.append(item.key)
+        else:
+            result.approved.append(item)
+    return result
+
+
+def queue_count(moderator: User) -> int:
+    return len(queue(moderator, imports=False))
+
+
+def expired_certificates(moderator: User) -> list[Certificate]:
+    """Certificates past their date on storefronts buyers can see."""
+    rows = db.session.scalars(
+        select(Certificate).join(Producer)
+        .where(Certificate.valid_until < clock.today(), Producer.status == str(PublicationStatus.PUBLISHED))
+        .options(selectinload(Certificate.producer))
+        .order_by(Certificate.valid_until)
+    ).all()
+    return [c for c in rows if policies.can_moderate(moderator, c.producer)]
+
+
+# ---------------------------------------------------------------- the review page
+
+@dataclass
+class FieldDiff:
+    label: str
+    live: str
+    proposed: str
+    name: str = ""  # the declared field the row shows (marketplace/listings/fields.py)
+
+    @property
+    def changed(self) -> bool:
+        return self.live != self.proposed
+
+
+def compare(obj: Product | Producer, revision: Revision | None) -> list[FieldDiff]:
+    """Live version beside the proposed one; for a new record both sides are the record itself.
+    One row per revisioned field of the declaration, labelled from it (a field declared as shown within
+    another's row, like "price on request" in the price row, changes that row)."""
+    if isinstance(obj, Product):
+        entity, live = fields.PRODUCT, listings.product_values_live(obj)
+        context = fields.DiffContext(categories={c.id: c for c in db.session.scalars(select(Category))},
+                                     certificates={c.id: c for c in obj.producer.certificates})
+    else:
+        entity, live = fields.PRODUCER, listings.producer_values_live(obj)
+        context = fields.DiffContext()
+    proposed = live | (revision.data or {}) if revision is not None else live
+    left = fields.diff_rows(entity, live, context)
+    right = fields.diff_rows(entity, proposed, context)
+    return [FieldDiff(str(field.label), shown, proposed_shown, field.name)
+            for (field, shown), (_, proposed_shown) in zip(left, right)]
+
+
+def history(obj: Product | Producer) -> list[AuditEvent]:
+    """Every decision on this record and on its revisions, newest first."""
+    revision_ids = list(db.session.scalars(
+        select(Revision.id).where(Revision.object_type == obj.__tablename__, Revision.object_id == obj.id)
+    ))
+    return list(db.session.scalars(
+        select(AuditEvent)
+        .where(or_(
+            (AuditEvent.object_type == obj.__tablename__) & (AuditEvent.object_id == obj.id),
+            (AuditEvent.object_type == "revision") & AuditEvent.object_id.in_(revision_ids or [-1]),
+        ))
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ))
+
+
+# ---------------------------------------------------------------- decisions
+
+def _delete_files_after_commit(keys: list[str]) -> None:
+    """Photo files go only once the database agrees they are gone."""
+    if not keys:
+        return
+    session = db.session()
+
+    @event.listens_for(session, "after_commit", once=True)
+    def _remove(_session):
+        for key in keys:
+            images.delete(key)
+
+
+def _apply_revision(revision: Revision, obj: Product | Producer) -> None:
+    data = revision.data or {}
+    if isinstance(obj, Product):
+        listings.apply_product_values(obj, data)
+        keys = data.get("photo_keys")
+        if keys is not None:
+            order = {k: i for i, k in enumerate(keys)}
+            gone = []
+            for photo in list(obj.photos):
+                if photo.key in order:
+                    photo.live, photo.position = True, order[photo.key]
+                else:
+                    obj.photos.remove(photo)
+                    gone.append(photo.key)
+            _delete_files_after_commit(gone)
+        db.session.flush()
+        search.reindex([obj.id])
+    else:
+        listings.apply_producer_values(obj, data)
+        db.session.flush()
+        search.reindex_producer(obj.id)
+
+
+def notified_accounts(obj: Product | Producer) -> list[User]:
+    """Who hears of a decision on this storefront or listing by e-mail: the producer's active accounts."""
+    producer = obj if isinstance(obj, Producer) else obj.producer
+    return [account for account in producer.accounts if account.active and account.email]
+
+
+def visible_to_buyers(obj: Product | Producer) -> bool:
+    """Is it on the public pages now? A listing shows only while its storefront is published too."""
+    if obj.status != PublicationStatus.PUBLISHED:
+        return False
+    return isinstance(obj, Producer) or obj.producer.status == PublicationStatus.PUBLISHED
+
+
+def _pending_revision(obj: Product | Producer) -> Revision | None:
+    revision = listings.open_revision(obj)
+    return revision if revision is not None and revision.status == RevisionStatus.PENDING else None
+
+
+def approve(obj: Product | Producer, moderator: User) -> None:
+    """Publish what waits: a pending revision (applied to the live record) and/or the record itself."""
+    revision = _pending_revision(obj)
+    if revision is None and obj.status != PublicationStatus.PENDING:
+        raise TransitionNotAllowed("state", "approve")
+    if revision is not None:
+        revision_workflow.apply("approve", revision, moderator,
+                                values={"decided_at": utcnow(), "decided_by_id": moderator.id})
+        _apply_revision(revision, obj)
+    if obj.status == PublicationStatus.PENDING:  # new, or resubmitted after a suspension
+        publication.apply("approve", obj, moderator)
+
+
+def publish_as_import(obj: Product | Producer, actor, note: str) -> bool:
+    """The city's import publishes what it vetted, in its own name (`actor` is a policies.InventoryImport):
+    a pending revision of a published record (applied to it) and/or a new record waiting for review.
+    Never a suspended or archived one; no mail. Returns whether anything was published."""
+    published = False
+    revision = _pending_revision(obj)
+    if revision is not None and obj.status == PublicationStatus.PUBLISHED:
+        revision_workflow.apply("approve", revision, actor, note)
+        revision.decided_at, revision.decided_by_id = utcnow(), actor.id
+        _apply_revision(revision, obj)
+        published = True
+    if obj.status == PublicationStatus.PENDING:
+        publication.apply("approve", obj, actor, note)
+        published = True
+    return published
+
+
+def reject(obj: Product | Producer, moderator: User, reason: str, name: str = "reject") -> None:
+    """`name` is "reject" or "request_changes"; both send it back to the producer with the reason."""
+    revision = _pending_revision(obj)
+    if revision is None and obj.status != PublicationStatus.PENDING:
+        raise TransitionNotAllowed("state", name)
+    if revision is not None:
+        revision_workflow.apply(name, revision, moderator, reason,
+                                values={"reason": reason, "decided_at": utcnow(), "decided_by_id": moderator.id})
+    if obj.status == PublicationStatus.PENDING:
+        publication.apply(name, obj, moderator, reason)
+
+
+def suspend(obj: Product | Producer, moderator: User, reason: str) -> None:
+    publication.apply("suspend", obj, moderator, reason)
+
+
+def set_curated(producer: Producer, curated: bool, moderator: User) -> None:
+    if not policies.can_moderate(moderator, producer):
+        raise PermissionError
+    if producer.curated != curated:
+        producer.curated = curated
+        catalog_cache.invalidate()  # the "curated" filter counts change
+        audit.record("producer.curated_awarded" if curated else "producer.curated_withdrawn", producer,
+                     actor=moderator, producer_id=producer.id)
+
+
+def mean_score(scores: dict[str, int]) -> float:
+    return sum(scores.values()) / len(scores)
+
+
+def grade_for(scores: dict[str, int]) -> str:
+    """The mean of the rubric scores (1–4) against GRADE_THRESHOLDS: A from 3.5, B from 2.75, C from 2, D below."""
+    mean = mean_score(scores)
+    return next((grade for grade, lowest in GRADE_THRESHOLDS if mean >= lowest), "D")
+
+
+def assess(product: Product, moderator: User, scores: dict[str, int], notes: str) -> CurationAssessment:
+    if not policies.can_moderate(moderator, product):
+        raise PermissionError
+    scores = {k: int(scores[k]) for k in RUBRIC}
+    assessment = CurationAssessment(product_id=product.id, grade=grade_for(scores), scores=scores, notes=notes,
+                                    assessor_id=moderator.id)
+    db.session.add(assessment)
+    product.curation_grade = assessment.grade
+    audit.record("product.graded", product, actor=moderator, producer_id=product.producer_id,
+                 data={"grade": assessment.grade, "scores": scores}, note=notes)
+    return assessment
+
+
+def latest_assessment(product: Product) -> CurationAssessment | None:
+    return db.session.scalar(
+        select(CurationAssessment).where(CurationAssessment.product_id == product.id)
+        .order_by(CurationAssessment.id.desc())
+    )
+
+
+def weakest_criteria(assessment: CurationAssessment) -> list[str]:
+    """What would raise the grade: the criteria that scored lowest."""
+    if not assessment.scores:
+        return []
+    low = min(assessment.scores.values())
+    return [str(RUBRIC[k]) for k, v in assessment.scores.items() if v == low and v < 4 and k in RUBRIC]

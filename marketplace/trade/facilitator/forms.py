@@ -1,0 +1,187 @@
+"""Facilitator actions on an inquiry."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from marketplace.core.forms import DayField, Form, IdField, NumberText, QueryForm, SearchText, SubForm
+from marketplace.city.monitoring import DEFAULT_PRESET, PRESETS, Period, check_custom, months_back
+from marketplace.models import InquiryStatus
+from marketplace.core.vocab import BUYER_TYPES, UNITS
+
+_REQUIRED = _l("Wajib diisi.")
+
+
+def _choices(values) -> list[tuple[str, str]]:
+    return [(str(v), str(v)) for v in values]
+
+
+class QueueArgs(QueryForm):
+    """The queue's filters (and its export's): a value that fits no filter is left out."""
+
+    status = SelectField(choices=_choices(("open", "", *InquiryStatus)), default="open")
+    owner = SelectField(choices=_choices(("", "me", "unassigned")), default="")
+    buyer_type = SelectField(choices=_choices(("", *BUYER_TYPES)), default="")
+    category = IdField()
+    q = SearchText(default="")
+    before = IdField()
+    since = DayField()
+    until = DayField()
+
+    def filters(self, **override):
+        from marketplace.trade.service import QueueFilters
+
+        values = dict(status=self.value("status") or None, owner=self.value("owner") or None,
+                      buyer_type=self.value("buyer_type") or None, category_id=self.value("category"),
+                      q=self.value("q") or "", before=self.value("before"), since=self.value("since"),
+                      until=self.value("until"))
+        return QueueFilters(**{**values, **override})
+
+
+class ExportArgs(QueueArgs):
+    """The export's filters: without a status, every inquiry."""
+
+    status = SelectField(choices=_choices(("open", "", *InquiryStatus)), default="")
+
+
+class NoteForm(Form):
+    kind = SelectField(_l("Jenis"), choices=[("note", _l("Catatan")), ("meeting", _l("Pertemuan"))])
+    # The inquiry page also holds the buyer-message form, whose field is named `body` too: an id of its own keeps
+    # each label on its own box.
+    body = TextAreaField(_l("Catatan internal"), validators=[DataRequired(_REQUIRED), Length(max=3000)], id="note-body",
+                         description=_l("Hanya terlihat oleh fasilitator. Untuk pertemuan: kapan, siapa, hasilnya."))
+
+
+class AgreementForm(Form):
+    agreement_id = SelectField(_l("Perjanjian kerja sama"), coerce=int, choices=[])
+
+
+class BuyerMessageForm(Form):
+    body = TextAreaField(_l("Pesan untuk pembeli"), validators=[DataRequired(_REQUIRED), Length(max=3000)],
+                         description=_l("Tampil di halaman lacak pembeli dan dikirim lewat email."))
+
+
+class DecisionForm(Form):
+    reason = TextAreaField(_l("Alasan"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])
+
+
+class ReassignForm(Form):
+    to = SelectField(_l("Serahkan ke"), coerce=int, choices=[])
+
+
+class ForwardForm(Form):
+    """Forward to some of the producers suggested on the page: a tick (`producer-<id>`) and a quantity (`qty-<id>`,
+    Indonesian number writing accepted) for each. Only the producers the page offered have fields."""
+
+    release_contact = BooleanField()
+
+    @classmethod
+    def for_producers(cls, producer_ids, **kwargs) -> ForwardForm:
+        form_class = type("ForwardForm", (cls,), {})
+        for producer_id in producer_ids:
+            setattr(form_class, f"producer-{producer_id}", BooleanField())
+            setattr(form_class, f"qty-{producer_id}", NumberText(_l("Jumlah"), allow_zero=False))
+        form = form_class(**kwargs)
+        form.producer_ids = list(producer_ids)
+        return form
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for producer_id in self.picked():
+            quantity = self[f"qty-{producer_id}"]
+            if quantity.number is None and not quantity.errors:
+                quantity.errors.append(_l("Isi jumlah yang diteruskan."))
+                valid = False
+        return valid and not self.errors
+
+    def picked(self) -> list[int]:
+        return [pid for pid in self.producer_ids if self[f"producer-{pid}"].data]
+
+    def shares(self) -> list[tuple[int, float]]:
+        """(producer id, quantity) for every ticked producer; call after validate()."""
+        return [(pid, self[f"qty-{pid}"].number) for pid in self.picked()]
+
+
+# A deal's value (volume × unit price) is stored in Rupiah as BIGINT: a quadrillion is more than any deal.
+MAX_DEAL_VALUE = 10**15
+
+
+class DealForm(Form):
+    producer_id = SelectField(_l("Produsen"), coerce=int, choices=[])
+    volume = NumberText(_l("Volume yang disepakati"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    unit_price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    starts_on = DayField(_l("Mulai pengiriman"), validators=[Optional()])
+    schedule = TextAreaField(_l("Jadwal pengiriman"), validators=[Optional(), Length(max=1000)])
+
+    def validate_unit_price(self, field):
+        if self.volume.number and field.number and self.volume.number * field.number > MAX_DEAL_VALUE:
+            raise ValidationError(_l("Nilai kesepakatan (volume × harga) terlalu besar. Periksa kembali angkanya."))
+
+
+# ---------------------------------------------------------------- monitoring period and agreements
+
+class PeriodForm(QueryForm):
+    """The period of the dashboard and the reports, read from the query string."""
+
+    period = SelectField(_l("Periode"), choices=[
+        ("month", _l("Bulan ini")), ("3m", _l("3 bulan terakhir")), ("6m", _l("6 bulan terakhir")),
+        ("12m", _l("12 bulan terakhir")), ("custom", _l("Pilih tanggal")),
+    ], default="6m")
+    start = DayField(_l("Dari tanggal"), validators=[Optional()])
+    end = DayField(_l("Sampai tanggal"), validators=[Optional()])
+
+    def resolve(self, today=None):
+        """(the period asked for, whether the query string was valid); invalid → the default period."""
+        if self.validate():
+            if self.period.data == "custom":
+                return Period(self.start.data, self.end.data), True
+            return months_back(PRESETS[self.period.data], today), True
+        return months_back(PRESETS[DEFAULT_PRESET], today), False
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        for f in (self.start, self.end):  # the date parser's own message is English and vague
+            if f.errors:
+                f.errors = [_l("Tulis tanggal seperti 2026-06-30.")]
+        if self.period.data == "custom":
+            if self.start.data is None and not self.start.errors:
+                self.start.errors.append(_l("Isi tanggal mulai, misalnya 2026-01-01."))
+            if self.end.data is None and not self.end.errors:
+                self.end.errors.append(_l("Isi tanggal akhir, misalnya 2026-06-30."))
+            if self.start.data and self.end.data:
+                problem = check_custom(self.start.data, self.end.data)
+                message = {"order": _l("Tanggal akhir harus sama dengan atau sesudah tanggal mulai."),
+                           "too_long": _l("Periode paling panjang tiga tahun."),
+                           "range": _l("Pilih tanggal antara tahun 2000 dan 2100.")}.get(problem)
+                if message:
+                    self.end.errors.append(message)
+        return not self.errors
+
+
+class TargetForm(SubForm):
+    id = IdField()
+    category_id = SelectField(_l("Komoditas"), coerce=int, choices=[], validate_choice=False)
+    volume = NumberText(_l("Target volume per bulan"), allow_zero=False)
+    unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    remove = BooleanField(_l("Hapus target ini"))
+
+    def validate_volume(self, field):
+        if not self.remove.data and self.category_id.data and not (field.data or "").strip():
+            raise ValidationError(_l("Isi target volume per bulan."))
+
+
+class AgreementEditForm(Form):
+    code = StringField(_l("Nomor perjanjian"), validators=[DataRequired(_REQUIRED), Length(max=40)],
+                       description=_l("Misalnya MOU-METRO-DKI-2026 atau nomor PKS."))
+    kind = SelectField(_l("Jenis"), choices=[("MoU", "MoU"), ("PKS", "PKS")])
+    title = StringField(_l("Judul"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    parties = TextAreaField(_l("Para pihak"), validators=[Optional(), Length(max=2000)],
+                            description=_l("Satu pihak per baris."))
+    starts_on = DayField(_l("Berlaku mulai"), validators=[Optional()])
+    ends_on = DayField(_l("Berlaku sampai"), validators=[Optional()])
+    targets = FieldList(FormField(TargetForm), min_entries=1, max_entries=30, label=_l("Target per komoditas"))
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("Tanggal berakhir harus sesudah tanggal mulai."))

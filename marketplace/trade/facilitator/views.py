@@ -1,0 +1,379 @@
+"""The BUMD facilitator's inquiry queue and the inquiry page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from marketplace.core import policies
+from marketplace.extensions import db
+from marketplace.trade.facilitator import forms
+from marketplace.core.formatting import inquiry_status
+from marketplace.core.forms import EmptyForm
+from marketplace.models import Inquiry, InquiryStatus
+from marketplace.catalog import queries as catalog
+from marketplace.trade import service as inquiries
+from marketplace.accounts import overview
+from marketplace.core.vocab import BUYER_TYPES
+from marketplace.core.errors import refuse
+from marketplace.core.workflow import TransitionNotAllowed
+
+bp = Blueprint("facilitator", __name__)
+
+
+@bp.before_request
+@login_required
+def _guard():
+    if not policies.can_facilitate(current_user):
+        abort(403)
+
+
+@bp.app_context_processor
+def _waiting_count():
+    """The number on the navigation bar, for those who work the queue: new inquiries nobody holds."""
+    def count() -> int:
+        return overview.new_inquiries_waiting() if policies.can_facilitate(current_user) else 0
+    return {"new_inquiries_waiting": count}
+
+
+@bp.get("/inquiries")
+def queue():
+    filters = forms.QueueArgs().filters()
+    rows, next_before = inquiries.queue(current_user, filters)
+    locale = str(get_locale())
+    categories = catalog.categories()
+    return render_template(
+        "facilitator/queue.html", rows=rows, filters=filters, next_before=next_before,
+        categories=[(c.id, c.name(locale)) for c in categories], category_names={c.id: c.name(locale) for c in categories},
+        buyer_types=BUYER_TYPES, statuses=list(InquiryStatus), late=inquiries.waiting_too_long, form=EmptyForm(),
+    )
+
+
+# The sections of the inquiry page, by the id their heading carries (templates/facilitator/inquiry.html).
+_FORM_SECTIONS = {"note_form": "catatan", "message_form": "pesan-pembeli", "decision_form": "tolak",
+                  "deal_form": "kesepakatan"}
+
+
+def _next_step(item: Inquiry) -> str | None:
+    """The section the inquiry's status calls for (claim, forward, wait for answers, record a deal); a phone opens
+    it first. None once the inquiry is finished."""
+    status = str(item.status)
+    if policies.can("claim", item):
+        return "penanggung"
+    if item.allocations and status in {InquiryStatus.RESPONDED, InquiryStatus.NEGOTIATING, InquiryStatus.AGREED}:
+        return "kesepakatan"
+    if item.allocations and status == InquiryStatus.FORWARDED:
+        return "produsen-diteruskan"
+    if policies.can("forward", item):
+        return "teruskan"
+    return None
+
+
+def _page(inquiry: Inquiry, **forms_):
+    next_step = _next_step(inquiry)
+    # A form shown again with its errors stays open, so the errors are in view.
+    open_sections = {next_step or "lini-masa", "permintaan"} | {
+        section for name, section in _FORM_SECTIONS.items() if forms_.get(name) is not None and forms_[name].errors}
+    reassign = forms.ReassignForm()
+    reassign.to.choices = [(0, _("— kembalikan ke antrean —"))] + [(u.id, u.name or u.email) for u in inquiries.facilitators()]
+    return render_template(
+        "facilitator/inquiry.html", inquiry=inquiry, button_form=EmptyForm(),
+        note_form=forms_.get("note_form") or forms.NoteForm(),
+        message_form=forms_.get("message_form") or forms.BuyerMessageForm(),
+        decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
+        deal_form=forms_.get("deal_form") or _deal_form(inquiry),
+        suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
+        agreement_form=_agreement_form(inquiry), next_step=next_step, open_sections=open_sections,
+    )
+
+
+@bp.get("/inquiries/<int:inquiry_id>")
+def inquiry(inquiry_id: int):
+    return _page(db.get_or_404(Inquiry, inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/claim")
+def claim(inquiry_id: int):
+    db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        inquiries.claim(inquiry_id, current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "claim", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(_("Permintaan diambil. Anda sekarang penanggung jawabnya."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/claim-next")
+def claim_next():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    inquiry = inquiries.claim_next(current_user)
+    if inquiry is None:
+        db.session.rollback()
+        flash(_("Tidak ada permintaan baru yang menunggu diambil."), "info")
+        return redirect(url_for("facilitator.queue"))
+    db.session.commit()
+    flash(_("Permintaan diambil. Anda sekarang penanggung jawabnya."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry.id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/reassign")
+def reassign(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.ReassignForm()
+    form.to.choices = [(0, "")] + [(u.id, u.name or u.email) for u in inquiries.facilitators()]
+    if not form.validate_on_submit():
+        abort(400)
+    target = next((u for u in inquiries.facilitators() if u.id == form.to.data), None)
+    inquiries.reassign(item, target, current_user)
+    db.session.commit()
+    flash(_("Penanggung jawab diubah."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/note")
+def note(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.NoteForm()
+    if not form.validate_on_submit():
+        return _page(item, note_form=form), 400
+    inquiries.add_note(item, current_user, form.body.data.strip(), form.kind.data)
+    db.session.commit()
+    flash(_("Pertemuan dicatat.") if form.kind.data == "meeting" else _("Catatan internal disimpan."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/message")
+def message(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.BuyerMessageForm()
+    if not form.validate_on_submit():
+        return _page(item, message_form=form), 400
+    inquiries.message_buyer(item, current_user, form.body.data.strip())
+    db.session.commit()
+    flash(_("Pesan terkirim ke pembeli."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/<any(decline, mark_spam):action>")
+def decide(inquiry_id: int, action: str):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        return _page(item, decision_form=form), 400
+    try:
+        inquiries.decide(item, action, current_user, form.reason.data.strip())
+    except TransitionNotAllowed as error:
+        return refuse(error, "inquiry", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(_("Permintaan ditandai spam.") if action == "mark_spam" else _("Permintaan ditolak; pembeli menerima alasannya."),
+          "success")
+    return redirect(url_for("facilitator.queue"))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/forward")
+def forward(inquiry_id: int):
+    """Forward to the ticked producers among those suggested, each with a quantity."""
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = forms.ForwardForm.for_producers([s.producer.id for s in inquiries.suggestions(item)])
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"csrf_token"}:
+            flash(_("Isi jumlah yang diteruskan untuk setiap produsen yang dipilih."), "error")
+            return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
+        abort(400)
+    shares = form.shares()
+    if not shares:
+        flash(_("Pilih setidaknya satu produsen."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
+    try:
+        inquiries.forward(item, shares, form.release_contact.data, current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "inquiry", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(ngettext("Diteruskan ke %(num)s produsen.", "Diteruskan ke %(num)s produsen.", len(shares)), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/deal")
+def deal(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = _deal_form(item)
+    if not form.validate_on_submit():
+        return _page(item, deal_form=form), 400
+    try:
+        inquiries.record_deal(item, form.producer_id.data, form.volume.number, int(round(form.unit_price.number)),
+                              form.starts_on.data, (form.schedule.data or "").strip(), current_user)
+    except ValueError:
+        abort(400)
+    db.session.commit()
+    flash(_("Kesepakatan dicatat."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/<any(negotiate, agree, close):action>")
+def advance(inquiry_id: int, action: str):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        inquiries.advance(item, action, current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "inquiry", url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    db.session.commit()
+    flash(_("Status diperbarui: %(status)s.", status=inquiry_status(item.status)), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+def _agreement_form(item: Inquiry) -> forms.AgreementForm:
+    form = forms.AgreementForm(agreement_id=item.agreement_id or 0)
+    form.agreement_id.choices = [(0, "—")] + [(a.id, f"{a.kind} {a.code}: {a.title}") for a in inquiries.agreements()]
+    return form
+
+
+@bp.post("/inquiries/<int:inquiry_id>/agreement")
+def agreement(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    form = _agreement_form(item)
+    if not form.validate_on_submit():
+        abort(400)
+    inquiries.set_agreement(item, form.agreement_id.data or None, current_user)
+    db.session.commit()
+    flash(_("Perjanjian kerja sama dicatat."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/verify-company")
+def verify_company(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    inquiries.verify_company(item, current_user)
+    db.session.commit()
+    flash(_("Perusahaan pembeli ditandai terverifikasi; permintaan berikutnya darinya akan menunjukkannya."), "success")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+def _deal_form(item: Inquiry) -> forms.DealForm:
+    form = forms.DealForm()
+    form.producer_id.choices = [(a.producer_id, a.producer.name) for a in item.allocations]
+    return form
+
+
+@bp.get("/inquiries.<any(csv, xlsx):fmt>")
+def export_inquiries(fmt: str):
+    from marketplace.core import exports
+
+    rows, _next = inquiries.queue(current_user, forms.ExportArgs().filters(before=None), limit=None)
+    return exports.response(exports.inquiry_table(rows), fmt, "permintaan")
+
+
+@bp.get("/deals.<any(csv, xlsx):fmt>")
+def export_deals(fmt: str):
+    from marketplace.core import exports
+
+    return exports.response(exports.deal_table(), fmt, "kesepakatan")
+
+
+# ---------------------------------------------------------------- monitoring dashboard and agreements
+
+def _period_form() -> tuple[forms.PeriodForm, object, bool]:
+    form = forms.PeriodForm(request.args)
+    if not request.args.get("period"):
+        form.period.data = forms.DEFAULT_PRESET
+    period, valid = form.resolve()
+    return form, period, valid
+
+
+@bp.get("/dashboard")
+def dashboard():
+    from marketplace.city import monitoring
+
+    if not policies.can_monitor(current_user):
+        abort(403)
+    form, period, valid = _period_form()
+    locale = str(get_locale())
+    figures = monitoring.figures(period, locale)
+    return render_template("facilitator/dashboard.html", form=form, valid=valid, fig=figures,
+                           charts=monitoring.charts(figures, locale), locale=locale,
+                           week_label=monitoring.week_label, month_label=monitoring.month_label,
+                           stage_label=monitoring.stage_label)
+
+
+@bp.get("/agreements")
+def agreements():
+    from marketplace.city import agreements as service
+
+    if not policies.can_monitor(current_user):
+        abort(403)
+    locale = str(get_locale())
+    return render_template("facilitator/agreements.html", agreements=service.all_agreements(),
+                           category_names={c.id: c.name(locale) for c in catalog.categories()})
+
+
+def _agreement_editor(agreement=None):
+    from marketplace.listings.producer.forms import add_row
+    from marketplace.city import agreements as service
+
+    if not policies.can_monitor(current_user):
+        abort(403)
+    form = forms.AgreementEditForm(obj=agreement if request.method == "GET" else None)
+    if request.method == "GET" and agreement is not None:
+        while len(form.targets.entries):
+            form.targets.pop_entry()
+        for target in agreement.targets:
+            form.targets.append_entry({"id": str(target.id), "category_id": target.category_id,
+                                       "volume": _plain(target.volume_per_month), "unit": target.unit})
+        form.targets.append_entry()
+    locale = str(get_locale())
+    choices = [(0, "—")] + [(c.id, c.name(locale)) for c in catalog.categories()]
+    for entry in form.targets.entries:
+        entry.form.category_id.choices = choices
+    known = {cid for cid, _label in choices}
+    if request.method == "POST":
+        if request.form.get("action") == "add_target":
+            add_row(form.targets)
+            for entry in form.targets.entries:
+                entry.form.category_id.choices = choices
+        elif form.validate_on_submit():
+            code = form.code.data.strip()
+            if service.code_taken(code, agreement.id if agreement else None):
+                form.code.errors.append(_("Nomor perjanjian ini sudah dipakai."))
+            else:
+                targets = [{"category_id": e.form.category_id.data, "unit": e.form.unit.data,
+                            "volume_per_month": e.form.volume.number}
+                           for e in form.targets.entries
+                           if not e.form.remove.data and e.form.category_id.data in known - {0}
+                           and e.form.volume.number]
+                saved = service.save(agreement, {
+                    "code": code, "kind": form.kind.data, "title": form.title.data.strip(),
+                    "parties": (form.parties.data or "").strip(), "starts_on": form.starts_on.data,
+                    "ends_on": form.ends_on.data,
+                }, targets, current_user)
+                db.session.commit()
+                flash(_("Perjanjian %(code)s disimpan.", code=saved.code), "success")
+                return redirect(url_for("facilitator.agreements"))
+        status = 200 if request.form.get("action") == "add_target" else 400
+        return render_template("facilitator/agreement_form.html", form=form, agreement=agreement), status
+    return render_template("facilitator/agreement_form.html", form=form, agreement=agreement)
+
+
+def _plain(value: float) -> str:
+    """A stored number back into the form, written the Indonesian way without grouping (2,5 — 1000)."""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+def new_agreement():
+    return _agreement_editor(None)
+
+
+@bp.route("/agreements/<int:agreement_id>", methods=["GET", "POST"])
+def edit_agreement(agreement_id: int):
+    from marketplace.models import Agreement
+
+    return _agreement_editor(db.get_or_404(Agreement, agreement_id))

@@ -1,0 +1,138 @@
+"""The buyer's inquiry form: no account, server-side validation, quiet spam defences."""
+from __future__ import annotations
+
+import os
+import secrets
+from enum import Enum
+
+from flask import current_app, session
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from marketplace.core import clock
+from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, QueryForm
+from marketplace.core.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
+
+_REQUIRED = _l("Wajib diisi.")
+# Nobody types a company, a name and a quantity faster than that.
+MIN_FILL_SECONDS = float(os.environ.get("INQUIRY_MIN_FILL_SECONDS", 3))
+# A form older than that is given again (with what was typed) under a new token: a token copied off a page
+# cannot be kept for later.
+MAX_FORM_AGE_SECONDS = int(os.environ.get("INQUIRY_FORM_MAX_AGE_SECONDS", 12 * 3600))
+# The forms this browser was given lately (a few tabs); a copy of one of them sent again shows its inquiry.
+_SESSION_KEY = "inquiry_forms"
+_SESSION_FORMS = 5
+
+
+class Stamp(Enum):
+    """What the form's token and stamp say about the form that came back."""
+
+    FRESH = "fresh"        # issued here, filled in a plausible time
+    TOO_FAST = "too fast"  # issued here a moment ago: autofill, a returning buyer, or a script
+    STALE = "stale"        # expired, or not issued by this site
+
+
+def _token_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-token")
+
+
+def _stamp_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-started")
+
+
+class SubjectArgs(QueryForm):
+    """What the form is about: `?product=<id>` or `?producer=<slug>`."""
+
+    product = IdField()
+    producer = StringField()
+
+
+class InquiryForm(Form):
+    company = StringField(_l("Nama perusahaan"), validators=[DataRequired(_REQUIRED), Length(max=160)],
+                          render_kw={"autocomplete": "organization"})
+    buyer_type = SelectField(_l("Jenis usaha"), choices=[("", "—")] + [(k, v) for k, v in BUYER_TYPES.items()],
+                             validators=[DataRequired(_l("Pilih jenis usaha."))])
+    contact_name = StringField(_l("Nama kontak"), validators=[DataRequired(_REQUIRED), Length(max=120)],
+                               render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Email(_l("Alamat email tidak valid.")),
+                                                Length(max=254)], render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Nomor HP/WhatsApp"), validators=[DataRequired(_REQUIRED), Length(max=30), PhoneNumber()],
+                     render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    company_id_number = StringField(_l("NIB atau NPWP perusahaan (opsional)"), validators=[Optional(), Length(max=30)],
+                                    description=_l("Mempercepat verifikasi oleh fasilitator."))
+    quantity = NumberText(_l("Jumlah"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    frequency = SelectField(_l("Frekuensi"), choices=[(k, v) for k, v in FREQUENCIES.items()])
+    target_price = NumberText(_l("Harga yang diharapkan per satuan (Rp, opsional)"), allow_zero=False)
+    delivery_city = SelectField(_l("Kota pengiriman"), choices=[("", "—")] + list(DELIVERY_CITIES.items()),
+                                validators=[DataRequired(_l("Pilih kota pengiriman."))])
+    needed_by = DayField(_l("Dibutuhkan paling lambat (opsional)"), validators=[Optional()])
+    message = TextAreaField(_l("Pesan"), validators=[Optional(), Length(max=3000)],
+                            description=_l("Spesifikasi, kemasan, jadwal pengiriman, atau pertanyaan lain."))
+    form_token = HiddenField()
+    started = HiddenField()
+    acknowledged = HiddenField()
+    # A field people never see (hidden by CSS and from assistive technology); bots fill it in.
+    website = StringField(_l("Jangan diisi"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+
+    def validate_needed_by(self, field):
+        if field.data and field.data < clock.today():
+            raise ValidationError(_l("Tanggal sudah lewat."))
+
+    def issue(self) -> None:
+        """A new one-time token for this form, signed with the time it was given and remembered in the session."""
+        nonce = secrets.token_urlsafe(24)
+        self.form_token.data = _token_signer().dumps(nonce)
+        self.started.data = _stamp_signer().dumps(nonce)
+        session[_SESSION_KEY] = (session.get(_SESSION_KEY) or [])[-(_SESSION_FORMS - 1):] + [nonce]
+
+    @property
+    def nonce(self) -> str | None:
+        """The token's secret part (stored with the inquiry, once), or None for a token this site did not issue."""
+        try:
+            nonce = _token_signer().loads(self.form_token.data or "")
+        except BadSignature:
+            return None
+        return nonce if isinstance(nonce, str) else None
+
+    def stamp(self) -> Stamp:
+        nonce = self.nonce
+        try:
+            stamped, age = _stamp_signer().loads(self.started.data or "", max_age=MAX_FORM_AGE_SECONDS,
+                                                 return_timestamp=True)
+        except (SignatureExpired, BadSignature):
+            return Stamp.STALE
+        if nonce is None or stamped != nonce:
+            return Stamp.STALE
+        return Stamp.TOO_FAST if (clock.now() - age).total_seconds() < MIN_FILL_SECONDS else Stamp.FRESH
+
+    def issued_to_this_browser(self) -> bool:
+        return self.nonce is not None and self.nonce in (session.get(_SESSION_KEY) or [])
+
+    def is_a_bot(self) -> bool:
+        """Only the field no person sees, filled in: that alone may be answered with a silent fake success."""
+        return bool((self.website.data or "").strip())
+
+    def values(self) -> dict:
+        return {
+            "company": self.company.data.strip(), "buyer_type": self.buyer_type.data,
+            "contact_name": self.contact_name.data.strip(), "email": self.email.data.strip().lower(),
+            "phone": self.phone.data, "company_id_number": (self.company_id_number.data or "").strip(),
+            "quantity": self.quantity.number, "unit": self.unit.data, "frequency": self.frequency.data,
+            "target_price": int(round(self.target_price.number)) if self.target_price.number else None,
+            "delivery_city": self.delivery_city.data, "needed_by": self.needed_by.data,
+            "message": (self.message.data or "").strip(),
+        }
+
+
+class TrackMessageForm(Form):
+    body = TextAreaField(_l("Pesan untuk fasilitator"), validators=[DataRequired(_REQUIRED), Length(max=3000)])
+
+
+class CancelForm(Form):
+    reason = TextAreaField(_l("Alasan pembatalan (opsional)"), validators=[Optional(), Length(max=1000)])
+    # Cancelling is a second step: the first press shows what will happen, the second (confirmed) does it.
+    confirmed = BooleanField(default=False)

@@ -1,0 +1,123 @@
+"""The buyer's side: send an inquiry (no account), then follow it through a private link."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from marketplace.extensions import db, limiter
+from marketplace.trade.inquiries import forms
+from marketplace.trade import service as inquiries
+from marketplace.core.errors import refuse
+from marketplace.core.workflow import TransitionNotAllowed
+
+bp = Blueprint("inquiries", __name__)
+
+
+def _inquiry_limit() -> str:
+    return current_app.config["INQUIRY_LIMIT"]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(_inquiry_limit, methods=["POST"])
+def new():
+    about = forms.SubjectArgs()
+    subject = inquiries.subject_for(about.value("product"), about.value("producer"))
+    form = forms.InquiryForm()
+    if request.method == "GET":
+        form.issue()
+        if subject.unit:
+            form.unit.data = subject.unit
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        if form.is_a_bot():
+            # Answer as if it worked; store nothing.
+            flash(_("Terima kasih. Permintaan Anda sedang diproses."), "success")
+            return redirect(url_for("catalog.home"))
+        stamp = form.stamp()
+        if stamp is forms.Stamp.STALE:
+            flash(_("Formulir ini sudah terlalu lama terbuka. Isian Anda tetap ada: periksa, lalu kirim lagi."),
+                  "warning")
+            form.issue()
+        elif stamp is forms.Stamp.TOO_FAST:
+            flash(_("Formulir ini terkirim terlalu cepat. Periksa isian Anda, lalu kirim lagi."), "warning")
+        else:
+            warnings = subject.quantity_warnings(form.quantity.number) if form.unit.data == subject.unit else []
+            if warnings and form.acknowledged.data != "1":
+                form.acknowledged.data = "1"  # shown once; sending again means "yes, this quantity"
+            else:
+                try:
+                    inquiry = inquiries.submit(form.values(), subject, form.nonce, str(get_locale()))
+                except inquiries.DuplicateSubmission as duplicate:
+                    if form.issued_to_this_browser():  # a double click, or the browser sent the form again
+                        return redirect(url_for("inquiries.track", token=duplicate.inquiry.tracking_token))
+                    # Someone else's form: its inquiry stays theirs. A new form, should this person mean it.
+                    flash(_("Formulir ini sudah dikirim. Untuk permintaan baru, periksa isian lalu kirim lagi."),
+                          "warning")
+                    form.issue()
+                else:
+                    db.session.commit()
+                    flash(_("Permintaan Anda terkirim dengan nomor %(reference)s. Simpan tautan halaman ini untuk "
+                            "melacaknya.", reference=inquiry.reference), "success")
+                    return redirect(url_for("inquiries.track", token=inquiry.tracking_token))
+    elif form.stamp() is forms.Stamp.STALE:
+        form.issue()  # shown again with errors to fix: with a token that will still be taken
+    return render_template("inquiries/new.html", form=form, subject=subject, warnings=warnings)
+
+
+@bp.after_request
+def _private(response):
+    """Tracking pages are reached by a secret link: never cached, never indexed."""
+    if request.endpoint and request.endpoint.startswith("inquiries.track"):
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _load(token: str):
+    inquiry = inquiries.by_token(token)
+    if inquiry is None:
+        abort(404)
+    return inquiry
+
+
+@bp.route("/track/<token>", methods=["GET"])
+def track(token: str):
+    inquiry = _load(token)
+    return render_template(
+        "inquiries/track.html", inquiry=inquiry, timeline=inquiries.buyer_timeline(inquiry),
+        message_form=forms.TrackMessageForm(), cancel_form=forms.CancelForm(),
+        can_cancel=inquiries.workflow.allowed("cancel", inquiry, inquiries.policies.BUYER),
+    )
+
+
+@bp.post("/track/<token>/message")
+@limiter.limit("20 per hour")
+def track_message(token: str):
+    inquiry = _load(token)
+    form = forms.TrackMessageForm()
+    if not form.validate_on_submit():
+        flash(_("Tulis pesan Anda terlebih dahulu."), "error")
+        return redirect(url_for("inquiries.track", token=token))
+    inquiries.buyer_message(inquiry, form.body.data.strip())
+    db.session.commit()
+    flash(_("Pesan Anda terkirim ke fasilitator."), "success")
+    return redirect(url_for("inquiries.track", token=token))
+
+
+@bp.post("/track/<token>/cancel")
+def track_cancel(token: str):
+    inquiry = _load(token)
+    form = forms.CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not form.confirmed.data:
+        return render_template("inquiries/cancel_confirm.html", inquiry=inquiry, form=form)
+    try:
+        inquiries.cancel(inquiry, (form.reason.data or "").strip())
+    except TransitionNotAllowed as error:
+        return refuse(error, "cancel", url_for("inquiries.track", token=token))
+    db.session.commit()
+    flash(_("Permintaan dibatalkan."), "success")
+    return redirect(url_for("inquiries.track", token=token))

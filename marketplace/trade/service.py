@@ -1,0 +1,455 @@
+"""Buyer inquiries: submitting, tracking, and the facilitator's queue.
+
+An inquiry never goes straight to a producer: it lands in the BUMD facilitators' queue.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.core import clock, policies
+from marketplace.extensions import db
+from marketplace.core.text import like_pattern
+from marketplace.models import (
+    AllocationStatus,
+    EventVisibility,
+    Inquiry,
+    InquiryEvent,
+    InquiryItem,
+    InquiryStatus,
+    Producer,
+    Product,
+    PublicationStatus,
+    User,
+    utcnow,
+)
+from marketplace.accounts import audit
+from marketplace.core import outbox
+from marketplace.core.workflow import TransitionConflict, TransitionNotAllowed
+from marketplace.trade.workflow import OPEN, allocation as allocation_workflow, inquiry as workflow
+
+QUEUE_PAGE = 50
+
+
+class DuplicateSubmission(Exception):
+    """The same form was sent again; `inquiry` is the one it already created."""
+
+    def __init__(self, inquiry: Inquiry):
+        super().__init__(inquiry.reference)
+        self.inquiry = inquiry
+
+
+# ---------------------------------------------------------------- the buyer's side
+
+@dataclass
+class Subject:
+    """What the buyer is asking about: a product, a storefront, or nothing in particular."""
+
+    product: Product | None = None
+    producer: Producer | None = None
+
+    @property
+    def unit(self) -> str | None:
+        return self.product.unit if self.product else None
+
+    def quantity_warnings(self, quantity: float | None) -> list[str]:
+        if not self.product or quantity is None:
+            return []
+        warnings = []
+        if quantity < self.product.min_order_qty:
+            warnings.append("below_moq")
+        if self.product.monthly_capacity and quantity > self.product.monthly_capacity:
+            warnings.append("above_capacity")
+        return warnings
+
+
+def subject_for(product_id: int | None, producer_slug: str | None) -> Subject:
+    """Only published products and storefronts can be asked about; anything else is ignored.
+    `product_id` is an id already read from the request (inquiries.forms.SubjectArgs)."""
+    if product_id is not None:
+        product = db.session.scalar(
+            select(Product).join(Product.producer)
+            .where(Product.id == product_id, Product.status == PublicationStatus.PUBLISHED,
+                   Producer.status == PublicationStatus.PUBLISHED)
+        )
+        if product is not None:
+            return Subject(product=product, producer=product.producer)
+    if producer_slug:
+        producer = db.session.scalar(
+            select(Producer).where(Producer.slug == producer_slug, Producer.status == PublicationStatus.PUBLISHED)
+        )
+        if producer is not None:
+            return Subject(producer=producer)
+    return Subject()
+
+
+def submit(values: dict, subject: Subject, form_token: str, locale: str) -> Inquiry:
+    """Store the inquiry and queue the buyer's confirmation; raises DuplicateSubmission for a resent form.
+
+    `form_token` is the secret part of the one-time token the form was issued with (inquiries/forms.py): it is
+    taken once (a unique column). The caller decides who may see the inquiry a duplicate points to."""
+    existing = db.session.scalar(select(Inquiry).where(Inquiry.form_token == form_token))
+    if existing is not None:
+        raise DuplicateSubmission(existing)
+    inquiry = Inquiry(
+        reference=f"TMP-{form_token[:16]}", tracking_token=secrets.token_urlsafe(32), form_token=form_token,
+        status=InquiryStatus.NEW, locale=locale,
+        category_id=subject.product.category_id if subject.product else None, **values,
+    )
+    if subject.product is not None:
+        inquiry.items.append(InquiryItem(product_id=subject.product.id, producer_id=subject.producer.id))
+    elif subject.producer is not None:
+        inquiry.items.append(InquiryItem(producer_id=subject.producer.id))
+    inquiry.events.append(InquiryEvent(kind="status", to_status=str(InquiryStatus.NEW),
+                                       visibility=EventVisibility.BUYER, by_buyer=True))
+    inquiry.buyer_company = _buyer_company(values["company"], values.get("company_id_number", ""))
+    db.session.add(inquiry)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two copies of the same form raced and the other one was stored first. This is the
+        # request's first write, so rolling back loses nothing of this request.
+        db.session.rollback()
+        existing = db.session.scalar(select(Inquiry).where(Inquiry.form_token == form_token))
+        if existing is None:
+            raise
+        raise DuplicateSubmission(existing) from None
+    inquiry.reference = f"INQ-{clock.today().year}-{inquiry.id:06d}"
+    db.session.flush()
+    outbox.queue_email(inquiry.email, "inquiry_received", locale=locale, inquiry=inquiry,
+                       url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
+    return inquiry
+
+
+def company_key(name: str, id_number: str) -> str:
+    digits = "".join(ch for ch in id_number or "" if ch.isdigit())
+    return f"id:{digits}" if len(digits) >= 13 else "name:" + " ".join(name.lower().split())[:170]
+
+
+def _buyer_company(name: str, id_number: str):
+    """The company a buyer writes for, found again by NIB/NPWP (or name) so a verification carries over."""
+    from marketplace.models import BuyerCompany
+
+    key = company_key(name, id_number)
+    company = db.session.scalar(select(BuyerCompany).where(BuyerCompany.key == key))
+    if company is None:
+        company = BuyerCompany(key=key, name=name[:160], id_number=(id_number or "")[:30])
+        db.session.add(company)
+        try:
+            db.session.flush()  # the request's first write: nothing else is pending yet
+        except IntegrityError:  # created a moment ago by a parallel request
+            db.session.rollback()
+            company = db.session.scalar(select(BuyerCompany).where(BuyerCompany.key == key))
+    return company
+
+
+def verify_company(inquiry: Inquiry, actor: User) -> None:
+    company = inquiry.buyer_company
+    if company is not None and company.verified_at is None:
+        company.verified_at, company.verified_by_id = utcnow(), actor.id
+        audit.record("buyer_company.verified", company, actor=actor, data={"name": company.name})
+
+
+def set_agreement(inquiry: Inquiry, agreement_id: int | None, actor: User) -> None:
+    """Tag the inquiry (and its deals) with the cooperation agreement it falls under."""
+    inquiry.agreement_id = agreement_id
+    for deal in inquiry.deals:
+        deal.agreement_id = agreement_id
+    audit.record("inquiry.agreement_set", inquiry, actor=actor, data={"agreement_id": agreement_id})
+
+
+def agreements():
+    from marketplace.models import Agreement
+
+    return list(db.session.scalars(select(Agreement).order_by(Agreement.starts_on.desc(), Agreement.id.desc())))
+
+
+def by_token(token: str) -> Inquiry | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Inquiry).where(Inquiry.tracking_token == token))
+
+
+def buyer_timeline(inquiry: Inquiry) -> list[InquiryEvent]:
+    """What the buyer may read: never internal notes, never what was said to producers."""
+    return [e for e in inquiry.events if e.visibility == EventVisibility.BUYER]
+
+
+def buyer_message(inquiry: Inquiry, body: str) -> None:
+    inquiry.events.append(InquiryEvent(kind="message", visibility=EventVisibility.BUYER, body=body, by_buyer=True))
+
+
+def cancel(inquiry: Inquiry, reason: str) -> None:
+    workflow.apply("cancel", inquiry, policies.BUYER, reason)
+
+
+# ---------------------------------------------------------------- the facilitator's side
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str | None = None
+    category_id: int | None = None
+    owner: str | None = None  # "me" | "unassigned"
+    buyer_type: str | None = None
+    q: str = ""
+    before: int | None = None  # keyset: inquiries with a smaller id
+    since: date | None = None
+    until: date | None = None
+
+
+def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> tuple[list[Inquiry], int | None]:
+    """Newest first, one page at a time (keyset on id); returns (rows, id to continue before).
+    `limit=None` returns every matching row (exports)."""
+    # What each row shows, in the same statement: who holds it, and whether the company is verified.
+    stmt = select(Inquiry).options(joinedload(Inquiry.assigned_to), joinedload(Inquiry.buyer_company))
+    if filters.status == "open":
+        stmt = stmt.where(Inquiry.status.in_([str(s) for s in OPEN]))
+    elif filters.status:
+        stmt = stmt.where(Inquiry.status == filters.status)
+    if filters.category_id:
+        stmt = stmt.where(Inquiry.category_id == filters.category_id)
+    if filters.owner == "me":
+        stmt = stmt.where(Inquiry.assigned_to_id == user.id)
+    elif filters.owner == "unassigned":
+        stmt = stmt.where(Inquiry.assigned_to_id.is_(None))
+    if filters.buyer_type:
+        stmt = stmt.where(Inquiry.buyer_type == filters.buyer_type)
+    if filters.q:
+        like = like_pattern(filters.q)
+        stmt = stmt.where(or_(func.lower(Inquiry.reference).like(like, escape="\\"),
+                              func.lower(Inquiry.company).like(like, escape="\\")))
+    if filters.since:
+        stmt = stmt.where(Inquiry.created_at >= clock.day_start(filters.since))
+    if filters.until:
+        stmt = stmt.where(Inquiry.created_at < clock.day_start(filters.until + timedelta(days=1)))
+    if filters.before:
+        stmt = stmt.where(Inquiry.id < filters.before)
+    stmt = stmt.order_by(Inquiry.id.desc())
+    if limit is None:
+        return list(db.session.scalars(stmt)), None
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)
+
+
+def waiting_too_long(inquiry: Inquiry) -> bool:
+    """A new inquiry nobody has answered within one working day (the BUMD's first-response target)."""
+    return inquiry.status == InquiryStatus.NEW and clock.now() > clock.one_working_day_after(inquiry.created_at)
+
+
+def claim(inquiry_id: int, facilitator: User) -> Inquiry:
+    """Take an unassigned inquiry. Of two facilitators claiming at once exactly one wins: the engine's
+    conditional UPDATE (… WHERE status = 'new' AND assigned_to_id IS NULL) writes the owner with the status,
+    and its row count says who won."""
+    inquiry = db.session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise TransitionNotAllowed("unknown", "claim")
+    try:
+        workflow.apply("claim", inquiry, facilitator, values={
+            "assigned_to_id": facilitator.id,
+            "first_response_at": func.coalesce(Inquiry.first_response_at, utcnow()),
+        })
+    except TransitionConflict:
+        raise
+    except TransitionNotAllowed as refused:
+        if refused.code in ("state", "taken"):  # someone else claimed it (or decided it) first
+            raise TransitionConflict("claim") from None
+        raise
+    return inquiry
+
+
+CLAIM_NEXT_TRIES = 10
+
+
+def claim_next(facilitator: User) -> Inquiry | None:
+    """Take the new inquiry that has waited longest and nobody holds; None when none is waiting.
+
+    Facilitators pressing at the same moment get different inquiries. On PostgreSQL the candidate row is
+    locked with FOR UPDATE SKIP LOCKED, so the others pass over it to the next one. On SQLite the claim
+    itself is `claim`'s conditional UPDATE, which only one of them wins; the others look again (their
+    UPDATE took the write lock, so they now see the winner's claim)."""
+    candidates = (select(Inquiry.id)
+                  .where(Inquiry.status == str(InquiryStatus.NEW), Inquiry.assigned_to_id.is_(None))
+                  .order_by(Inquiry.id).limit(1).with_for_update(skip_locked=True))  # SQLite leaves it out
+    for _ in range(CLAIM_NEXT_TRIES):
+        inquiry_id = db.session.scalar(candidates)
+        if inquiry_id is None:
+            return None
+        try:
+            return claim(inquiry_id, facilitator)
+        except TransitionConflict:
+            continue
+    return None
+
+
+def reassign(inquiry: Inquiry, to: User | None, actor: User) -> None:
+    """Hand over to another facilitator, or back to the pool (None)."""
+    inquiry.assigned_to = to
+    audit.record("inquiry.reassigned" if to else "inquiry.unassigned", inquiry, actor=actor,
+                 data={"to": to.id if to else None})
+
+
+def add_note(inquiry: Inquiry, author: User, body: str, kind: str = "note") -> None:
+    """An internal note, or the record of a meeting (kind="meeting"); neither is shown to the buyer."""
+    inquiry.events.append(InquiryEvent(kind="meeting" if kind == "meeting" else "note",
+                                       visibility=EventVisibility.INTERNAL, body=body, author_id=author.id))
+
+
+def message_buyer(inquiry: Inquiry, author: User, body: str) -> None:
+    inquiry.events.append(InquiryEvent(kind="message", visibility=EventVisibility.BUYER, body=body, author_id=author.id))
+    inquiry.first_response_at = inquiry.first_response_at or utcnow()
+    outbox.queue_email(inquiry.email, "inquiry_message", locale=inquiry.locale, inquiry=inquiry, body=body,
+                       url=outbox.site_url("inquiries.track", token=inquiry.tracking_token))
+
+
+def decide(inquiry: Inquiry, name: str, actor: User, reason: str) -> None:
+    """decline or mark_spam, with the reason; a declined buyer is told why (the workflow's `tell_buyer`)."""
+    workflow.apply(name, inquiry, actor, reason)
+
+
+def facilitators() -> list[User]:
+    from marketplace.models import Role
+
+    return list(db.session.scalars(
+        select(User).where(User.role.in_([str(Role.FACILITATOR), str(Role.ADMIN)]), User.active.is_(True))
+        .order_by(User.name, User.email)
+    ))
+
+
+# ---------------------------------------------------------------- forwarding and aggregation
+
+@dataclass
+class Suggestion:
+    producer: Producer
+    product: Product
+    responsiveness: float | None  # share of forwards answered, None when never asked
+    median_hours: float | None
+
+
+def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, float | None]]:
+    """Per producer: (share of forwarded inquiries answered, median hours to answer)."""
+    from marketplace.models import Allocation
+
+    rows = db.session.execute(
+        select(Allocation.producer_id, Allocation.status, Allocation.created_at, Allocation.responded_at)
+        .where(Allocation.producer_id.in_(producer_ids or [-1]))
+    ).all()
+    by_producer: dict[int, list] = {}
+    for row in rows:
+        by_producer.setdefault(row.producer_id, []).append(row)
+    result = {}
+    for producer_id, items in by_producer.items():
+        answered = [r for r in items if r.status != AllocationStatus.FORWARDED]
+        hours = sorted((r.responded_at - r.created_at).total_seconds() / 3600 for r in answered if r.responded_at)
+        result[producer_id] = (len(answered) / len(items), hours[len(hours) // 2] if hours else None)
+    return result
+
+
+def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
+    """Producers with a published product of the inquiry's commodity in its unit, the most able first:
+    curated, then capacity, then a minimum order the request can meet, then how reliably they answer."""
+    category_id = inquiry.category_id
+    if category_id is None:
+        return []
+    products = db.session.scalars(
+        select(Product).join(Product.producer)
+        .where(Product.category_id == category_id, Product.unit == inquiry.unit,
+               Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
+        .options(selectinload(Product.producer))
+    ).all()
+    best: dict[int, Product] = {}
+    for product in products:
+        current = best.get(product.producer_id)
+        if current is None or product.monthly_capacity > current.monthly_capacity:
+            best[product.producer_id] = product
+    answers = responsiveness(list(best))
+    items = [Suggestion(p.producer, p, *answers.get(pid, (None, None))) for pid, p in best.items()]
+    items.sort(key=lambda s: (
+        not s.producer.curated, -s.product.monthly_capacity, s.product.min_order_qty > inquiry.quantity,
+        -(s.responsiveness if s.responsiveness is not None else 0.5),
+    ))
+    return items[:limit]
+
+
+def coverage(inquiry: Inquiry) -> float:
+    """Share of the requested quantity already forwarded (1.0 = fully covered by the producers asked)."""
+    forwarded = sum(a.requested_qty for a in inquiry.allocations if a.status != AllocationStatus.DECLINED)
+    return forwarded / inquiry.quantity if inquiry.quantity else 0.0
+
+
+def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: bool, actor: User) -> None:
+    """Forward to one or several producers with a quantity each; producers are told through the outbox."""
+    from marketplace.models import Allocation
+
+    if not shares:
+        raise ValueError("no producer")
+    producers = {p.id: p for p in db.session.scalars(
+        select(Producer).where(Producer.id.in_([pid for pid, _ in shares]), Producer.status == PublicationStatus.PUBLISHED)
+    )}
+    existing = {a.producer_id: a for a in inquiry.allocations}
+    workflow.apply("forward", inquiry, actor)
+    for producer_id, quantity in shares:
+        producer = producers.get(producer_id)
+        if producer is None:
+            continue
+        share = existing.get(producer_id)
+        release = release_contact or bool(share and share.contact_released)
+        if share is None:  # born forwarded; its producer is told (allocation.birth_effects)
+            allocation_workflow.create(Allocation(producer_id=producer_id, producer=producer, requested_qty=quantity,
+                                                  contact_released=release),
+                                       actor, attach=inquiry.allocations.append)
+        else:
+            allocation_workflow.apply("reforward", share, actor,
+                                      values={"requested_qty": quantity, "contact_released": release})
+        inquiry.events.append(InquiryEvent(
+            kind="forward", visibility=EventVisibility.INTERNAL, author_id=actor.id,
+            body=f"{producer.name}: {quantity:g} {inquiry.unit}",
+            data={"producer": producer.name, "quantity": quantity, "unit": inquiry.unit},
+        ))
+    db.session.flush()
+
+
+def allocations_for(producer: Producer) -> list:
+    from marketplace.models import Allocation
+
+    return list(db.session.scalars(
+        select(Allocation).where(Allocation.producer_id == producer.id)
+        .options(selectinload(Allocation.inquiry)).order_by(Allocation.id.desc())
+    ))
+
+
+def answer(allocation, actor: User, accept: bool, offered_qty: float | None = None, price: int | None = None,
+           lead_time_days: int | None = None, note: str = "") -> None:
+    """The producer offers (quantity, price, lead time) or declines with a reason, written with the status;
+    the facilitator reads it in the timeline and the inquiry moves to `responded` (allocation's effects)."""
+    values = {"offered_qty": offered_qty, "offered_price": price, "lead_time_days": lead_time_days, "note": note,
+              "responded_at": utcnow()}
+    allocation_workflow.apply("offer" if accept else "decline", allocation, actor, "" if accept else note,
+                              values=values)
+
+
+def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: int, starts_on, schedule: str,
+                actor: User):
+    """What was agreed with one producer; the value in Rupiah is volume × unit price."""
+    from marketplace.models import Deal
+
+    if producer_id not in {a.producer_id for a in inquiry.allocations}:
+        raise ValueError("producer was not forwarded this inquiry")
+    deal = Deal(producer_id=producer_id, volume=volume, unit=inquiry.unit, unit_price=unit_price,
+                agreement_id=inquiry.agreement_id,
+                value=int(round(volume * unit_price)), starts_on=starts_on, schedule=schedule, recorded_by_id=actor.id)
+    inquiry.deals.append(deal)
+    audit.record("inquiry.deal_recorded", inquiry, actor=actor, producer_id=producer_id,
+                 data={"volume": volume, "unit_price": unit_price, "value": deal.value})
+    return deal
+
+
+def advance(inquiry: Inquiry, name: str, actor: User) -> None:
+    """negotiate, agree or close; the buyer hears about agreement and closing (the workflow's `tell_buyer`)."""
+    workflow.apply(name, inquiry, actor)
