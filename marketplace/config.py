@@ -184,10 +184,10 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-secret"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
-    REDIS_URL = None  # tests that want Redis say so (tests/test_redis_shared.py)
+    REDIS_URL = None  # tests that want Redis say so (tests/core/test_redis_shared.py)
     STATIC_RELOAD = False  # as in production
     # Tests that serve the app with gunicorn on a port pass TEST_SERVER_NAME=127.0.0.1:<port>
-    # (tests/test_concurrency.py); a SERVER_NAME exported in the developer's shell is not the tests' business.
+    # (tests/trade/test_concurrency.py); a SERVER_NAME exported in the developer's shell is not the tests' business.
     SERVER_NAME = os.environ.get("TEST_SERVER_NAME") or "etalase.test"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
     OUTBOX_SEND_AFTER_REQUEST = False  # tests deliver explicitly, against their own SMTP server

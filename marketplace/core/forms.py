@@ -3,7 +3,7 @@ a number, a page or a date from what a visitor typed or put in a URL's query str
 
 Every form of the app derives from `Form` (a FlaskForm) or, for a row inside a `FieldList(FormField(...))`,
 from `SubForm`; both clean every text field (`CleanText`), so a new form cannot forget it
-(tests/test_input_fuzz.py checks that every form class of the app does). Query strings are read through a
+(tests/core/test_input_fuzz.py checks that every form class of the app does). Query strings are read through a
 `QueryForm`: a value it cannot take is left out (the page shows what it would show without it), never an error.
 """
 from __future__ import annotations

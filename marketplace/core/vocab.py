@@ -145,7 +145,7 @@ ROLES: dict[str, object] = {
 }
 
 # What each audit action means, as the audit log, the account page and the review history name it.
-# Workflow transitions are logged as "<workflow>.<transition>"; tests/test_audit_labels.py finds every
+# Workflow transitions are logged as "<workflow>.<transition>"; tests/accounts/test_audit_labels.py finds every
 # action the code can write and fails for one without a label here.
 AUDIT_ACTIONS: dict[str, object] = {
     "account.activated": _l("Akun diaktifkan kembali"),

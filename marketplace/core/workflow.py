@@ -1,7 +1,7 @@
 """The one writer of every status: checks the table, applies a transition exactly once, audits, runs what
 the transition declares (notifications, reindexing).
 
-Nothing outside this module assigns `.status` (tests/test_status_writer.py scans for it).
+Nothing outside this module assigns `.status` (tests/core/test_status_writer.py scans for it).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Each workflow is a table of named transitions: name, from, to, who, what it requires, and what follows it
 (`effects`, run in the order given). "reindex" is declared on every transition with a public status on either
-side (tests/test_workflows.py holds the table to that, and checks the catalog after every transition).
+side (tests/core/test_workflows.py holds the table to that, and checks the catalog after every transition).
 """
 from __future__ import annotations
 

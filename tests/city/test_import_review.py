@@ -323,7 +323,7 @@ def _catalog() -> dict:
 
 def test_importing_the_demo_sheet_leaves_the_demo_catalog_as_buyers_see_it(app, ctx, monkeypatch):
     from marketplace.seed import demo
-    from tests.test_seed_demo import _tiny_photo
+    from tests.seed.test_seed_demo import _tiny_photo
 
     monkeypatch.setattr(demo, "render_photo", _tiny_photo)
     assert app.test_cli_runner().invoke(args=["seed", "demo"]).exit_code == 0

@@ -19,7 +19,7 @@ from marketplace.models import AuditEvent, OutboundMessage, Producer, Product, U
 from tests.conftest import csrf_from, login
 from tests.htmlq import parse
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EXPECT = json.loads((FIXTURES / "inventaris-umkm-metro.expect.json").read_text())
 SAMPLE_CSV = (FIXTURES / "inventaris-umkm-metro.csv").read_bytes()
 FORMULA = "=cmd|' /C calc'!A0"

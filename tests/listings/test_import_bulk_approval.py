@@ -14,7 +14,7 @@ from marketplace.listings.workflow import publication
 from tests.conftest import csrf_from, login
 from tests.factories import ProductFactory, UserFactory, category
 from tests.htmlq import parse
-from tests.test_import_review import _row, _run, _sheet, live  # noqa: F401 (live is a fixture)
+from tests.city.test_import_review import _row, _run, _sheet, live  # noqa: F401 (live is a fixture)
 
 RICE_NIB, EGG_NIB = "1234567890123", "9876543210987"
 

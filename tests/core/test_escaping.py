@@ -13,7 +13,7 @@ from marketplace.core.formatting import nl2br
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory
 from tests.readonly import ReadOnly, wipe
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 PAYLOADS = {
     "script": "<script>alert(1)</script>",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "marketplace/translations/en/LC_MESSAGES/messages.po"
 MO = PO.with_suffix(".mo")
 

@@ -150,7 +150,7 @@ def test_hostile_query_parameters_never_break_a_page(app, accounts, world, role)
 
 def test_every_page_that_reads_the_query_string_is_listed(app):
     """A view that reads a parameter the walk does not know would go untested: the query forms name them all."""
-    from tests.test_input_fuzz import _app_form_classes
+    from tests.core.test_input_fuzz import _app_form_classes
 
     from marketplace.core.forms import QueryForm
 

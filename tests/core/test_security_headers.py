@@ -14,7 +14,7 @@ from marketplace import create_app
 from tests.factories import ProductFactory
 from tests.readonly import ReadOnly, wipe
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RESPONSES = {
     "html page": "/products",

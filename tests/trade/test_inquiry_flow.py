@@ -143,7 +143,7 @@ def test_the_producer_dashboard_puts_waiting_inquiries_first(app, accounts, rice
 
 
 def test_a_verified_buyer_company_shows_on_its_later_inquiries(app, client, accounts, rice_inquiry, monkeypatch):
-    from tests.test_inquiries import _submit
+    from tests.trade.test_inquiries import _submit
 
     monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
     inquiry, rice_a, _ = rice_inquiry
@@ -198,7 +198,7 @@ def test_inquiries_arriving_while_the_mail_server_is_down_are_kept_and_mailed_on
                                                                                           rice_inquiry, smtp_server,
                                                                                           monkeypatch):
     from marketplace.core.outbox import send_pending
-    from tests.test_inquiries import _submit
+    from tests.trade.test_inquiries import _submit
 
     monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
     _, rice_a, _ = rice_inquiry

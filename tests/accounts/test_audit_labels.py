@@ -15,7 +15,7 @@ from marketplace.accounts import audit
 from marketplace.core.vocab import AUDIT_ACTIONS
 from marketplace.core.workflow import Workflow
 
-ROOT = Path(__file__).resolve().parent.parent / "marketplace"
+ROOT = Path(__file__).resolve().parents[2] / "marketplace"
 
 
 def _literal_actions() -> set[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.core.static_files import Manifest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 FINGERPRINT = r"\.[0-9a-f]{12}"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SETTINGS = ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_PER_PROCESS",
             "SERVER_NAME")
-SITE = {"SERVER_NAME": "etalase.test"}  # production also needs the site's address (tests/test_trusted_hosts.py)
+SITE = {"SERVER_NAME": "etalase.test"}  # production also needs the site's address (tests/core/test_trusted_hosts.py)
 
 
 def _free_port() -> int:

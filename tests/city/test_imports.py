@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import OutboundMessage, Producer, Product
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EXPECT = json.loads((FIXTURES / "inventaris-umkm-metro.expect.json").read_text())
 # The .expect.json names the sample's rows by their "No"; the import reports the row Excel shows.
 HEADER_ROW = {"inventaris-umkm-metro.csv": 1, "inventaris-umkm-metro.xlsx": EXPECT["header_row_in_xlsx"]}

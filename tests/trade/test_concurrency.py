@@ -25,7 +25,7 @@ from marketplace.extensions import db
 from tests.conftest import _postgres_database
 
 BUYERS = 60
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

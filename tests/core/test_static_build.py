@@ -17,7 +17,7 @@ from marketplace.listings import photos as images
 from tests.conftest import login
 from tests.factories import PhotoFactory, ProductFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 TEMPLATES = ROOT / "templates"
 SPRITE = STATIC / "img/icons.svg"

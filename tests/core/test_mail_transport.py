@@ -20,9 +20,9 @@ from marketplace.config import ConfigError
 from marketplace.extensions import db
 from marketplace.models import OutboundMessage, OutboxStatus
 from marketplace.core.outbox import queue_email, send_pending
-from tests.test_outbox import SRI, RESET_URL
+from tests.core.test_outbox import SRI, RESET_URL
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LOGIN = ("etalase@metrokota.go.id", "kata-sandi-smtp-yang-panjang")
 

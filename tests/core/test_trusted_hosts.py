@@ -23,7 +23,7 @@ from tests.authflow import mails, registration
 from tests.conftest import csrf_from
 from tests.factories import ProductFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FORGED = "evil.example"
 LINK = re.compile(r"(https?)://([^/\s\"'<>]+)(/[^\s\"'<>]*)")

@@ -19,7 +19,7 @@ from marketplace.city.importer import (
 )
 from marketplace.core.text import parse_number
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CSV = FIXTURES / "inventaris-umkm-metro.csv"
 XLSX = FIXTURES / "inventaris-umkm-metro.xlsx"
 EXPECT = json.loads((FIXTURES / "inventaris-umkm-metro.expect.json").read_text(encoding="utf-8"))

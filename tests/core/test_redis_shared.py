@@ -16,7 +16,7 @@ import pytest
 
 from marketplace import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
 # One app process: sign in with a wrong password N times, print the status codes.

@@ -133,7 +133,7 @@ def test_the_honeypot_and_a_too_fast_form_store_nothing(client, rice, monkeypatc
     url = f"/inquiries/new?product={rice.id}"
     assert _submit(client, url, website="http://spam.example").status_code == 302
     monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 60)
-    assert _submit(client, url).status_code == 200  # a person may be quick: told so, not fooled (tests/test_form_token.py)
+    assert _submit(client, url).status_code == 200  # a person may be quick: told so, not fooled (tests/trade/test_form_token.py)
     assert _count() == 0
 
 
