@@ -56,13 +56,13 @@ def _files(app) -> list[Path]:
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
-def test_real_photos_are_stored_as_webp_in_two_sizes(app, editor, fmt):
+def test_real_photos_are_stored_as_webp_in_three_sizes(app, editor, fmt):
     client, product = editor
     before = set(_files(app))
     response = _upload(client, product, [(io.BytesIO(_image(fmt)), f"foto.{fmt.lower()}")])
     assert "1 foto ditambahkan." in response.get_data(as_text=True)
     new = set(_files(app)) - before
-    assert len(new) == 2 and {p.name.rsplit("-", 1)[1] for p in new} == {"sm.webp", "lg.webp"}
+    assert len(new) == 3 and {p.name.rsplit("-", 1)[1] for p in new} == {"sm.webp", "md.webp", "lg.webp"}
 
 
 def test_exif_and_gps_are_removed(app, editor):
@@ -100,16 +100,16 @@ def test_hostile_uploads_are_refused_and_leave_nothing(app, editor, name, data, 
         assert new == set()
         assert db.session.scalar(select(func.count(Photo.id))) == 0
     else:
-        assert all(".." not in p.name and "passwd" not in p.name for p in new) and len(new) == 2
+        assert all(".." not in p.name and "passwd" not in p.name for p in new) and len(new) == 3
 
 
-def test_stored_files_are_webp_in_the_two_sizes_and_the_row_keeps_the_size(app, editor):
+def test_stored_files_are_webp_in_the_three_sizes_and_the_row_keeps_the_size(app, editor):
     client, product = editor
     _upload(client, product, [(io.BytesIO(_image("JPEG", size=(1600, 1200))), "sawah.jpg")])
     photo = db.session.scalar(select(Photo))
     assert (photo.width, photo.height, photo.live, photo.product_id) == (1600, 1200, False, product.id)
     assert len(photo.key) == 32 and int(photo.key, 16) >= 0
-    for size, edge in (("sm", 480), ("lg", 1280)):
+    for size, edge in (("sm", 480), ("md", 800), ("lg", 1280)):
         with Image.open(Path(app.config["UPLOAD_DIR"]) / f"{photo.key}-{size}.webp") as stored:
             assert stored.format == "WEBP" and max(stored.size) == edge
 
@@ -122,7 +122,7 @@ def test_the_content_decides_not_the_name(app, editor):
                                          (io.BytesIO(_image("JPEG") + b"<script>alert(1)</script>"), "poliglot.jpg")])
     assert "2 foto ditambahkan." in response.get_data(as_text=True)
     new = set(_files(app)) - before
-    assert len(new) == 4 and all(b"<script>" not in p.read_bytes() for p in new)
+    assert len(new) == 6 and all(b"<script>" not in p.read_bytes() for p in new)
 
 
 def test_a_batch_with_one_bad_file_stores_none_of_it(app, editor):
@@ -205,7 +205,7 @@ def test_files_of_an_upload_whose_transaction_rolls_back_are_removed(app, accoun
     before = set(_files(app))
     listings.add_photos(product, [_image("PNG")], accounts.producer_a)
     written = set(_files(app)) - before
-    assert len(written) == 2
+    assert len(written) == 3
     getattr(db.session, outcome)()
     db.session.commit()  # a later commit in the same session changes nothing more
     if outcome == "commit":
