@@ -234,7 +234,8 @@ def approve_imported(moderator: User, keys: list[str]) -> BulkApproval:
     for key in not_found:
         kind, _, object_id = key.partition(":")
         model = {"products": Product, "producers": Producer}.get(kind)
-        obj = db.session.get(model, int(object_id)) if model and object_id.isdigit() else None
+        # `keys` were checked by the form (moderation.forms.ItemsField): a known kind and an id within the database's range
+        obj = db.session.get(model, int(object_id)) if model else None
         if obj is not None and policies.can_moderate(moderator, obj) and not (
                 obj.status == PublicationStatus.PENDING or _pending_revision(obj) is not None):
             result.already_decided.append(key)

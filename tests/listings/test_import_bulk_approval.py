@@ -146,3 +146,12 @@ def test_nothing_ticked_goes_back_to_the_queue_with_a_message(app, client, accou
     login(client, accounts.moderator)
     response = client.get("/moderation/import-approval", follow_redirects=True)
     assert "Centang item dari impor" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key", ["products:99999999999", "producers:2147483648", "products:999999999999999999"])
+def test_an_id_past_the_largest_the_database_holds_is_refused_not_a_500(client, accounts, key):
+    login(client, accounts.moderator)
+    token = csrf_from(client.get("/moderation/"))
+    response = client.post("/moderation/import-approval", data={"csrf_token": token, "item": [key]})
+    assert response.status_code in (302, 400)
+    assert client.get("/moderation/import-approval", query_string={"item": key}).status_code in (200, 302)

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from marketplace.core.forms import Form, IdField, QueryForm
+from marketplace.core.security import MAX_ID
 from marketplace.listings.review import KINDS, RUBRIC, RUBRIC_LEVELS, STOCK_REASONS
 from marketplace.core.vocab import KECAMATAN
 
@@ -74,7 +75,8 @@ class ItemsField(Field):
     def pre_validate(self, form):
         if not self.data:
             raise ValidationError(_l("Pilih setidaknya satu item."))
-        if len(self.data) > MAX_BULK or not all(_ITEM.fullmatch(v) for v in self.data):
+        if len(self.data) > MAX_BULK or not all(_ITEM.fullmatch(v) and int(v.partition(":")[2]) <= MAX_ID
+                                                 for v in self.data):
             raise ValidationError(_l("Pilihan tidak dikenal."))
 
 
