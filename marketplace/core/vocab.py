@@ -125,6 +125,13 @@ FREQUENCIES: dict[str, object] = {
     "monthly": _l("Bulanan"),
 }
 
+# Where a price holds: at the producer in Metro, or delivered to Jakarta with or without the freight in the price.
+DELIVERY_TERMS: dict[str, object] = {
+    "loco": _l("Loco Metro (diambil di Metro)"),
+    "franco_incl": _l("Franco Jakarta, termasuk ongkos kirim"),
+    "franco_excl": _l("Franco Jakarta, ongkos kirim terpisah"),
+}
+
 DELIVERY_CITIES: dict[str, str] = {
     "jakarta-pusat": "Jakarta Pusat",
     "jakarta-utara": "Jakarta Utara",

@@ -326,6 +326,9 @@ PRODUCT = Entity("product", fields=(
     Field("description", _l("Deskripsi"), str, max_length=5000),
     Field("unit", _l("Satuan"), str, choices=UNITS, show=lambda v, ctx: unit_label(v.get("unit") or ""),
           api=Api(required=True, schema={"type": "string"})),
+    # What one piece of a countable unit weighs (50 kg per karung): how it converts to kg, kuintal and ton.
+    Field("kg_per_unit", _l("Berat per satuan (kg)"), float, nullable=True, minimum=0, maximum=100_000,
+          show=lambda v, ctx: "" if v.get("kg_per_unit") is None else quantity(v["kg_per_unit"], "kg"), api=Api()),
     # Shown in the price row: "on request" instead of the tiers.
     Field("price_on_request", _l("Harga sesuai permintaan"), bool, diff="tiers",
           api=Api(get=lambda p: p.price_on_request or p.price_min is None)),

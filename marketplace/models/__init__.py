@@ -26,6 +26,16 @@ from marketplace.models.inquiries import (
     InquiryItem,
     InquiryStatus,
 )
+from marketplace.models.contracts import (
+    Contract,
+    ContractLine,
+    ContractStatus,
+    Delivery,
+    DeliveryStatus,
+    Quotation,
+    QuotationLine,
+    QuotationStatus,
+)
 from marketplace.models.moderation import (
     OPEN_REVISION_STATUSES,
     CurationAssessment,
@@ -42,4 +52,6 @@ __all__ = [
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
     "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus", "SearchTerm",
+    "Quotation", "QuotationLine", "QuotationStatus", "Contract", "ContractLine", "ContractStatus", "Delivery",
+    "DeliveryStatus",
 ]

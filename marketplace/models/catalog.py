@@ -127,6 +127,9 @@ class Product(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(160), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str] = mapped_column(String(12))
+    # What one piece of a countable unit weighs (50 kg per karung): the only way such a listing's amounts convert
+    # to mass units (core/units.py). None for mass units, and for pieces sold only by the piece.
+    kg_per_unit: Mapped[float | None] = mapped_column(Float)
     price_on_request: Mapped[bool] = mapped_column(default=False)
     # Lowest tier price in whole Rupiah, kept in step with the tiers for sorting and cards.
     price_min: Mapped[int | None] = mapped_column(BigInteger)

@@ -92,9 +92,13 @@ class Inquiry(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
     company_id_number: Mapped[str] = mapped_column(String(30), default="")  # NIB or NPWP, optional
+    # The volume asked per delivery period (`frequency`: once, weekly, monthly), for `periods` periods from
+    # `starts_on`: "20 ton per bulan selama 12 bulan, mulai Januari 2027". A one-off order has one period.
     quantity: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(12))
     frequency: Mapped[str] = mapped_column(String(10))
+    periods: Mapped[int] = mapped_column(default=1)
+    starts_on: Mapped[date | None]
     target_price: Mapped[int | None] = mapped_column(BigInteger)
     delivery_city: Mapped[str] = mapped_column(String(40))
     needed_by: Mapped[date | None]
@@ -117,6 +121,12 @@ class Inquiry(TimestampMixin, Base):
         back_populates="inquiry", cascade="all, delete-orphan", order_by="Allocation.id"
     )
     deals: Mapped[list[Deal]] = relationship(cascade="all, delete-orphan", order_by="Deal.id")
+    quotations: Mapped[list[Quotation]] = relationship(  # noqa: F821 (models/contracts.py)
+        back_populates="inquiry", cascade="all, delete-orphan", order_by="Quotation.version"
+    )
+    contracts: Mapped[list[Contract]] = relationship(  # noqa: F821
+        back_populates="inquiry", cascade="all, delete-orphan", order_by="Contract.id"
+    )
 
 
 class InquiryItem(Base):
@@ -165,8 +175,9 @@ class InquiryEvent(Base):
 
 class AllocationStatus(StrEnum):
     FORWARDED = "forwarded"
-    ACCEPTED = "accepted"
+    ACCEPTED = "accepted"  # the producer sent an offer
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the producer took the offer back before it was quoted
 
 
 class Allocation(TimestampMixin, Base):
@@ -178,17 +189,27 @@ class Allocation(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
     producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="CASCADE"), index=True)
+    # The listing the share is asked of, and the quantity per period in `unit` (the listing's unit by default,
+    # converted from the request's: core/units.py).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"), index=True)
     requested_qty: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12), default="")
     contact_released: Mapped[bool] = mapped_column(default=False)
     status: Mapped[AllocationStatus] = mapped_column(String(10), default=AllocationStatus.FORWARDED)
+    # The offer: a quantity per period in `offered_unit`, a price per `offered_unit` in whole Rupiah, a lead time,
+    # how long the offer holds, and the delivery terms (vocab.DELIVERY_TERMS).
     offered_qty: Mapped[float | None] = mapped_column(Float)
+    offered_unit: Mapped[str | None] = mapped_column(String(12))
     offered_price: Mapped[int | None] = mapped_column(BigInteger)
     lead_time_days: Mapped[int | None]
+    offer_valid_until: Mapped[date | None]
+    terms: Mapped[str | None] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
     responded_at: Mapped[datetime | None]
 
     inquiry: Mapped[Inquiry] = relationship(back_populates="allocations")
     producer: Mapped[Producer] = relationship()
+    product: Mapped[Product | None] = relationship()
 
 
 class Deal(TimestampMixin, Base):

@@ -12,8 +12,11 @@ producer offers or declines; the facilitator may forward it again (a new quantit
 """
 from __future__ import annotations
 
-from marketplace.models import Allocation, EventVisibility, Inquiry, InquiryEvent
+from marketplace.models import Allocation, Contract, Delivery, EventVisibility, Inquiry, InquiryEvent, Quotation
 from marketplace.models import AllocationStatus as A
+from marketplace.models import ContractStatus as K
+from marketplace.models import DeliveryStatus as D
+from marketplace.models import QuotationStatus as Q
 from marketplace.models import InquiryStatus as S
 from marketplace.core.workflow import Change, Workflow, rows
 
@@ -86,11 +89,22 @@ def _tell_buyer(change: Change) -> None:
 TELL_PRODUCER = "tell_producer"  # the producer's accounts get the forwarded request by e-mail
 ANSWERED = "answered"  # a line in the facilitator's timeline; the inquiry moves to `responded`
 
+def _not_quoted(obj, actor) -> str | None:
+    """An offer can be revised or withdrawn until the facilitator has put it in a quotation the buyer holds."""
+    for quotation in obj.inquiry.quotations:
+        if str(quotation.status) in (Q.SENT, Q.ACCEPTED) and any(line.allocation_id == obj.id for line in quotation.lines):
+            return "quoted"
+    return None
+
+
 allocation = Workflow("allocation", rows(
-    # name          from                                   to            who
-    ("offer",       (A.FORWARDED,),                        A.ACCEPTED,   {"owner"}, {"effects": (ANSWERED,)}),
-    ("decline",     (A.FORWARDED,),                        A.DECLINED,   {"owner"}, {"requires_reason": True, "effects": (ANSWERED,)}),
-    ("reforward",   (A.FORWARDED, A.ACCEPTED, A.DECLINED), A.FORWARDED,  {"facilitator"}, {"effects": (TELL_PRODUCER,)}),
+    # name          from                                          to            who
+    ("offer",       (A.FORWARDED,),                               A.ACCEPTED,   {"owner"}, {"effects": (ANSWERED,)}),
+    ("decline",     (A.FORWARDED,),                               A.DECLINED,   {"owner"}, {"requires_reason": True, "effects": (ANSWERED,)}),
+    ("revise",      (A.ACCEPTED,),                                A.ACCEPTED,   {"owner"}, {"guard": _not_quoted, "effects": (ANSWERED,)}),
+    ("withdraw",    (A.ACCEPTED,),                                A.WITHDRAWN,  {"owner"}, {"guard": _not_quoted, "effects": (ANSWERED,)}),
+    ("reforward",   (A.FORWARDED, A.ACCEPTED, A.DECLINED, A.WITHDRAWN), A.FORWARDED, {"facilitator"},
+     {"guard": _not_quoted, "effects": (TELL_PRODUCER,)}),
 ), model=Allocation, initial=str(A.FORWARDED), birth_effects=(TELL_PRODUCER,))
 
 
@@ -126,3 +140,41 @@ def _answered(change: Change) -> None:
     ))
     if str(request.status) == S.FORWARDED:
         inquiry.apply("respond", request, change.actor)
+
+
+# ---------------------------------------------------------------- the quotation, the contract, its deliveries
+
+def _still_valid(obj, actor) -> str | None:
+    """A quotation past its validity date can no longer be accepted: the facilitator sends a new version."""
+    from marketplace.core import clock
+
+    return None if obj.valid_until >= clock.today() else "expired"
+
+
+MAKE_CONTRACT = "make_contract"  # an accepted quotation becomes one contract (trade/contracts.py)
+TELL_FACILITATOR = "tell_facilitator"  # the facilitator holding the inquiry hears the buyer's answer
+SEND_QUOTATION = "send_quotation"  # the buyer gets the quotation by e-mail, with the private link
+
+quotation = Workflow("quotation", rows(
+    # name          from                          to                    who
+    ("accept",      (Q.SENT,),                    Q.ACCEPTED,           {"buyer"},
+     {"guard": _still_valid, "effects": (MAKE_CONTRACT, TELL_FACILITATOR)}),
+    ("decline",     (Q.SENT,),                    Q.DECLINED,           {"buyer"},
+     {"requires_reason": True, "effects": (TELL_FACILITATOR,)}),
+    ("ask_change",  (Q.SENT,),                    Q.CHANGE_REQUESTED,   {"buyer"},
+     {"requires_reason": True, "effects": (TELL_FACILITATOR,)}),
+    ("supersede",   (Q.SENT, Q.CHANGE_REQUESTED, Q.DECLINED), Q.SUPERSEDED, {"facilitator"}),
+    ("withdraw",    (Q.SENT, Q.CHANGE_REQUESTED), Q.WITHDRAWN,          {"facilitator"}, {"requires_reason": True}),
+), model=Quotation, initial=str(Q.SENT), birth_effects=(SEND_QUOTATION,))
+
+contract = Workflow("contract", rows(
+    # name          from            to              who
+    ("complete",    (K.ACTIVE,),    K.COMPLETED,    {"facilitator"}),
+    ("cancel",      (K.ACTIVE,),    K.CANCELLED,    {"facilitator"}, {"requires_reason": True}),
+), model=Contract, initial=str(K.ACTIVE))
+
+delivery = Workflow("delivery", rows(
+    # name          from                        to              who
+    ("reject",      (D.ACCEPTED,),              D.REJECTED,     {"facilitator", "owner"}, {"requires_reason": True}),
+    ("cancel",      (D.ACCEPTED, D.REJECTED),   D.CANCELLED,    {"facilitator", "owner"}, {"requires_reason": True}),
+), model=Delivery, initial=str(D.ACCEPTED))

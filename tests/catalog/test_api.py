@@ -81,6 +81,7 @@ def test_a_product_item_carries_what_a_buyer_compares(client, ctx):
         "category_id": category("daging-unggas").id,
         "producer": {"slug": "kwt-mawar", "name": "KWT Mawar", "kecamatan": "metro-selatan", "curated": True},
         "unit": "kg",
+        "kg_per_unit": None,
         "price_on_request": False,
         "price_from_idr": 125000,
         "min_order_qty": 10,

@@ -79,7 +79,9 @@ INQUIRY = {
 ALLOCATION = {
     "offer":           ((A.FORWARDED,),            A.ACCEPTED,    OWNER,       False, False),
     "decline":         ((A.FORWARDED,),            A.DECLINED,    OWNER,       True,  False),
-    "reforward":       ((A.FORWARDED, A.ACCEPTED, A.DECLINED), A.FORWARDED, FACILITATOR, False, False),
+    "revise":          ((A.ACCEPTED,),             A.ACCEPTED,    OWNER,       False, False),
+    "withdraw":        ((A.ACCEPTED,),             A.WITHDRAWN,   OWNER,       False, False),
+    "reforward":       ((A.FORWARDED, A.ACCEPTED, A.DECLINED, A.WITHDRAWN), A.FORWARDED, FACILITATOR, False, False),
 }
 WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R),
              "inquiry": (inquiry, INQUIRY, S), "allocation": (allocation, ALLOCATION, A)}

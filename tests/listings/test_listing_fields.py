@@ -91,6 +91,7 @@ def _product_changes(product: Product) -> dict:
         "name": "Beras Merah Organik",
         "description": "Ditanam tanpa pestisida.",
         "unit": "ton",
+        "kg_per_unit": 50,
         "price_on_request": True,
         "tiers": [[100, 12000], [500, 11500]],
         "min_order_qty": 250,

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
+from marketplace.core.units import is_mass
 from marketplace.listings import fields
 from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
 
@@ -67,6 +68,10 @@ class ProductForm(Form):
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Asal bahan, cara produksi, keunggulan. Singkat dan jelas."))
     unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    kg_per_unit = NumberText(_l("Berat per satuan (kg)"), validators=[Optional()], allow_zero=False,
+                             description=_l("Untuk satuan hitungan (karung, ekor, ikat …): berapa kg satu satuan, "
+                                            "agar pesanan dalam kg atau ton bisa dibandingkan. Kosongkan untuk kg, "
+                                            "kuintal dan ton."))
     price_on_request = BooleanField(_l("Harga sesuai permintaan (tidak dicantumkan)"))
     tiers = FieldList(FormField(TierForm), min_entries=3, max_entries=10, label=_l("Harga bertingkat"))
     min_order_qty = NumberText(_l("Minimal pemesanan"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
@@ -103,6 +108,12 @@ class ProductForm(Form):
         quantities = [e.form.min_qty.number for e in field.entries if e.form.min_qty.number is not None]
         if len(quantities) != len(set(quantities)):
             raise ValidationError(_l("Jumlah pada setiap baris harga harus berbeda."))
+
+    def validate_kg_per_unit(self, field):
+        if field.number is not None and is_mass(self.unit.data or ""):
+            raise ValidationError(_l("Satuan ini sudah satuan berat; kosongkan isian ini."))
+        if field.number is not None and field.number > 100_000:
+            raise ValidationError(_l("Paling banyak 100.000 kg per satuan."))
 
     def validate_certificate_ids(self, field):
         if self.storage.data == "live":

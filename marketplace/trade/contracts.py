@@ -1,0 +1,96 @@
+"""Contracts: what an accepted quotation becomes, and the monthly schedule that the MoU monitoring and the spare
+capacity of each listing are computed from.
+
+A contract asks a quantity per period (`frequency`: once, weekly, monthly) for `periods` periods from `starts_on`:
+- monthly: one period in each calendar month from the start month on;
+- weekly: one period every 7 days from the start day, counted in the month that week starts in;
+- once: one period, in the start month.
+"""
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, timedelta
+
+from marketplace.core import clock
+from marketplace.extensions import db
+from marketplace.models import Contract, ContractLine, ContractStatus, Quotation
+from marketplace.trade import workflow
+
+Month = tuple[int, int]  # (year, month)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 → 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_starts(frequency: str, periods: int, starts_on: date) -> list[date]:
+    """The first day of each delivery period."""
+    if frequency == "monthly":
+        return [add_months(starts_on, n) for n in range(periods)]
+    if frequency == "weekly":
+        return [starts_on + timedelta(days=7 * n) for n in range(periods)]
+    return [starts_on]
+
+
+def ends_on(frequency: str, periods: int, starts_on: date) -> date:
+    """The last day covered: the day before the period after the last one (the start day for a one-off order)."""
+    if frequency == "monthly":
+        return add_months(starts_on, periods) - timedelta(days=1)
+    if frequency == "weekly":
+        return starts_on + timedelta(days=7 * periods - 1)
+    return starts_on
+
+
+def monthly_schedule(frequency: str, periods: int, starts_on: date, quantity: float) -> dict[Month, float]:
+    """How much of `quantity`-per-period falls in each calendar month."""
+    months: dict[Month, float] = defaultdict(float)
+    for day in period_starts(frequency, periods, starts_on):
+        months[(day.year, day.month)] += quantity
+    return dict(months)
+
+
+def line_schedule(line: ContractLine) -> dict[Month, float]:
+    contract = line.contract
+    return monthly_schedule(contract.frequency, contract.periods, contract.starts_on, line.quantity)
+
+
+def next_reference() -> str:
+    """KTR-<year>-<n>, counted per year from the contracts already made."""
+    from sqlalchemy import func, select
+
+    year = clock.today().year
+    prefix = f"KTR-{year}-"
+    count = db.session.scalar(select(func.count(Contract.id)).where(Contract.reference.like(f"{prefix}%"))) or 0
+    return f"{prefix}{count + 1:06d}"
+
+
+def make_contract(quotation: Quotation, actor) -> Contract:
+    """One contract for an accepted quotation, with a line per producer line of the quotation. The request's period,
+    duration and start carry over; the MoU is the inquiry's (chosen there, or none yet: `agreement_chosen`)."""
+    request = quotation.inquiry
+    start = request.starts_on or request.needed_by or clock.today()
+    periods = request.periods if request.frequency != "once" else 1
+    item = Contract(
+        reference=next_reference(), inquiry_id=request.id, quotation_id=quotation.id,
+        agreement_id=request.agreement_id, agreement_chosen=request.agreement_id is not None,
+        frequency=request.frequency, periods=periods, starts_on=start,
+        ends_on=ends_on(request.frequency, periods, start), created_by_id=getattr(actor, "id", None),
+        lines=[ContractLine(producer_id=line.producer_id, product_id=line.product_id, quantity=line.quantity,
+                            unit=line.unit, price=line.price, lead_time_days=line.lead_time_days, terms=line.terms)
+               for line in quotation.lines],
+    )
+    return workflow.contract.create(item, actor, attach=request.contracts.append)
+
+
+def is_active(contract: Contract) -> bool:
+    return str(contract.status) == ContractStatus.ACTIVE
+
+
+@workflow.quotation.effect(workflow.MAKE_CONTRACT)
+def _make_contract(change) -> None:
+    make_contract(change.obj, change.actor)
