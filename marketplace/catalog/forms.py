@@ -6,7 +6,8 @@ queries apply (catalog/queries.py): a new filterable field is declared there, no
 on no field — the search words, the page, the order, "as typed" — are declared fields of the bases below.
 
 A value a form cannot take is left out (the list shows what it would show without it) or, for the page, clamped:
-never an error.
+never an error. The fields have empty labels: the templates write their own, and a default label would be
+translated for every field on every request of the busiest page.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from marketplace.listings import fields
 class PageArgs(QueryForm):
     """?page=: 1 unless said, clamped to 1 … MAX_PAGE."""
 
-    page = WholeNumber(minimum=1, maximum=queries.MAX_PAGE, clamp=True, default=1)
+    page = WholeNumber("", minimum=1, maximum=queries.MAX_PAGE, clamp=True, default=1)
 
     def page_number(self) -> int:
         return self.value("page") or 1
@@ -30,7 +31,7 @@ class ListArgs(PageArgs):
     """A public list's query string: the search words, the page, and (in the subclasses `list_form` makes) one field
     per declared filter. `choices` gives the values of the filters only the database knows (the category slugs)."""
 
-    q = SearchText(default="")
+    q = SearchText("", default="")
     declared: tuple[fields.Filter, ...] = ()
     filters_class: type[queries.ListQuery] = queries.ListQuery
     filters_base: type[queries.ListQuery] = queries.ListBase
@@ -62,8 +63,8 @@ class ListArgs(PageArgs):
 class CatalogArgs(ListArgs):
     """The catalog's own parameters: the order (a search is ordered by relevance unless told) and "as typed"."""
 
-    sort = Choice(choices=queries.SORTS)
-    exact = Flag()
+    sort = Choice("", choices=queries.SORTS)
+    exact = Flag("")
     filters_base = queries.CatalogBase
 
     def _values(self) -> dict:
@@ -79,14 +80,14 @@ def filter_field(f: fields.Filter):
     """The form field of a declared filter, by its schema: a switch, a bounded number, or one of some values."""
     schema, kind = f.schema, f.schema["type"]
     if kind == "boolean":
-        return Flag(default=False)
+        return Flag("", default=False)
     if kind == "number":
-        return PlainNumber(minimum=schema.get("minimum", -MAX_NUMBER), maximum=min(schema.get("maximum", MAX_NUMBER),
-                                                                                   MAX_NUMBER))
+        return PlainNumber("", minimum=schema.get("minimum", -MAX_NUMBER),
+                           maximum=min(schema.get("maximum", MAX_NUMBER), MAX_NUMBER))
     if kind == "integer":
-        return WholeNumber(minimum=schema.get("minimum", 0), maximum=schema.get("maximum"))
+        return WholeNumber("", minimum=schema.get("minimum", 0), maximum=schema.get("maximum"))
     if kind == "string":
-        return Choice(choices=schema.get("enum"))
+        return Choice("", choices=schema.get("enum"))
     raise TypeError(f"{f.param}: no query field for a {kind!r} filter")
 
 
