@@ -1,9 +1,9 @@
 """Which rows the public pages show: catalog queries, facets, capacity totals."""
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, make_dataclass, replace
 from datetime import date
+from typing import Any, ClassVar, Self
 
 from flask import g
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
@@ -23,96 +23,75 @@ from marketplace.models import (
     product_certificate,
 )
 from marketplace.catalog import cache as catalog_cache, search
-from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MASS_IN_KG
+from marketplace.core.vocab import MASS_IN_KG
+from marketplace.listings import fields
 
 PUBLISHED = PublicationStatus.PUBLISHED
 SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
 MAX_PAGE = 10_000
 
 
-def _to_float(value: str | None) -> float | None:
-    if value is None or value.strip() == "":
-        return None
-    try:
-        number = float(value.replace(",", "."))
-    except ValueError:
-        return None
-    return number if 0 <= number < 1e12 else None
+class ListQuery:
+    """A public list's query, as its GET form read it (catalog/forms.py): the search words, the page and one
+    attribute per declared filter (marketplace/listings/fields.py), None or False when not given. Frozen and
+    hashable: the catalog's caches are keyed on it."""
 
+    declared: ClassVar[tuple[fields.Filter, ...]] = ()
 
-def _query_text(value: str | None) -> str:
-    """Typed search words: whitespace collapsed, control characters dropped (PostgreSQL refuses NUL), 100 at most."""
-    printable = "".join(ch for ch in value or "" if ch.isspace() or unicodedata.category(ch) != "Cc")
-    return " ".join(printable.split())[:100]
-
-
-def _to_page(value: str | None) -> int:
-    try:
-        page = int(value or 1)
-    except ValueError:
-        return 1
-    return min(max(page, 1), MAX_PAGE)
-
-
-def page_arg(value: str | None) -> int:
-    """?page= as a page number: junk is page 1, never an error."""
-    return _to_page(value)
-
-
-@dataclass(frozen=True)
-class CatalogFilters:
-    """The catalog's query string, parsed and cleaned; unknown values are dropped, never an error."""
-
-    q: str = ""
-    category: str | None = None
-    kecamatan: str | None = None
-    cert: str | None = None
-    min_capacity: float | None = None
-    curated: bool = False
-    sort: str = "capacity"
-    page: int = 1
-    exact: bool = False  # search the words as typed: no typo correction
-
-    @classmethod
-    def from_args(cls, args, category_slugs: set[str]) -> CatalogFilters:
-        q = _query_text(args.get("q"))
-        sort = args.get("sort") or ("relevance" if q else "capacity")
-        if sort not in SORTS or (sort == "relevance" and not search.tokens(q)):
-            sort = "capacity"
-        category = args.get("category")
-        kecamatan = args.get("kecamatan")
-        cert = args.get("cert")
-        return cls(
-            q=q,
-            category=category if category in category_slugs else None,
-            kecamatan=kecamatan if kecamatan in KECAMATAN else None,
-            cert=cert if cert in CERTIFICATES else None,
-            min_capacity=_to_float(args.get("min_capacity")),
-            curated=args.get("curated") in ("1", "true", "on"),
-            sort=sort,
-            page=_to_page(args.get("page")),
-            exact=bool(q) and args.get("exact") in ("1", "true", "on"),
-        )
+    def narrowing(self) -> dict[str, Any]:
+        """The declared filters given, by parameter (a filter is given when its value is not empty, zero or off)."""
+        return {f.param: getattr(self, f.param) for f in self.declared if getattr(self, f.param)}
 
     def active(self) -> bool:
-        return bool(self.q or self.category or self.kecamatan or self.cert or self.min_capacity or self.curated)
+        return bool(self.q or self.narrowing())
 
-    def without(self, **fields) -> CatalogFilters:
-        return replace(self, **fields)
+    def without(self, **values) -> Self:
+        return replace(self, **values)
 
     def to_args(self, **override) -> dict:
-        """Query-string arguments for a link, leaving out defaults."""
-        values = {
-            "q": self.q, "category": self.category, "kecamatan": self.kecamatan, "cert": self.cert,
-            "min_capacity": self.min_capacity, "curated": "1" if self.curated else None,
-            "sort": self.sort, "page": self.page, "exact": "1" if self.exact else None,
-        }
+        """Query-string arguments for a link, leaving out defaults: a switch that is on is '1', a whole number
+        has no '.0'."""
+        values = {"q": self.q, **{f.param: getattr(self, f.param) for f in self.declared}}
+        values.update({name: getattr(self, name) for name in ("sort", "page", "exact") if hasattr(self, name)})
         values.update(override)
         if values.get("page") == 1:
             values.pop("page")
-        if isinstance(values.get("min_capacity"), float) and values["min_capacity"].is_integer():
-            values["min_capacity"] = int(values["min_capacity"])
-        return {k: v for k, v in values.items() if v not in (None, "", False)}
+        args = {}
+        for name, value in values.items():
+            if value is True:
+                value = "1"
+            elif isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if value not in (None, "", False):
+                args[name] = value
+        return args
+
+
+@dataclass(frozen=True)
+class ListBase(ListQuery):
+    q: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class CatalogBase(ListBase):
+    sort: str = "capacity"
+    exact: bool = False  # search the words as typed: no typo correction
+
+
+def with_filters(name: str, base: type[ListQuery], declared: list[fields.Filter], module: str = __name__) -> type:
+    """`base` with one attribute per declared filter: False for a switch, None for the others."""
+    attributes = [(f.param, Any, field(default=False if f.schema["type"] == "boolean" else None))
+                  for f in declared]
+    cls = make_dataclass(name, attributes, bases=(base,), frozen=True, namespace={"declared": tuple(declared)})
+    cls.__module__ = module
+    return cls
+
+
+CatalogFilters = with_filters("CatalogFilters", CatalogBase, fields.filters_for("products"))
+CatalogFilters.__doc__ = "The catalog's query string, read by catalog.forms.ProductListArgs."
+ProducerFilters = with_filters("ProducerFilters", ListBase, fields.filters_for("producers"))
+ProducerFilters.__doc__ = "The producer directory's query string, read by catalog.forms.ProducerListArgs."
 
 
 @dataclass
@@ -178,18 +157,31 @@ def _category_ids(slug: str) -> list[int]:
     return memo[slug]
 
 
+_MODELS = {"product": Product, "producer": Producer}
+
+
+def _condition(f: fields.Filter, value: Any, today: date):
+    """The WHERE clause of one declared filter: as its declaration says (fields.Filter), a comparison of the column
+    it is declared on; two parameters name something else than their column holds."""
+    if f.param == "category":  # a slug, for the id column: the category and its sub-categories
+        return Product.category_id.in_(_category_ids(value))
+    if f.param == "cert":  # a certificate's kind: the listing holds one of that kind, valid today
+        return _valid_cert_exists(value, today)
+    column = getattr(_MODELS[f.table], f.field_name)
+    kind = f.schema["type"]
+    if kind == "boolean":
+        return column.is_(True)
+    if kind in ("number", "integer"):
+        return column >= value
+    return column == value
+
+
 def _filtered(filters: CatalogFilters, today: date) -> tuple[Select, object]:
     stmt, rank = search.apply(public_products(), filters.q, exact=filters.exact)
-    if filters.category:
-        stmt = stmt.where(Product.category_id.in_(_category_ids(filters.category)))
-    if filters.kecamatan:
-        stmt = stmt.where(Producer.kecamatan == filters.kecamatan)
-    if filters.cert:
-        stmt = stmt.where(_valid_cert_exists(filters.cert, today))
-    if filters.min_capacity:
-        stmt = stmt.where(Product.monthly_capacity >= filters.min_capacity)
-    if filters.curated:
-        stmt = stmt.where(Producer.curated.is_(True))
+    for f in filters.declared:
+        value = getattr(filters, f.param)
+        if value:
+            stmt = stmt.where(_condition(f, value, today))
     return stmt, rank
 
 
@@ -475,35 +467,6 @@ def producer_products(producer: Producer, page: int = 1, per_page: int = 24) -> 
     return _cached_cards([row[0] for row in rows]), total, page
 
 
-@dataclass(frozen=True)
-class ProducerFilters:
-    q: str = ""
-    kecamatan: str | None = None
-    category: str | None = None
-    curated: bool = False
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args, category_slugs: set[str]) -> ProducerFilters:
-        kecamatan = args.get("kecamatan")
-        category = args.get("category")
-        return cls(
-            q=_query_text(args.get("q")),
-            kecamatan=kecamatan if kecamatan in KECAMATAN else None,
-            category=category if category in category_slugs else None,
-            curated=args.get("curated") in ("1", "true", "on"),
-            page=_to_page(args.get("page")),
-        )
-
-    def to_args(self, **override) -> dict:
-        values = {"q": self.q, "kecamatan": self.kecamatan, "category": self.category,
-                  "curated": "1" if self.curated else None, "page": self.page}
-        values.update(override)
-        if values.get("page") == 1:
-            values.pop("page")
-        return {k: v for k, v in values.items() if v not in (None, "", False)}
-
-
 @dataclass
 class ProducerCard:
     producer: Producer
@@ -517,13 +480,15 @@ def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[Produc
     if filters.q:
         like = like_pattern(filters.q)
         stmt = stmt.where(func.lower(Producer.name).like(like, escape="\\"))
-    if filters.kecamatan:
-        stmt = stmt.where(Producer.kecamatan == filters.kecamatan)
-    if filters.curated:
-        stmt = stmt.where(Producer.curated.is_(True))
     has_products = select(Product.id).where(Product.producer_id == Producer.id, Product.status == PUBLISHED)
-    if filters.category:
-        has_products = has_products.where(Product.category_id.in_(_category_ids(filters.category)))
+    today = clock.today()
+    for f, value in ((f, getattr(filters, f.param)) for f in filters.declared):
+        if not value:
+            continue
+        if f.table == "producer":
+            stmt = stmt.where(_condition(f, value, today))
+        else:  # a listing's filter: the producer has a published listing that passes it
+            has_products = has_products.where(_condition(f, value, today))
     stmt = stmt.where(has_products.exists())
     total = db.session.scalar(stmt.with_only_columns(func.count(Producer.id)))
     page = min(filters.page, max(1, -(-total // per_page)))

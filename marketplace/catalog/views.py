@@ -1,12 +1,12 @@
 """Public pages: home, catalog, product, producer directory and storefront."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace.core import policies
-from marketplace.catalog import queries as catalog
+from marketplace.catalog import forms, queries as catalog
 from marketplace.core.vocab import CERTIFICATES, KECAMATAN
 
 bp = Blueprint("catalog", __name__)
@@ -37,7 +37,7 @@ def home():
 @bp.get("/products")
 def products():
     categories, slugs, names = _category_context()
-    filters = catalog.CatalogFilters.from_args(request.args, slugs)
+    filters = forms.ProductListArgs(choices={"category": slugs}).filters()
     result = catalog.search_products(filters, per_page=current_app.config["CATALOG_PER_PAGE"], cards=True)
     return render_template(
         "catalog/products.html",
@@ -68,7 +68,7 @@ def product(product_id: int, slug: str | None = None):
 @bp.get("/producers")
 def producers():
     categories, slugs, names = _category_context()
-    filters = catalog.ProducerFilters.from_args(request.args, slugs)
+    filters = forms.ProducerListArgs(choices={"category": slugs}).filters()
     per_page = current_app.config["CATALOG_PER_PAGE"]
     cards, total, page = catalog.list_producers(filters, per_page=per_page)
     return render_template(
@@ -90,6 +90,6 @@ def producer(slug: str):
     if item is None or not policies.can_view_producer(current_user, item):
         abort(404)
     per_page = current_app.config["CATALOG_PER_PAGE"]
-    products, total, page = catalog.producer_products(item, catalog.page_arg(request.args.get("page")), per_page)
+    products, total, page = catalog.producer_products(item, forms.PageArgs().page_number(), per_page)
     return render_template("catalog/producer.html", producer=item, products=products, total=total, page=page,
                            pages=max(1, -(-total // per_page)))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from collections.abc import Collection
 from datetime import date
 
 import wtforms
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, FormField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from marketplace.core.security import MAX_ID
@@ -144,6 +146,7 @@ class NumberText(StringField):
     [minimum, maximum] ('inf', 'nan', '1e999' and 400 digits are refused beside the field)."""
 
     number: float | None = None
+    parse = staticmethod(parse_number)  # the text → a float, or None when it is no number
 
     def __init__(self, *args, minimum: float = 0, maximum: float = MAX_NUMBER, allow_zero: bool = True, **kwargs):
         kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
@@ -154,7 +157,7 @@ class NumberText(StringField):
         self.number = None
         if not (self.data or "").strip():
             return
-        value = parse_number(self.data)
+        value = self.parse(self.data)
         if value is None or not math.isfinite(value) or value > self.maximum:
             raise ValidationError(_l("Tulis angka, misalnya 12.500 atau 2,5."))
         if value < self.minimum or (value == 0 and not self.allow_zero):
@@ -173,12 +176,73 @@ class DayField(DateField):
             raise ValidationError(_l("Pilih tanggal antara tahun 1900 dan 2200."))
 
 
+def _plain_number(text) -> float | None:
+    """'12.5', '2,5', '1e3' → a float: a number as a browser's number input or a program writes it (the dot is the
+    decimal point, never a thousands separator); None for anything else, Unicode digits and '1_000' included."""
+    text = str(text).strip()
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+class PlainNumber(NumberText):
+    """A number in a query string ('12.5', '2,5'), bounded as NumberText is: a link the site writes reads back the
+    same, and an API client's 12.125 is not taken for twelve thousand."""
+
+    parse = staticmethod(_plain_number)
+
+
+def search_words(value):
+    """Typed search words: control characters dropped (PostgreSQL refuses NUL), whitespace collapsed, 100 at most."""
+    if not isinstance(value, str):
+        return value
+    printable = "".join(ch for ch in value if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return " ".join(printable.split())[:100]
+
+
 class SearchText(StringField):
-    """Words typed into a search box: spaces collapsed, 100 characters at most."""
+    """Words typed into a search box: control characters dropped, spaces collapsed, 100 characters at most."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("filters", [lambda v: " ".join(v.split())[:100] if isinstance(v, str) else v])
+        # Added to the filters the form binds it with (CleanText's), not only when none are given: a setdefault here
+        # never applied, since every form of the app binds its fields with filters.
+        kwargs["filters"] = [search_words, *kwargs.get("filters", ())]
         super().__init__(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- query-string values: a choice, a flag
+
+class Choice(StringField):
+    """One of `choices`, exactly as sent ('halal\\x00' is no 'halal', cleaned or not), or None when nothing (or an
+    empty text) is sent; anything else is refused, so a QueryForm leaves it out. `choices=None` declares values only
+    known when the form is built (the category slugs): the form sets them on the bound field before it validates."""
+
+    def __init__(self, label=None, validators=None, choices: Collection[str] | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.choices = choices
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = valuelist[0] or None
+
+    def pre_validate(self, form):
+        if self.choices is None:
+            raise TypeError(f"{self.name}: its choices are set when the form is built")
+        sent = self.raw_data[0] if self.raw_data else self.data
+        if sent and sent not in self.choices:
+            raise ValidationError(_NOT_AN_ID)
+
+
+class Flag(BooleanField):
+    """A yes/no switch of a query string: on for '1', 'true' or 'on' (a checkbox's value), off for anything else."""
+
+    true_values = ("1", "true", "on")
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and valuelist[0] in self.true_values
 
 
 class StrongPassword:

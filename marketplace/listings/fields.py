@@ -16,7 +16,7 @@ is in neither, so a new column cannot skip the moderator or the API by being for
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -46,12 +46,19 @@ class Api:
 
 @dataclass(frozen=True)
 class Filter:
-    """A query parameter of the public lists that narrows on this field."""
+    """A query parameter of the public lists that narrows on this field. The lists' GET forms (catalog/forms.py),
+    their filter values and conditions (catalog/queries.py) and the OpenAPI parameters (catalog/api/schemas.py) are
+    derived from it: by `schema` a boolean is a switch (the field is true), a number a lower bound (the field is at
+    least it), a string with an `enum` one of those values (the field equals it); a string without one takes the
+    values the form is given when it is built (the category slugs)."""
 
     param: str
     schema: dict
     lists: tuple[str, ...] = ("products",)
     description: str = ""
+    # Where it is declared, as `filters_for` returns it: the table ("product", "producer", "certificate") and field.
+    table: str = ""
+    field_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -478,6 +485,7 @@ def filters_for(list_name: str) -> list[Filter]:
     found = []
     for entity in (PRODUCT, PRODUCER):
         for f in entity.fields:
-            parts = [f] + (list(f.item.fields) if isinstance(f.item, Part) else [])
-            found += [p.filter for p in parts if p.filter is not None and list_name in p.filter.lists]
+            parts = [(entity.table, f)] + ([(f.item.table, p) for p in f.item.fields] if isinstance(f.item, Part) else [])
+            found += [replace(p.filter, table=table, field_name=p.name) for table, p in parts
+                      if p.filter is not None and list_name in p.filter.lists]
     return found

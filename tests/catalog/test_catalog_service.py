@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from marketplace.core import clock
 from marketplace.extensions import db
 from marketplace.catalog import queries as catalog
-from marketplace.catalog.queries import CatalogFilters, ProducerFilters
+from marketplace.catalog.forms import ProducerListArgs, ProductListArgs
+from marketplace.catalog.queries import CatalogFilters
 from tests.factories import CertificateFactory, ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 
@@ -23,7 +25,7 @@ def frozen_today(monkeypatch):
 
 def filters(**args) -> CatalogFilters:
     slugs = {c.slug for c in catalog.categories()}
-    return CatalogFilters.from_args({k: str(v) for k, v in args.items()}, slugs)
+    return ProductListArgs(MultiDict({k: str(v) for k, v in args.items()}), choices={"category": slugs}).filters()
 
 
 def shown(per_page: int = 100, **args) -> list[str]:
@@ -351,7 +353,7 @@ def test_featured_products_put_featured_listings_first(ctx):
 
 def directory(**args) -> list[str]:
     slugs = {c.slug for c in catalog.categories()}
-    cards, _total, _page = catalog.list_producers(ProducerFilters.from_args(args, slugs), per_page=50)
+    cards, _total, _page = catalog.list_producers(ProducerListArgs(MultiDict(args), choices={"category": slugs}).filters(), per_page=50)
     return [card.producer.name for card in cards]
 
 
@@ -382,6 +384,7 @@ def test_directory_filters_by_category_and_counts_products(ctx):
     ProductFactory(producer=producer, category=category("telur"))
     ProductFactory(producer=ProducerFactory(name="Hanya Beras"))
     slugs = {c.slug for c in catalog.categories()}
-    cards, total, _ = catalog.list_producers(ProducerFilters.from_args({"category": "telur"}, slugs), per_page=10)
+    cards, total, _ = catalog.list_producers(ProducerListArgs(MultiDict({"category": "telur"}), choices={"category": slugs}).filters(),
+                                         per_page=10)
     assert total == 1
     assert (cards[0].producer.name, cards[0].product_count) == ("Campuran", 2)

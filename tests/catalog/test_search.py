@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
 from marketplace.models import Product
 from marketplace.catalog import queries as catalog, search
-from marketplace.catalog.queries import CatalogFilters
+from marketplace.catalog.forms import ProductListArgs
 from tests.factories import ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 
@@ -15,7 +16,7 @@ from tests.readonly import ReadOnly, wipe
 def found(**args) -> list[str]:
     """Names of the products the catalog shows for these query-string arguments."""
     slugs = {c.slug for c in catalog.categories()}
-    filters = CatalogFilters.from_args({k: str(v) for k, v in args.items()}, slugs)
+    filters = ProductListArgs(MultiDict({k: str(v) for k, v in args.items()}), choices={"category": slugs}).filters()
     return [p.name for p in catalog.search_products(filters, per_page=100).items]
 
 

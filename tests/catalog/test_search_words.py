@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
 from marketplace.catalog import queries as catalog
-from marketplace.catalog.queries import CatalogFilters
+from marketplace.catalog.forms import ProductListArgs
 from tests.factories import ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 
@@ -72,7 +73,7 @@ QUERIES = [
 
 def first_page(query: str, **args) -> list[str]:
     slugs = {c.slug for c in catalog.categories()}
-    filters = CatalogFilters.from_args({"q": query, **args}, slugs)
+    filters = ProductListArgs(MultiDict({"q": query, **args}), choices={"category": slugs}).filters()
     return [p.name for p in catalog.search_products(filters, per_page=PER_PAGE).items]
 
 

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote, urlencode
 
 import pytest
 
+from marketplace.catalog.forms import ProducerListArgs, ProductListArgs
 from tests.conftest import csrf_from
 from tests.test_access_matrix import ACTIONS, EXPECTED, LAST, ROLES, _client, world  # noqa: F401 (world: fixture)
 
@@ -18,19 +19,26 @@ PATH_VALUES = ["²", "١٢", "9" * 20, "-1", "0", "..", "a" * 3000, "1" * 5000, 
 QUERY_VALUES = ["²", "١٢", "9" * 20, "-1", "0", "1e999", "nan", "\x00", "a" * 5000, "2026-13-45", "0001-01-01",
                 "9999-12-31", ""]
 
+
+def _read_by(form_class) -> tuple[str, ...]:
+    """The parameters a GET form reads (the public lists' forms are generated from the declared filters)."""
+    return tuple(sorted(name for name in dir(form_class) if hasattr(getattr(form_class, name, None), "field_class")))
+
+
 # The query parameters each page reads, and a base query string that the
 # parameters are changed in one at a time (so the period's dates are read as a custom period).
-CATALOG = ("q", "category", "kecamatan", "cert", "min_capacity", "curated", "sort", "page")
+CATALOG = _read_by(ProductListArgs)
+DIRECTORY = _read_by(ProducerListArgs)
 PERIOD = ("period", "start", "end")
 QUEUE = ("status", "owner", "buyer_type", "category", "q", "before", "since", "until")
 AUDIT = ("actor", "action", "object_type", "object_id", "producer", "since", "until", "before")
 PARAMS: dict[str, tuple[str, ...]] = {
     "catalog.home": ("lang",),  # every page reads it, through one function (marketplace/core/i18n.py)
     "catalog.products": CATALOG,
-    "catalog.producers": ("q", "kecamatan", "category", "curated", "page"),
+    "catalog.producers": DIRECTORY,
     "catalog.producer": ("page",),
     "api.products": (*CATALOG, "per_page"),
-    "api.producers": ("q", "kecamatan", "category", "curated", "page", "per_page"),
+    "api.producers": (*DIRECTORY, "per_page"),
     "inquiries.new": ("product", "producer"),
     "auth.login": ("next",),
     "auth.register": ("next",),

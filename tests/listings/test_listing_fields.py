@@ -222,7 +222,7 @@ def test_the_documented_query_parameters_are_the_declared_filters(client, path):
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = [p["name"] for p in spec["paths"][path]["get"]["parameters"]]
     declared = [f.param for f in fields.filters_for(path.strip("/"))]
-    assert documented == ["q", *declared, *(["sort"] if path == "/products" else []), "page", "per_page"]
+    assert documented == ["q", *declared, *(["sort", "exact"] if path == "/products" else []), "page", "per_page"]
     assert "curated" in declared
 
 

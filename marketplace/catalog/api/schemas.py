@@ -76,6 +76,8 @@ def openapi_document(base_path: str) -> dict:
     spec.components.schema("Product", fields.json_schema(fields.PRODUCT))
     spec.components.schema("Producer", fields.json_schema(fields.PRODUCER))
     sort = {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}}
-    _list_path(spec, "products", "Product", "Published products", [sort])
+    exact = {"name": "exact", "in": "query", "schema": {"type": "boolean"},
+             "description": "with q: search the words as typed, without typo correction (1 or true)"}
+    _list_path(spec, "products", "Product", "Published products", [sort, exact])
     _list_path(spec, "producers", "Producer", "Published producers", [])
     return spec.to_dict()

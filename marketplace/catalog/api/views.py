@@ -1,12 +1,12 @@
 """Read-only open data: published products and producers, as JSON."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, url_for
 from jinja2.utils import htmlsafe_json_dumps
 
 from marketplace.catalog.api import schemas
 from marketplace.core.forms import QueryForm, WholeNumber
-from marketplace.catalog import queries as catalog
+from marketplace.catalog import forms, queries as catalog
 
 bp = Blueprint("api", __name__)
 
@@ -38,7 +38,7 @@ def _cors_and_cache(response):
 @bp.get("/products")
 def products():
     slugs = {c.slug for c in catalog.categories()}
-    filters = catalog.CatalogFilters.from_args(request.args, slugs)
+    filters = forms.ProductListArgs(choices={"category": slugs}).filters()
     per_page = _per_page()
     result = catalog.search_products(filters, per_page=per_page, with_facets=False)
     return _json({
@@ -52,7 +52,7 @@ def products():
 @bp.get("/producers")
 def producers():
     slugs = {c.slug for c in catalog.categories()}
-    filters = catalog.ProducerFilters.from_args(request.args, slugs)
+    filters = forms.ProducerListArgs(choices={"category": slugs}).filters()
     per_page = _per_page()
     cards, total, page = catalog.list_producers(filters, per_page=per_page)
     return _json({
