@@ -33,7 +33,7 @@ class ListArgs(PageArgs):
 
     q = SearchText("", default="")
     declared: tuple[fields.Filter, ...] = ()
-    filters_class: type[queries.ListQuery] = queries.ListQuery
+    filters_class: type[queries.ListQuery] = queries.ListBase
     filters_base: type[queries.ListQuery] = queries.ListBase
 
     def __init__(self, formdata=None, *, choices: Mapping[str, Collection[str]] | None = None, **kwargs):

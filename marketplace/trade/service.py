@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.core import clock, policies
+from marketplace.core import units
 from marketplace.extensions import db
 from marketplace.core.text import like_pattern
 from marketplace.models import (
@@ -57,13 +58,20 @@ class Subject:
     def unit(self) -> str | None:
         return self.product.unit if self.product else None
 
-    def quantity_warnings(self, quantity: float | None) -> list[str]:
+    def quantity_warnings(self, quantity: float | None, unit: str | None = None) -> list[str]:
+        """The listing's minimum order and monthly capacity against the amount asked, compared in one unit
+        (core/units.py): 1 ton is below a minimum of 1.500 kg. Units that cannot be compared say so."""
         if not self.product or quantity is None:
             return []
+        product = self.product
+        try:
+            amount = units.convert(quantity, unit or product.unit, product.unit, product.kg_per_unit)
+        except units.UnitMismatch:
+            return ["units_differ"]
         warnings = []
-        if quantity < self.product.min_order_qty:
+        if amount < product.min_order_qty:
             warnings.append("below_moq")
-        if self.product.monthly_capacity and quantity > self.product.monthly_capacity:
+        if product.monthly_capacity and amount > product.monthly_capacity:
             warnings.append("above_capacity")
         return warnings
 
@@ -330,6 +338,17 @@ class Suggestion:
     product: Product
     responsiveness: float | None  # share of forwards answered, None when never asked
     median_hours: float | None
+    to_request: float = 1.0  # one unit of the listing in the request's unit (20 karung of 50 kg = 1 ton)
+
+    @property
+    def capacity(self) -> float:
+        """Monthly capacity in the request's unit."""
+        return self.product.monthly_capacity * self.to_request
+
+    @property
+    def min_order(self) -> float:
+        """Minimum order in the request's unit."""
+        return self.product.min_order_qty * self.to_request
 
 
 def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, float | None]]:
@@ -352,43 +371,58 @@ def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, flo
 
 
 def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
-    """Producers with a published product of the inquiry's commodity in its unit, the most able first:
-    curated, then capacity, then a minimum order the request can meet, then how reliably they answer."""
+    """Producers with a published product of the inquiry's commodity in a unit that converts to the request's
+    (core/units.py), the most able first: curated, then capacity, then a minimum order the request can meet,
+    then how reliably they answer. Capacities compare in the request's unit."""
     category_id = inquiry.category_id
     if category_id is None:
         return []
     products = db.session.scalars(
         select(Product).join(Product.producer)
-        .where(Product.category_id == category_id, Product.unit == inquiry.unit,
+        .where(Product.category_id == category_id,
                Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
         .options(selectinload(Product.producer))
     ).all()
-    best: dict[int, Product] = {}
+    best: dict[int, tuple[Product, float]] = {}
     for product in products:
+        try:
+            to_request = units.factor(product.unit, inquiry.unit, product.kg_per_unit)
+        except units.UnitMismatch:
+            continue
         current = best.get(product.producer_id)
-        if current is None or product.monthly_capacity > current.monthly_capacity:
-            best[product.producer_id] = product
+        if current is None or product.monthly_capacity * to_request > current[0].monthly_capacity * current[1]:
+            best[product.producer_id] = (product, to_request)
     answers = responsiveness(list(best))
-    items = [Suggestion(p.producer, p, *answers.get(pid, (None, None))) for pid, p in best.items()]
+    items = [Suggestion(p.producer, p, *answers.get(pid, (None, None)), to_request=f)
+             for pid, (p, f) in best.items()]
     items.sort(key=lambda s: (
-        not s.producer.curated, -s.product.monthly_capacity, s.product.min_order_qty > inquiry.quantity,
+        not s.producer.curated, -s.capacity, s.min_order > inquiry.quantity,
         -(s.responsiveness if s.responsiveness is not None else 0.5),
     ))
     return items[:limit]
 
 
+def in_request_unit(share, inquiry: Inquiry) -> float:
+    """A share's quantity in the request's unit (a share is asked in its listing's unit)."""
+    unit = share.unit or inquiry.unit
+    kg_per_unit = share.product.kg_per_unit if share.product is not None else None
+    return units.convert(share.requested_qty, unit, inquiry.unit, kg_per_unit)
+
+
 def coverage(inquiry: Inquiry) -> float:
     """Share of the requested quantity already forwarded (1.0 = fully covered by the producers asked)."""
-    forwarded = sum(a.requested_qty for a in inquiry.allocations if a.status != AllocationStatus.DECLINED)
+    forwarded = sum(in_request_unit(a, inquiry) for a in inquiry.allocations if a.status != AllocationStatus.DECLINED)
     return forwarded / inquiry.quantity if inquiry.quantity else 0.0
 
 
 def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: bool, actor: User) -> None:
-    """Forward to one or several producers with a quantity each; producers are told through the outbox."""
+    """Forward to one or several producers with a quantity each, typed in the request's unit and asked of each
+    producer in the unit of its listing (the suggested one); producers are told through the outbox."""
     from marketplace.models import Allocation
 
     if not shares:
         raise ValueError("no producer")
+    listings = {s.producer.id: s for s in suggestions(inquiry, limit=10_000)}
     producers = {p.id: p for p in db.session.scalars(
         select(Producer).where(Producer.id.in_([pid for pid, _ in shares]), Producer.status == PublicationStatus.PUBLISHED)
     )}
@@ -399,18 +433,28 @@ def forward(inquiry: Inquiry, shares: list[tuple[int, float]], release_contact: 
         if producer is None:
             continue
         share = existing.get(producer_id)
+        suggestion = listings.get(producer_id)
+        if suggestion is not None:
+            product, unit, asked = suggestion.product, suggestion.product.unit, quantity / suggestion.to_request
+        else:  # asked before, its listing gone from the suggestions: keep the unit it was asked in
+            product = share.product if share else None
+            unit = (share.unit if share else "") or inquiry.unit
+            asked = units.convert(quantity, inquiry.unit, unit, product.kg_per_unit if product else None)
+        asked = round(asked, 3)
         release = release_contact or bool(share and share.contact_released)
         if share is None:  # born forwarded; its producer is told (allocation.birth_effects)
-            allocation_workflow.create(Allocation(producer_id=producer_id, producer=producer, requested_qty=quantity,
-                                                  contact_released=release),
+            allocation_workflow.create(Allocation(producer_id=producer_id, producer=producer, requested_qty=asked,
+                                                  unit=unit, product_id=product.id if product else None,
+                                                  product=product, contact_released=release),
                                        actor, attach=inquiry.allocations.append)
         else:
             allocation_workflow.apply("reforward", share, actor,
-                                      values={"requested_qty": quantity, "contact_released": release})
+                                      values={"requested_qty": asked, "unit": unit, "contact_released": release,
+                                              "product_id": product.id if product else None})
         inquiry.events.append(InquiryEvent(
             kind="forward", visibility=EventVisibility.INTERNAL, author_id=actor.id,
-            body=f"{producer.name}: {quantity:g} {inquiry.unit}",
-            data={"producer": producer.name, "quantity": quantity, "unit": inquiry.unit},
+            body=f"{producer.name}: {asked:g} {unit}",
+            data={"producer": producer.name, "quantity": asked, "unit": unit},
         ))
     db.session.flush()
 
@@ -428,7 +472,8 @@ def answer(allocation, actor: User, accept: bool, offered_qty: float | None = No
            lead_time_days: int | None = None, note: str = "") -> None:
     """The producer offers (quantity, price, lead time) or declines with a reason, written with the status;
     the facilitator reads it in the timeline and the inquiry moves to `responded` (allocation's effects)."""
-    values = {"offered_qty": offered_qty, "offered_price": price, "lead_time_days": lead_time_days, "note": note,
+    values = {"offered_qty": offered_qty, "offered_unit": (allocation.unit or allocation.inquiry.unit) if accept else None,
+              "offered_price": price, "lead_time_days": lead_time_days, "note": note,
               "responded_at": utcnow()}
     allocation_workflow.apply("offer" if accept else "decline", allocation, actor, "" if accept else note,
                               values=values)

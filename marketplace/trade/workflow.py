@@ -127,7 +127,7 @@ def _answered(change: Change) -> None:
     share = change.obj
     request = share.inquiry
     if change.name == "offer" and share.offered_qty is not None and share.offered_price is not None:
-        body = f"{share.offered_qty:g} {request.unit} @ Rp {share.offered_price:,}".replace(",", ".")
+        body = f"{share.offered_qty:g} {share.offered_unit or request.unit} @ Rp {share.offered_price:,}".replace(",", ".")
     else:
         body = "—"
     note = share.note or ""
@@ -136,7 +136,7 @@ def _answered(change: Change) -> None:
         kind="answer", visibility=EventVisibility.INTERNAL, author_id=getattr(change.actor, "id", None),
         body=f"{share.producer.name}: {body}" + (f" · {note}" if note else ""),
         data={"producer": share.producer.name, "note": note,
-              **({"quantity": share.offered_qty, "unit": request.unit, "price": share.offered_price} if offered else {})},
+              **({"quantity": share.offered_qty, "unit": share.offered_unit or request.unit, "price": share.offered_price} if offered else {})},
     ))
     if str(request.status) == S.FORWARDED:
         inquiry.apply("respond", request, change.actor)

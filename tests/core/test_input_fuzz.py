@@ -521,7 +521,7 @@ def test_a_valid_form_with_one_generated_field_never_breaks(app, accounts, no_ra
     fields = case.fields or [n for n in names if n not in ("csrf_token", "form_token", "started", "action")]
     reached = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(field=st.sampled_from(fields), value=MUTATION, insert=st.booleans(), at=st.integers(0, 30))
     def one_mutated_field(field, value, insert, at):

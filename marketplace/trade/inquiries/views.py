@@ -42,7 +42,7 @@ def new():
         elif stamp is forms.Stamp.TOO_FAST:
             flash(_("Formulir ini terkirim terlalu cepat. Periksa isian Anda, lalu kirim lagi."), "warning")
         else:
-            warnings = subject.quantity_warnings(form.quantity.number) if form.unit.data == subject.unit else []
+            warnings = subject.quantity_warnings(form.quantity.number, form.unit.data)
             if warnings and form.acknowledged.data != "1":
                 form.acknowledged.data = "1"  # shown once; sending again means "yes, this quantity"
             else:
