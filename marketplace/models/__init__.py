@@ -29,6 +29,7 @@ from marketplace.models.inquiries import (
 from marketplace.models.contracts import (
     Contract,
     ContractLine,
+    ContractMonth,
     ContractStatus,
     Delivery,
     DeliveryStatus,
@@ -52,6 +53,6 @@ __all__ = [
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
     "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus", "SearchTerm",
-    "Quotation", "QuotationLine", "QuotationStatus", "Contract", "ContractLine", "ContractStatus", "Delivery",
+    "Quotation", "QuotationLine", "QuotationStatus", "Contract", "ContractLine", "ContractMonth", "ContractStatus", "Delivery",
     "DeliveryStatus",
 ]

@@ -132,6 +132,9 @@ class ContractLine(Base):
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="Delivery.delivered_on"
     )
+    months: Mapped[list[ContractMonth]] = relationship(
+        back_populates="line", cascade="all, delete-orphan", order_by="ContractMonth.month"
+    )
 
 
 class DeliveryStatus(StrEnum):
@@ -161,3 +164,28 @@ class Delivery(TimestampMixin, Base):
     @property
     def producer_id(self) -> int:
         return self.line.producer_id
+
+
+class ContractMonth(Base):
+    """A contract line's schedule, one row per calendar month: what it commits in that month. Written when the
+    contract is made (trade/contracts.py), so a listing's spare capacity and the MoU's contracted volume per month
+    are sums in SQL. A cancelled or completed contract keeps its rows; readers count only active (or completed)
+    contracts through the join."""
+
+    __tablename__ = "contract_month"
+    __table_args__ = (Index("ix_contract_month_product", "product_id", "month"),
+                      Index("ix_contract_month_month", "month", "contract_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("contract_line.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    month: Mapped[date]  # the first day of the calendar month
+    quantity: Mapped[float] = mapped_column(Float)  # in the line's `unit`, summed over the periods starting that month
+    unit: Mapped[str] = mapped_column(String(12))
+    # The same amount in the listing's own unit (core/units.py), None when the two do not convert.
+    listing_quantity: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[int] = mapped_column(BigInteger)  # Rupiah: quantity × the line's price
+
+    line: Mapped[ContractLine] = relationship(back_populates="months")
+    contract: Mapped[Contract] = relationship()

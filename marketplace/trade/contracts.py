@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 from marketplace.core import clock
 from marketplace.extensions import db
-from marketplace.models import Contract, ContractLine, ContractStatus, Quotation
+from marketplace.core import units
+from marketplace.models import Contract, ContractLine, ContractMonth, ContractStatus, Quotation
 from marketplace.trade import workflow
 
 Month = tuple[int, int]  # (year, month)
@@ -59,32 +60,53 @@ def line_schedule(line: ContractLine) -> dict[Month, float]:
     return monthly_schedule(contract.frequency, contract.periods, contract.starts_on, line.quantity)
 
 
-def next_reference() -> str:
-    """KTR-<year>-<n>, counted per year from the contracts already made."""
-    from sqlalchemy import func, select
+def month_rows(contract: Contract, line: ContractLine) -> list[ContractMonth]:
+    """The line's schedule as one row per calendar month (the amount, the same in the listing's unit, the value)."""
+    product = line.product
+    rows = []
+    for (year, month), quantity in sorted(monthly_schedule(contract.frequency, contract.periods, contract.starts_on,
+                                                           line.quantity).items()):
+        listing_quantity = None
+        if product is not None:
+            try:
+                listing_quantity = units.convert(quantity, line.unit, product.unit, product.kg_per_unit)
+            except units.UnitMismatch:
+                pass
+        rows.append(ContractMonth(contract=contract, product_id=line.product_id, month=date(year, month, 1),
+                                  quantity=quantity, unit=line.unit, listing_quantity=listing_quantity,
+                                  value=int(round(quantity * line.price))))
+    return rows
 
-    year = clock.today().year
-    prefix = f"KTR-{year}-"
-    count = db.session.scalar(select(func.count(Contract.id)).where(Contract.reference.like(f"{prefix}%"))) or 0
-    return f"{prefix}{count + 1:06d}"
+
+def schedule_lines(contract: Contract) -> None:
+    """(Re)write the month rows of every line, after the contract is made or its lines or dates are corrected."""
+    for line in contract.lines:
+        line.months[:] = month_rows(contract, line)
 
 
 def make_contract(quotation: Quotation, actor) -> Contract:
     """One contract for an accepted quotation, with a line per producer line of the quotation. The request's period,
-    duration and start carry over; the MoU is the inquiry's (chosen there, or none yet: `agreement_chosen`)."""
+    duration and start carry over; the MoU is the inquiry's (chosen there, or none yet: `agreement_chosen`).
+    Its reference, KTR-<year>-<id>, is numbered from its id like an inquiry's, so two contracts made at once never
+    share one."""
     request = quotation.inquiry
     start = request.starts_on or request.needed_by or clock.today()
     periods = request.periods if request.frequency != "once" else 1
     item = Contract(
-        reference=next_reference(), inquiry_id=request.id, quotation_id=quotation.id,
+        reference=f"TMP-{quotation.id}", inquiry_id=request.id, quotation_id=quotation.id,
         agreement_id=request.agreement_id, agreement_chosen=request.agreement_id is not None,
         frequency=request.frequency, periods=periods, starts_on=start,
         ends_on=ends_on(request.frequency, periods, start), created_by_id=getattr(actor, "id", None),
-        lines=[ContractLine(producer_id=line.producer_id, product_id=line.product_id, quantity=line.quantity,
-                            unit=line.unit, price=line.price, lead_time_days=line.lead_time_days, terms=line.terms)
+        lines=[ContractLine(producer_id=line.producer_id, product_id=line.product_id, product=line.product,
+                            quantity=line.quantity, unit=line.unit, price=line.price,
+                            lead_time_days=line.lead_time_days, terms=line.terms)
                for line in quotation.lines],
     )
-    return workflow.contract.create(item, actor, attach=request.contracts.append)
+    contract = workflow.contract.create(item, actor, attach=request.contracts.append)
+    schedule_lines(contract)
+    db.session.flush()
+    contract.reference = f"KTR-{clock.today().year}-{contract.id:06d}"
+    return contract
 
 
 def is_active(contract: Contract) -> bool:
