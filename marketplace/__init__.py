@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.auth.views import bp as auth_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.trade.facilitator.views import bp as facilitator_bp
+    from marketplace.trade.facilitator.contract_views import bp as contracts_bp
     from marketplace.city.imports.views import bp as imports_bp
     from marketplace.trade.inquiries.views import bp as inquiries_bp
     from marketplace.core.main.views import bp as main_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(inquiries_bp, url_prefix="/inquiries")
     app.register_blueprint(facilitator_bp, url_prefix="/facilitator")
+    app.register_blueprint(contracts_bp, url_prefix="/facilitator")
     app.register_blueprint(reports_bp, url_prefix="/admin/reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(imports_bp, url_prefix="/admin/import")

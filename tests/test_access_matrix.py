@@ -23,7 +23,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Agreement, Allocation, Inquiry, Photo, Product
+from datetime import date
+
+from marketplace.models import (Agreement, Allocation, Contract, ContractLine, Delivery, Inquiry, Photo, Product,
+                                Quotation, QuotationLine)
 from marketplace.listings import photos as images
 from tests.conftest import csrf_from, login
 from tests.factories import CertificateFactory, PhotoFactory, ProductFactory
@@ -61,6 +64,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("inquiries.track", "GET"):              PUBLIC,
     ("inquiries.track_message", "POST"):     PUBLIC,
     ("inquiries.track_cancel", "POST"):      PUBLIC,
+    # asking for a change without saying what: refused beside the field, whoever holds the link
+    ("inquiries.track_quotation", "POST"):   row("bad       bad       bad       bad       bad        bad        bad"),
     # accounts (signed-in visitors are sent on from login and register)
     ("auth.login", "GET"):                   PUBLIC,
     ("auth.login", "POST"):                  PUBLIC,
@@ -119,7 +124,16 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("facilitator.message", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.decide", "POST"):          row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.forward", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
-    ("facilitator.deal", "POST"):            row("login     forbidden forbidden forbidden forbidden  bad        bad"),
+    # quotations and contracts (a first press of a consequential button shows its second step: ok)
+    ("facilitator.quote", "POST"):           row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.withdraw_quotation", "POST"): row("login  forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.record_acceptance", "POST"): row("login   forbidden forbidden forbidden forbidden  ok         ok"),
+    ("contracts.contract", "GET"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("contracts.contract_agreement", "POST"): row("login  forbidden forbidden forbidden forbidden  bad        bad"),
+    ("contracts.record_delivery", "POST"): row("login     forbidden forbidden forbidden forbidden  bad        bad"),
+    ("contracts.correct_line", "POST"):    row("login     forbidden forbidden forbidden forbidden  bad        bad"),
+    ("contracts.contract_status", "POST"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("contracts.cancel_delivery", "POST"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.advance", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.agreement", "POST"):       row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.verify_company", "POST"):  row("login     forbidden forbidden forbidden forbidden  ok         ok"),
@@ -159,6 +173,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
 ACTIONS = {
     "producer.product_action": "submit", "producer.photo_action": "first", "producer.answer_inquiry": "decline",
     "moderation.curated": "award", "admin.set_active": "reactivate", "facilitator.decide": "decline", "facilitator.advance": "negotiate",
+    "contracts.contract_status": "complete", "inquiries.track_quotation": "ask_change",
 }
 
 # Minimal form data, so an authorised request gets past form validation where that is simple.
@@ -208,11 +223,23 @@ def world(app, accounts):
     db.session.add(agreement)
     db.session.commit()
     allocation = db.session.scalar(select(Allocation))
+    quotation = Quotation(inquiry_id=inquiry.id, version=1, status="sent", valid_until=date(2100, 1, 1),
+                          lines=[QuotationLine(producer_id=store.id, quantity=10, unit="kg", price=12_000)])
+    contract = Contract(reference="KTR-2026-000001", inquiry_id=inquiry.id, frequency="once", starts_on=date(2027, 1, 1),
+                        ends_on=date(2027, 1, 1), status="active",
+                        lines=[ContractLine(producer_id=store.id, quantity=10, unit="kg", price=12_000)])
+    db.session.add_all([quotation, contract])
+    db.session.commit()
+    delivery = Delivery(line_id=contract.lines[0].id, delivered_on=date(2026, 1, 5), quantity=10, unit="kg",
+                        status="accepted")
+    db.session.add(delivery)
+    db.session.commit()
     return {
         "product_id": product.id, "slug": store.slug, "photo_id": photo.id, "name": f"{stored.key}-sm.webp",
         "producer_id": store.id, "object_id": product.id, "kind": "products", "token": inquiry.tracking_token,
         "inquiry_id": inquiry.id, "allocation_id": allocation.id, "fmt": "csv", "filename": "css/app.css",
-        "agreement_id": agreement.id,
+        "agreement_id": agreement.id, "version": 1, "contract_id": contract.id, "line_id": contract.lines[0].id,
+        "delivery_id": delivery.id,
         "user_id": accounts.producer_b.id,
     }
 

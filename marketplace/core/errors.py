@@ -72,8 +72,22 @@ REFUSALS = {
     },
     # A facilitator moving an inquiry on (decline, spam, forward, negotiate, agree, close).
     "inquiry": {
-        "deal_required": _l("Catat kesepakatan dulu sebelum menandai sepakat."),
+        "contract_required": _l("Sepakat berarti pembeli menerima penawaran harga: kirim penawaran dulu."),
         None: _l("Status permintaan ini sudah berubah. Muat ulang halaman."),
+    },
+    # The buyer (or the facilitator for them) answering a quotation.
+    "quotation": {
+        "expired": _l("Penawaran ini sudah lewat masa berlakunya. Minta fasilitator mengirim versi baru."),
+        "conflict": _l("Penawaran ini baru saja dijawab. Tidak ada yang diubah."),
+        "state": _l("Penawaran ini sudah dijawab atau diganti versi baru."),
+        "reason_required": _l("Tulis alasannya agar fasilitator tahu apa yang perlu diubah."),
+        None: _l("Penawaran ini tidak dapat dijawab sekarang."),
+    },
+    # A facilitator (or a producer, for its own line) working a contract and its deliveries.
+    "contract": {
+        "reason_required": _l("Tulis alasannya; alasan dicatat di riwayat."),
+        "conflict": _l("Kontrak ini baru saja diubah orang lain. Muat ulang halaman."),
+        None: _l("Status kontrak ini sudah berubah. Muat ulang halaman."),
     },
     # The buyer cancelling from the tracking page.
     "cancel": {None: _l("Permintaan ini tidak dapat dibatalkan lagi.")},

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from marketplace.core import clock
-from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN,
-                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
+from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, DELIVERY_TERMS, FREQUENCIES, KECAMATAN,
+                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS, QUOTATION_STATUS, CONTRACT_STATUS,
+                              DELIVERY_STATUS)
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -193,7 +194,9 @@ def audit_action(code: str | None) -> str:
 
 
 _LABELS = {"unit": UNITS, "certificate": CERTIFICATES, "storage": STORAGE, "inquiry_status": INQUIRY_STATUS,
-           "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES, "audit_action": AUDIT_ACTIONS}
+           "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES, "audit_action": AUDIT_ACTIONS,
+           "terms": DELIVERY_TERMS, "quotation_status": QUOTATION_STATUS, "contract_status": CONTRACT_STATUS,
+           "delivery_status": DELIVERY_STATUS}
 
 
 def date_time(value: datetime | None) -> str:
@@ -203,7 +206,36 @@ def date_time(value: datetime | None) -> str:
     return format_datetime(value, "d MMM yyyy HH.mm" if str(get_locale()) == "id" else "d MMM yyyy HH:mm")
 
 
+def per_period(frequency: str | None) -> str:
+    """What a quantity is counted per: 'per bulan', 'per minggu', or 'sekali kirim' for a one-off order."""
+    from flask_babel import gettext as _
+
+    return {"monthly": _("per bulan"), "weekly": _("per minggu")}.get(frequency or "", _("sekali kirim"))
+
+
+def delivery_terms(code: str | None) -> str:
+    return _label("terms", code or "loco")
+
+
+def month_year(day: date | None) -> str:
+    """The calendar month of a day, short: 'Nov 2026' ('Agu 2026' in Indonesian)."""
+    if day is None:
+        return ""
+    names = MONTH_NAMES["en" if str(get_locale()) == "en" else "id"]
+    return f"{names[day.month - 1]} {day.year}"
+
+
+def status_label(table: str):
+    return lambda code: _label(table, str(code))
+
+
 FILTERS = {
+    "month_year": month_year,
+    "quotation_status": status_label("quotation_status"),
+    "contract_status": status_label("contract_status"),
+    "delivery_status": status_label("delivery_status"),
+    "per_period": per_period,
+    "delivery_terms": delivery_terms,
     "role": role_label,
     "audit_action": audit_action,
     "date_time": date_time,

@@ -134,6 +134,11 @@ def can_see_buyer_contact(user: User | None, allocation) -> bool:
     return can_facilitate(user) or (allocation.contact_released and can_manage_producer(user, allocation.producer_id))
 
 
+def can_record_delivery(user: User | None, line) -> bool:
+    """Deliveries against a contract line: the facilitators, and the producer (or its officer) for its own line."""
+    return can_facilitate(user) or can_manage_producer(user, line.producer_id)
+
+
 def is_buyer(actor, _obj=None) -> bool:
     """The buyer has no account: whoever holds the private tracking link acts as the buyer."""
     return actor is BUYER
@@ -191,6 +196,7 @@ RULES = {
     "monitor": can_monitor,
     "read_reports": can_read_reports,
     "see_buyer_contact": can_see_buyer_contact,
+    "record_delivery": can_record_delivery,
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,

@@ -132,6 +132,26 @@ DELIVERY_TERMS: dict[str, object] = {
     "franco_excl": _l("Franco Jakarta, ongkos kirim terpisah"),
 }
 
+# The statuses of a quotation, a contract and a delivery, as people read them (trade/workflow.py).
+QUOTATION_STATUS: dict[str, object] = {
+    "sent": _l("Menunggu jawaban pembeli"),
+    "accepted": _l("Diterima"),
+    "declined": _l("Ditolak pembeli"),
+    "change": _l("Pembeli minta perubahan"),
+    "superseded": _l("Diganti versi baru"),
+    "withdrawn": _l("Ditarik"),
+}
+CONTRACT_STATUS: dict[str, object] = {
+    "active": _l("Berjalan"),
+    "completed": _l("Selesai"),
+    "cancelled": _l("Dibatalkan"),
+}
+DELIVERY_STATUS: dict[str, object] = {
+    "accepted": _l("Diterima"),
+    "rejected": _l("Ditolak saat diterima"),
+    "cancelled": _l("Catatan dibatalkan"),
+}
+
 DELIVERY_CITIES: dict[str, str] = {
     "jakarta-pusat": "Jakarta Pusat",
     "jakarta-utara": "Jakarta Utara",
@@ -222,6 +242,8 @@ AUDIT_ACTIONS: dict[str, object] = {
     "contract.create": _l("Kontrak dibuat"),
     "contract.complete": _l("Kontrak selesai"),
     "contract.cancel": _l("Kontrak dibatalkan"),
+    "contract.agreement_set": _l("Perjanjian kontrak dipilih"),
+    "contract.line_corrected": _l("Baris kontrak dikoreksi"),
     "delivery.create": _l("Pengiriman dicatat"),
     "delivery.reject": _l("Pengiriman ditolak saat diterima"),
     "delivery.cancel": _l("Catatan pengiriman dibatalkan"),

@@ -14,8 +14,11 @@ from datetime import date, timedelta
 
 from marketplace.core import clock
 from marketplace.extensions import db
+from sqlalchemy import select
+
+from marketplace.accounts import audit
 from marketplace.core import units
-from marketplace.models import Contract, ContractLine, ContractMonth, ContractStatus, Quotation
+from marketplace.models import Contract, ContractLine, ContractMonth, ContractStatus, Delivery, Quotation
 from marketplace.trade import workflow
 
 Month = tuple[int, int]  # (year, month)
@@ -85,6 +88,13 @@ def schedule_lines(contract: Contract) -> None:
 
 
 def make_contract(quotation: Quotation, actor) -> Contract:
+    existing = db.session.scalar(select(Contract).where(Contract.quotation_id == quotation.id))
+    if existing is not None:  # accepted once before (a retried effect): one contract per quotation
+        return existing
+    return _new_contract(quotation, actor)
+
+
+def _new_contract(quotation: Quotation, actor) -> Contract:
     """One contract for an accepted quotation, with a line per producer line of the quotation. The request's period,
     duration and start carry over; the MoU is the inquiry's (chosen there, or none yet: `agreement_chosen`).
     Its reference, KTR-<year>-<id>, is numbered from its id like an inquiry's, so two contracts made at once never
@@ -116,3 +126,39 @@ def is_active(contract: Contract) -> bool:
 @workflow.quotation.effect(workflow.MAKE_CONTRACT)
 def _make_contract(change) -> None:
     make_contract(change.obj, change.actor)
+
+
+def set_agreement(contract: Contract, agreement_id: int | None, actor) -> None:
+    """The MoU/PKS the contract counts against, or explicitly none (`agreement_chosen`), audited."""
+    contract.agreement_id, contract.agreement_chosen = agreement_id, True
+    audit.record("contract.agreement_set", contract, actor=actor, data={"agreement_id": agreement_id})
+
+
+def correct_line(line: ContractLine, quantity: float, price: int, reason: str, actor) -> None:
+    """A line's quantity per period or price corrected with a reason; its months are written again."""
+    before = {"quantity": line.quantity, "price": line.price}
+    line.quantity, line.price = quantity, price
+    line.months[:] = month_rows(line.contract, line)
+    audit.record("contract.line_corrected", line.contract, actor=actor, producer_id=line.producer_id, note=reason,
+                 data={"line": line.id, "before": before, "after": {"quantity": quantity, "price": price}})
+
+
+def record_delivery(line: ContractLine, delivered_on: date, quantity: float, accepted: bool, note: str,
+                    actor) -> Delivery:
+    """A shipment received: born accepted, or refused at receipt (with the note why). In the line's unit."""
+    from marketplace.core.workflow import TransitionNotAllowed
+
+    if not is_active(line.contract):
+        raise TransitionNotAllowed("state", "record_delivery")
+    delivery = workflow.delivery.create(
+        Delivery(line_id=line.id, delivered_on=delivered_on, quantity=quantity, unit=line.unit,
+                 note=note, recorded_by_id=getattr(actor, "id", None)),
+        actor, attach=line.deliveries.append)
+    if not accepted:
+        workflow.delivery.apply("reject", delivery, actor, note)
+    return delivery
+
+
+def delivered(line: ContractLine) -> float:
+    """What was received and accepted so far, in the line's unit."""
+    return sum(d.quantity for d in line.deliveries if str(d.status) == "accepted")

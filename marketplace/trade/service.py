@@ -164,10 +164,12 @@ def verify_company(inquiry: Inquiry, actor: User) -> None:
 
 
 def set_agreement(inquiry: Inquiry, agreement_id: int | None, actor: User) -> None:
-    """Tag the inquiry (and its deals) with the cooperation agreement it falls under."""
+    """Tag the inquiry with the cooperation agreement it falls under; its contracts made later carry it, and those
+    already made follow it unless someone chose theirs on the contract."""
     inquiry.agreement_id = agreement_id
-    for deal in inquiry.deals:
-        deal.agreement_id = agreement_id
+    for contract in inquiry.contracts:
+        if not contract.agreement_chosen:
+            contract.agreement_id = agreement_id
     audit.record("inquiry.agreement_set", inquiry, actor=actor, data={"agreement_id": agreement_id})
 
 
@@ -190,6 +192,13 @@ def buyer_timeline(inquiry: Inquiry) -> list[InquiryEvent]:
 
 def buyer_message(inquiry: Inquiry, body: str) -> None:
     inquiry.events.append(InquiryEvent(kind="message", visibility=EventVisibility.BUYER, body=body, by_buyer=True))
+
+
+def workflow_allowed(obj, name: str, guards: bool = True) -> bool:
+    """May the holder of the tracking link apply this transition of the record's table now?"""
+    from marketplace.core.workflow import workflow_for
+
+    return workflow_for(obj).allowed(name, obj, policies.BUYER, guards=guards)
 
 
 def cancel(inquiry: Inquiry, reason: str) -> None:
@@ -477,22 +486,6 @@ def answer(allocation, actor: User, accept: bool, offered_qty: float | None = No
               "responded_at": utcnow()}
     allocation_workflow.apply("offer" if accept else "decline", allocation, actor, "" if accept else note,
                               values=values)
-
-
-def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: int, starts_on, schedule: str,
-                actor: User):
-    """What was agreed with one producer; the value in Rupiah is volume × unit price."""
-    from marketplace.models import Deal
-
-    if producer_id not in {a.producer_id for a in inquiry.allocations}:
-        raise ValueError("producer was not forwarded this inquiry")
-    deal = Deal(producer_id=producer_id, volume=volume, unit=inquiry.unit, unit_price=unit_price,
-                agreement_id=inquiry.agreement_id,
-                value=int(round(volume * unit_price)), starts_on=starts_on, schedule=schedule, recorded_by_id=actor.id)
-    inquiry.deals.append(deal)
-    audit.record("inquiry.deal_recorded", inquiry, actor=actor, producer_id=producer_id,
-                 data={"volume": volume, "unit_price": unit_price, "value": deal.value})
-    return deal
 
 
 def advance(inquiry: Inquiry, name: str, actor: User) -> None:

@@ -5,7 +5,7 @@ transitions, who may apply them, what they need and what follows them.
       │                │                                                    │
       └─▶ spam         └─▶ declined (reason)                    negotiating ◀┘
                                                                     │
-                                                 agreed (deal recorded) ──▶ closed
+                                   agreed (a quotation accepted: a contract) ──▶ closed
 
 An allocation (one producer's share of an inquiry) is born `forwarded` when the facilitator forwards; the
 producer offers or declines; the facilitator may forward it again (a new quantity, or after an answer).
@@ -23,9 +23,9 @@ from marketplace.core.workflow import Change, Workflow, rows
 OPEN = (S.NEW, S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING)
 
 
-def _has_deal(obj, actor) -> str | None:
-    """An inquiry is agreed only once at least one deal is recorded: deals are what the MoU counts."""
-    return None if obj.deals else "deal_required"
+def _has_contract(obj, actor) -> str | None:
+    """An inquiry is agreed only once an accepted quotation made a contract: contracts are what the MoU counts."""
+    return None if any(str(c.status) != K.CANCELLED for c in obj.contracts) else "contract_required"
 
 
 def _unassigned(obj, actor) -> str | None:
@@ -45,8 +45,8 @@ inquiry = Workflow("inquiry", rows(
     ("forward",     (S.IN_REVIEW, S.FORWARDED, S.RESPONDED, S.NEGOTIATING), S.FORWARDED, {"facilitator"}),
     ("respond",     (S.FORWARDED,),                                   S.RESPONDED,   {"facilitator", "allocated_producer"}),
     ("negotiate",   (S.RESPONDED,),                                   S.NEGOTIATING, {"facilitator"}),
-    ("agree",       (S.RESPONDED, S.NEGOTIATING),                     S.AGREED,      {"facilitator"},
-     {"guard": _has_deal, "effects": (TELL_BUYER,)}),
+    ("agree",       (S.RESPONDED, S.NEGOTIATING),                     S.AGREED,      {"facilitator", "buyer"},
+     {"guard": _has_contract, "effects": (TELL_BUYER,)}),
     ("close",       (S.AGREED,),                                      S.CLOSED,      {"facilitator"}, {"effects": (TELL_BUYER,)}),
     ("cancel",      OPEN,                                             S.CANCELLED,   {"buyer"}),
 ), model=Inquiry, initial=str(S.NEW))
@@ -157,7 +157,8 @@ SEND_QUOTATION = "send_quotation"  # the buyer gets the quotation by e-mail, wit
 
 quotation = Workflow("quotation", rows(
     # name          from                          to                    who
-    ("accept",      (Q.SENT,),                    Q.ACCEPTED,           {"buyer"},
+    # The buyer accepts through the private link; a facilitator may record an acceptance given by letter or phone.
+    ("accept",      (Q.SENT,),                    Q.ACCEPTED,           {"buyer", "facilitator"},
      {"guard": _still_valid, "effects": (MAKE_CONTRACT, TELL_FACILITATOR)}),
     ("decline",     (Q.SENT,),                    Q.DECLINED,           {"buyer"},
      {"requires_reason": True, "effects": (TELL_FACILITATOR,)}),

@@ -197,18 +197,44 @@ def test_the_api_page_size_takes_any_value(client, ctx, value):
         assert 1 <= response.get_json()["per_page"] <= 100
 
 
-def test_a_deal_too_large_for_the_database_is_refused_beside_the_field(app, accounts):
-    """volume × unit price is stored in Rupiah (BIGINT): two numbers each within bounds must not overflow it."""
-    from marketplace.models import Deal
+def _offered(accounts):
+    """Producer A's offer on a fresh inquiry, ready to be quoted."""
+    from marketplace.trade.workflow import allocation as allocation_workflow
 
     allocation = _allocation(accounts)
+    allocation_workflow.apply("offer", allocation, accounts.producer_a, values={
+        "offered_qty": 900, "offered_unit": "kg", "offered_price": 12_500, "lead_time_days": 5})
+    db.session.commit()
+    return allocation
+
+
+def test_a_quotation_too_large_for_the_database_is_refused_beside_the_field(app, accounts):
+    """quantity × price is stored in Rupiah (BIGINT) for each month of the contract: a quantity within bounds at a
+    producer's price must not overflow it when the buyer accepts."""
+    from marketplace.models import Quotation
+
+    allocation = _offered(accounts)
     client = _staff_client(app, accounts.facilitator)
     token = csrf_from(client.get(f"/facilitator/inquiries/{allocation.inquiry_id}"))
-    response = client.post(f"/facilitator/inquiries/{allocation.inquiry_id}/deal", data={
-        "csrf_token": token, "producer_id": str(allocation.producer_id), "volume": "999.999.999.999",
-        "unit_price": "999.999.999.999"})
+    response = client.post(f"/facilitator/inquiries/{allocation.inquiry_id}/quotation", data={
+        "csrf_token": token, f"offer-{allocation.id}": "y", f"qty-{allocation.id}": "999.999.999.999",
+        "valid_until": "2099-01-01"})
     assert response.status_code == 400 and "terlalu besar" in response.get_data(as_text=True)
-    assert _count(Deal) == 0
+    assert _count(Quotation) == 0
+
+
+def _contract(accounts):
+    """An active contract of producer A's offer, accepted by the buyer."""
+    from datetime import date
+
+    from marketplace.trade import quotations
+
+    allocation = _offered(accounts)
+    quotation = quotations.build(allocation.inquiry, [(allocation, 900)], date(2099, 1, 1), True, "",
+                                 accounts.facilitator)
+    contract = quotations.answer(quotation, "accept")
+    db.session.commit()
+    return contract
 
 
 # ---------------------------------------------------------------- every form is built from the same parts
@@ -441,9 +467,13 @@ CASES = [
     Case("facilitator decline", "facilitator", lambda p: f"/facilitator/inquiries/{p.id}",
          lambda p: {"reason": "Di luar cakupan."}, post=lambda p: f"/facilitator/inquiries/{p.id}/decline",
          prepare=lambda accounts: _fresh_inquiry(accounts, claimed=True)),
-    Case("deal", "facilitator", lambda p: f"/facilitator/inquiries/{p.inquiry_id}", lambda p: {
-        "producer_id": str(p.producer_id), "volume": "900", "unit_price": "12.500", "starts_on": "2026-07-01",
-        "schedule": "Tiap Senin"}, post=lambda p: f"/facilitator/inquiries/{p.inquiry_id}/deal", prepare=_allocation),
+    Case("quotation", "facilitator", lambda p: f"/facilitator/inquiries/{p.inquiry_id}", lambda p: {
+        f"offer-{p.id}": "y", f"qty-{p.id}": "900", "valid_until": "2099-01-01", "names_producers": "y",
+        "note": "Harga loco Metro."}, post=lambda p: f"/facilitator/inquiries/{p.inquiry_id}/quotation",
+         prepare=_offered),
+    Case("delivery", "facilitator", lambda p: f"/facilitator/contracts/{p.id}", lambda p: {
+        "line_id": str(p.lines[0].id), "delivered_on": "2026-01-05", "quantity": "450", "outcome": "accepted",
+        "note": "Diterima di gudang."}, post=lambda p: f"/facilitator/contracts/{p.id}/deliveries", prepare=_contract),
     Case("agreement", "admin", "/facilitator/agreements/new", lambda p: {
         "code": f"PKS-{next(_unique)}", "kind": "PKS", "title": "PKS beras", "parties": "Food Station\nGapoktan",
         "starts_on": "2026-01-01", "ends_on": "2026-12-31", "targets-0-category_id": str(category().id),

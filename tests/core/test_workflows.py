@@ -20,7 +20,6 @@ from marketplace.models import (
     Allocation,
     AllocationStatus,
     AuditEvent,
-    Deal,
     Inquiry,
     InquiryStatus,
     Producer,
@@ -31,9 +30,14 @@ from marketplace.models import (
 )
 from marketplace.core.policies import BUYER
 from marketplace.core.workflow import TransitionConflict, TransitionNotAllowed
+from marketplace.models import ContractStatus, DeliveryStatus, QuotationStatus
 from marketplace.trade.workflow import allocation, inquiry
+from marketplace.trade.workflow import contract as contract_workflow
+from marketplace.trade.workflow import delivery as delivery_workflow
+from marketplace.trade.workflow import quotation as quotation_workflow
 from marketplace.listings.workflow import publication, revision
 from tests.factories import ProductFactory
+from tests.trade_desk import bare_contract
 
 ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin", "buyer")
 OWNER = frozenset({"producer_a", "officer"})  # the producer and the field officer assigned to them
@@ -72,7 +76,7 @@ INQUIRY = {
     "forward":         (WORKING,                   S.FORWARDED,   FACILITATOR, False, False),
     "respond":         ((S.FORWARDED,),            S.RESPONDED,   FACILITATOR | OWNER, False, False),
     "negotiate":       ((S.RESPONDED,),            S.NEGOTIATING, FACILITATOR, False, False),
-    "agree":           ((S.RESPONDED, S.NEGOTIATING), S.AGREED,   FACILITATOR, False, False),
+    "agree":           ((S.RESPONDED, S.NEGOTIATING), S.AGREED,   FACILITATOR | THE_BUYER, False, False),
     "close":           ((S.AGREED,),               S.CLOSED,      FACILITATOR, False, False),
     "cancel":          (OPEN,                      S.CANCELLED,   THE_BUYER,   False, False),
 }
@@ -83,8 +87,28 @@ ALLOCATION = {
     "withdraw":        ((A.ACCEPTED,),             A.WITHDRAWN,   OWNER,       False, False),
     "reforward":       ((A.FORWARDED, A.ACCEPTED, A.DECLINED, A.WITHDRAWN), A.FORWARDED, FACILITATOR, False, False),
 }
+Q, K, D = QuotationStatus, ContractStatus, DeliveryStatus
+QUOTATION = {
+    "accept":          ((Q.SENT,),                 Q.ACCEPTED,    THE_BUYER | FACILITATOR, False, False),
+    "decline":         ((Q.SENT,),                 Q.DECLINED,    THE_BUYER,   True,  False),
+    "ask_change":      ((Q.SENT,),                 Q.CHANGE_REQUESTED, THE_BUYER, True, False),
+    "supersede":       ((Q.SENT, Q.CHANGE_REQUESTED, Q.DECLINED), Q.SUPERSEDED, FACILITATOR, False, False),
+    "withdraw":        ((Q.SENT, Q.CHANGE_REQUESTED), Q.WITHDRAWN, FACILITATOR, True,  False),
+}
+CONTRACT = {
+    "complete":        ((K.ACTIVE,),               K.COMPLETED,   FACILITATOR, False, False),
+    "cancel":          ((K.ACTIVE,),               K.CANCELLED,   FACILITATOR, True,  False),
+}
+DELIVERY = {
+    "reject":          ((D.ACCEPTED,),             D.REJECTED,    FACILITATOR | OWNER, True, False),
+    "cancel":          ((D.ACCEPTED, D.REJECTED),  D.CANCELLED,   FACILITATOR | OWNER, True, False),
+}
 WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R),
-             "inquiry": (inquiry, INQUIRY, S), "allocation": (allocation, ALLOCATION, A)}
+             "inquiry": (inquiry, INQUIRY, S), "allocation": (allocation, ALLOCATION, A),
+             "quotation": (quotation_workflow, QUOTATION, Q), "contract": (contract_workflow, CONTRACT, K),
+             "delivery": (delivery_workflow, DELIVERY, D)}
+TRADE = ("inquiry", "allocation", "quotation", "contract", "delivery")
+NO_STOREFRONT = ("inquiry", "quotation", "contract")  # records that belong to no one storefront
 REASON = "Foto kurang jelas."
 
 
@@ -107,15 +131,42 @@ def _actor(accounts, role: str):
 
 
 def _inquiry(accounts, **fields) -> Inquiry:
-    """An inquiry forwarded to producer A (so A and A's officer answer it), with a deal recorded."""
+    """An inquiry forwarded to producer A (so A and A's officer answer it), with a contract made."""
     request = Inquiry(reference="INQ-2026-000001", tracking_token="t-walk", form_token="f-walk", company="PT Uji",
                       buyer_type="hotel", contact_name="Dewi", email="dewi@contoh.id", quantity=100, unit="kg",
                       frequency="once", delivery_city="jakarta-pusat", **fields)
     request.allocations.append(Allocation(producer_id=accounts.producer_a_store.id, requested_qty=100))
-    request.deals.append(Deal(producer_id=accounts.producer_a_store.id, volume=100, unit="kg", unit_price=1, value=100))
+    request.contracts.append(bare_contract("KTR-2026-000001"))
     db.session.add(request)
     db.session.commit()
     return request
+
+
+def _trade_record(accounts, workflow: str):
+    """A quotation of producer A's offer (valid for a week), the contract it became, or a delivery against it."""
+    from datetime import timedelta
+
+    from marketplace.core import clock
+    from marketplace.models import Contract, ContractLine, Delivery, Quotation, QuotationLine
+
+    request = _inquiry(accounts, status=str(S.NEGOTIATING))
+    store = accounts.producer_a_store.id
+    offer = Quotation(inquiry_id=request.id, version=1, status=str(Q.SENT), valid_until=clock.today() + timedelta(days=7),
+                      lines=[QuotationLine(producer_id=store, quantity=100, unit="kg", price=12_000)])
+    db.session.add(offer)
+    db.session.commit()
+    if workflow == "quotation":
+        return offer
+    made = request.contracts[0]
+    made.lines.append(ContractLine(producer_id=store, quantity=100, unit="kg", price=12_000))
+    db.session.commit()
+    if workflow == "contract":
+        return made
+    shipment = Delivery(line_id=made.lines[0].id, delivered_on=clock.today(), quantity=100, unit="kg",
+                        status=str(D.ACCEPTED))
+    db.session.add(shipment)
+    db.session.commit()
+    return shipment
 
 
 def _set_status(obj, status) -> None:
@@ -134,6 +185,8 @@ def _subject(accounts, workflow: str, kind: str):
         return _inquiry(accounts)
     if workflow == "allocation":
         return _inquiry(accounts, status=str(S.FORWARDED)).allocations[0]
+    if workflow in ("quotation", "contract", "delivery"):
+        return _trade_record(accounts, workflow)
     store = accounts.producer_a_store
     target = store if kind == "producer" else ProductFactory(producer=store, name="Beras A")
     if workflow == "publication":
@@ -184,9 +237,9 @@ def _walk(accounts, workflow_name: str, name: str, kind: str, reason: str = REAS
                 event = _last_audit(subject)
                 got = (str(subject.status), _audit_count(subject) - before, event.action, event.actor_id,
                        event.from_status, event.to_status, event.note, event.producer_id)
-                # An inquiry belongs to no storefront; everything else here is producer A's.
+                # An inquiry, a quotation or a contract belongs to no one storefront; the rest here is producer A's.
                 want = (str(spec[name][1]), 1, f"{workflow_name}.{name}", actor.id, str(source), str(spec[name][1]),
-                        reason, None if workflow_name == "inquiry" else accounts.producer_a_store.id)
+                        reason, None if workflow_name in NO_STOREFRONT else accounts.producer_a_store.id)
                 if got != want:
                     failures.append(f"{case}: got {got}, expected {want}")
             else:
@@ -222,6 +275,12 @@ def test_every_allocation_transition_from_every_state_by_every_role(accounts, na
     assert _walk(accounts, "allocation", name, "allocation") == []
 
 
+@pytest.mark.parametrize("workflow_name, name", [(w, n) for w in ("quotation", "contract", "delivery")
+                                                 for n in WORKFLOWS[w][1]])
+def test_every_quotation_contract_and_delivery_transition_from_every_state_by_every_role(accounts, workflow_name, name):
+    assert _walk(accounts, workflow_name, name, workflow_name) == []
+
+
 @pytest.mark.parametrize("kind", ["product", "producer"])
 @pytest.mark.parametrize("name", list(PUBLICATION))
 def test_every_publication_transition_from_every_state_by_every_role(accounts, name, kind):
@@ -239,7 +298,7 @@ def test_every_revision_transition_from_every_state_by_every_role(accounts, name
 ])
 @pytest.mark.parametrize("blank", ["", "   \n"])
 def test_a_decision_against_the_other_side_needs_a_reason(accounts, workflow_name, name, blank):
-    kind = workflow_name if workflow_name in ("inquiry", "allocation") else "product"
+    kind = workflow_name if workflow_name in TRADE else "product"
     assert _walk(accounts, workflow_name, name, kind, reason=blank) == []
 
 
@@ -382,6 +441,12 @@ def _buyers_see(app, product) -> tuple[bool, bool, bool]:
     listed = link in visitor.get("/products").get_data(as_text=True)
     shelf = link in visitor.get("/producers/usaha-a").get_data(as_text=True)
     return searched, listed, shelf
+
+
+@pytest.mark.parametrize("workflow_name, name", [(w, n) for w in ("quotation", "contract", "delivery")
+                                                 for n in WORKFLOWS[w][1]])
+def test_every_quotation_contract_and_delivery_transition_from_every_state_by_every_role(accounts, workflow_name, name):
+    assert _walk(accounts, workflow_name, name, workflow_name) == []
 
 
 @pytest.mark.parametrize("kind", ["product", "producer"])

@@ -233,7 +233,7 @@ def test_two_facilitators_claiming_at_once_give_exactly_one_owner(app, accounts)
     ("decline", "in_review", "facilitator", True), ("decline", "new", "facilitator", False),
     ("decline", "in_review", "moderator", False), ("cancel", "new", "buyer", True), ("cancel", "negotiating", "buyer", True),
     ("cancel", "agreed", "buyer", False), ("cancel", "new", "facilitator", False), ("close", "agreed", "facilitator", True),
-    ("close", "negotiating", "facilitator", False), ("agree", "negotiating", "admin", False),  # no deal yet
+    ("close", "negotiating", "facilitator", False), ("agree", "negotiating", "admin", False),  # no contract yet
 ])
 def test_inquiry_transitions(accounts, name, source, actor, allowed):
     inquiry = Inquiry(reference="INQ-X", tracking_token="t", form_token="f", company="PT", buyer_type="hotel",
@@ -345,7 +345,8 @@ def _allowed_roles(transition) -> set[str]:
 @pytest.mark.parametrize("name", list(workflow.transitions))
 def test_every_inquiry_transition_from_every_state_for_every_role(accounts, name, role):
     """producer_a has a forward of the inquiry; producer_b does not. Each state gets a fresh inquiry."""
-    from marketplace.models import Allocation, Deal
+    from marketplace.models import Allocation
+    from tests.trade_desk import bare_contract
 
     transition = workflow.transitions[name]
     who = BUYER if role == "buyer" else accounts.by_name(role)
@@ -354,7 +355,7 @@ def test_every_inquiry_transition_from_every_state_for_every_role(accounts, name
                           company="PT", buyer_type="hotel", contact_name="A", email="a@b.id", quantity=1, unit="kg",
                           frequency="once", delivery_city="jakarta-pusat", status=str(source))
         inquiry.allocations.append(Allocation(producer_id=accounts.producer_a_store.id, requested_qty=1))
-        inquiry.deals.append(Deal(producer_id=accounts.producer_a_store.id, volume=1, unit="kg", unit_price=1, value=1))
+        inquiry.contracts.append(bare_contract(f"KTR-W{number}"))
         db.session.add(inquiry)
         db.session.commit()
         allowed = str(source) in transition.sources and role in _allowed_roles(transition)

@@ -1,4 +1,4 @@
-"""From a Jakarta buyer through the BUMD to several Metro producers, ending in recorded deals."""
+"""From a Jakarta buyer through the BUMD to several Metro producers, ending in a contract."""
 from __future__ import annotations
 
 import io
@@ -91,17 +91,27 @@ def test_producers_answer_through_their_dashboard_and_others_cannot(app, account
     assert inquiry.status == "responded"
 
 
-def test_a_deal_is_needed_before_agreement_and_its_value_is_volume_times_price(accounts, rice_inquiry):
+def _quote_and_accept(inquiry, facilitator):
+    from datetime import timedelta
+
+    from marketplace.core import clock
+    from marketplace.trade import quotations
+
+    picks = [(a, a.offered_qty) for a in quotations.offers(inquiry)]
+    quotation = quotations.build(inquiry, picks, clock.today() + timedelta(days=7), False, "", facilitator)
+    return quotations.answer(quotation, "accept", actor=facilitator)
+
+
+def test_agreement_needs_an_accepted_quotation_whose_contract_values_volume_times_price(accounts, rice_inquiry):
     inquiry, rice_a, _ = rice_inquiry
     inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
     inquiries.answer(inquiry.allocations[0], accounts.producer_a, True, 1200, 12800, 5)
     with pytest.raises(Exception):
         inquiries.advance(inquiry, "agree", accounts.facilitator)
-    deal = inquiries.record_deal(inquiry, rice_a.producer_id, 1200, 12800, None, "mingguan", accounts.facilitator)
-    inquiries.advance(inquiry, "agree", accounts.facilitator)
+    contract = _quote_and_accept(inquiry, accounts.facilitator)  # accepting agrees the inquiry
     inquiries.advance(inquiry, "close", accounts.facilitator)
     db.session.commit()
-    assert deal.value == 15_360_000
+    assert {m.value for m in contract.lines[0].months} == {15_360_000}
     assert inquiry.status == "closed"
 
 
@@ -111,7 +121,6 @@ def test_exports_never_write_formulas(accounts, rice_inquiry):
     inquiry.message = "@SUM(A1:A2)"
     inquiry.contact_name = "+62 cmd"
     inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
-    inquiries.record_deal(inquiry, rice_a.producer_id, 1200, 12800, None, "-", accounts.facilitator)
     db.session.commit()
     table = exports.inquiry_table([inquiry])
     text = exports.to_csv(table).decode("utf-8-sig")
@@ -160,19 +169,24 @@ def test_a_verified_buyer_company_shows_on_its_later_inquiries(app, client, acco
     assert queue.count("Terverifikasi") == 2  # same NPWP digits: the verification carries over
 
 
-def test_inquiries_and_their_deals_are_tagged_with_the_agreement(accounts, rice_inquiry):
+def test_contracts_follow_the_inquirys_agreement_unless_one_was_chosen_on_the_contract(accounts, rice_inquiry):
     from marketplace.models import Agreement
+    from marketplace.trade import contracts
 
     inquiry, rice_a, _ = rice_inquiry
-    mou = Agreement(code="MOU-1", kind="MoU", title="Metro–DKI")
-    db.session.add(mou)
+    mou, pks = Agreement(code="MOU-1", kind="MoU", title="Metro–DKI"), Agreement(code="PKS-1", kind="PKS", title="PKS")
+    db.session.add_all([mou, pks])
     db.session.commit()
     inquiries.forward(inquiry, [(rice_a.producer_id, 1200)], False, accounts.facilitator)
-    early = inquiries.record_deal(inquiry, rice_a.producer_id, 600, 12800, None, "", accounts.facilitator)
+    inquiries.answer(inquiry.allocations[0], accounts.producer_a, True, 1200, 12800, 5)
+    contract = _quote_and_accept(inquiry, accounts.facilitator)
+    assert contract.agreement_id is None and not contract.agreement_chosen
     inquiries.set_agreement(inquiry, mou.id, accounts.facilitator)
-    late = inquiries.record_deal(inquiry, rice_a.producer_id, 600, 12800, None, "", accounts.facilitator)
+    assert inquiry.agreement_id == contract.agreement_id == mou.id
+    contracts.set_agreement(contract, pks.id, accounts.facilitator)
+    inquiries.set_agreement(inquiry, None, accounts.facilitator)
     db.session.commit()
-    assert inquiry.agreement_id == early.agreement_id == late.agreement_id == mou.id
+    assert contract.agreement_id == pks.id and contract.agreement_chosen
 
 
 def test_meetings_are_recorded_apart_from_notes_and_hidden_from_the_buyer(client, accounts, rice_inquiry):
@@ -288,4 +302,4 @@ def test_the_inquiry_page_opens_the_step_its_status_calls_for(client, accounts, 
     assert open_sections()[0] == "produsen-diteruskan"  # waiting for the producers' answers
     inquiries.answer(inquiry.allocations[0], accounts.producer_a, True, offered_qty=1200, price=12800)
     db.session.commit()
-    assert open_sections()[0] == "kesepakatan"  # answered: record the deal
+    assert open_sections()[0] == "penawaran-harga"  # answered: quote to the buyer

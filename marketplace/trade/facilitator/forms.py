@@ -103,22 +103,6 @@ class ForwardForm(Form):
         return [(pid, self[f"qty-{pid}"].number) for pid in self.picked()]
 
 
-# A deal's value (volume × unit price) is stored in Rupiah as BIGINT: a quadrillion is more than any deal.
-MAX_DEAL_VALUE = 10**15
-
-
-class DealForm(Form):
-    producer_id = SelectField(_l("Produsen"), coerce=int, choices=[])
-    volume = NumberText(_l("Volume yang disepakati"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
-    unit_price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
-    starts_on = DayField(_l("Mulai pengiriman"), validators=[Optional()])
-    schedule = TextAreaField(_l("Jadwal pengiriman"), validators=[Optional(), Length(max=1000)])
-
-    def validate_unit_price(self, field):
-        if self.volume.number and field.number and self.volume.number * field.number > MAX_DEAL_VALUE:
-            raise ValidationError(_l("Nilai kesepakatan (volume × harga) terlalu besar. Periksa kembali angkanya."))
-
-
 # ---------------------------------------------------------------- monitoring period and agreements
 
 class PeriodForm(QueryForm):
@@ -185,3 +169,105 @@ class AgreementEditForm(Form):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("Tanggal berakhir harus sesudah tanggal mulai."))
+
+
+# ---------------------------------------------------------------- quotation, contract, deliveries
+
+# A line's value (quantity × price) is stored in Rupiah as BIGINT for each month of a contract: a quadrillion is
+# more than any real order.
+MAX_VALUE = 10**15
+_TOO_LARGE = _l("Nilainya (jumlah × harga) terlalu besar. Periksa kembali angkanya.")
+
+class QuotationForm(Form):
+    """A quotation built from the offers on the page: a tick (`offer-<id>`) and a quantity per period
+    (`qty-<id>`, in the offer's unit, the offered quantity by default) for each offer."""
+
+    valid_until = DayField(_l("Berlaku sampai"), validators=[DataRequired(_l("Isi tanggal berlakunya penawaran."))])
+    names_producers = BooleanField(_l("Sebutkan nama produsen kepada pembeli"))
+    note = TextAreaField(_l("Catatan untuk pembeli"), validators=[Optional(), Length(max=2000)])
+
+    @classmethod
+    def for_offers(cls, offers, **kwargs) -> QuotationForm:
+        form_class = type("QuotationForm", (cls,), {})
+        for offer in offers:
+            setattr(form_class, f"offer-{offer.id}", BooleanField(default=True))
+            setattr(form_class, f"qty-{offer.id}", NumberText(_l("Jumlah per periode"), allow_zero=False))
+        form = form_class(**kwargs)
+        form.offers = list(offers)
+        return form
+
+    def validate_valid_until(self, field):
+        from marketplace.core import clock
+
+        if field.data and field.data < clock.today():
+            raise ValidationError(_l("Tanggal sudah lewat."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for offer in self.picked():
+            quantity = self[f"qty-{offer.id}"]
+            if quantity.number is None and not quantity.errors:
+                quantity.errors.append(_l("Isi jumlah per periode."))
+            elif quantity.number and quantity.number * (offer.offered_price or 0) > MAX_VALUE:
+                quantity.errors.append(_TOO_LARGE)
+        if not self.picked():
+            self.form_errors.append(_l("Pilih setidaknya satu penawaran produsen."))
+        return valid and not self.errors and not self.form_errors
+
+    def picked(self) -> list:
+        return [offer for offer in self.offers if self[f"offer-{offer.id}"].data]
+
+    def picks(self) -> list[tuple[object, float]]:
+        return [(offer, self[f"qty-{offer.id}"].number) for offer in self.picked()]
+
+
+class ReasonForm(Form):
+    """A second step with a reason: cancelling a contract, withdrawing a quotation, cancelling a delivery."""
+
+    reason = TextAreaField(_l("Alasan"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])
+    confirmed = BooleanField(default=False)
+
+
+class ConfirmForm(Form):
+    """A second step without a reason (completing a contract)."""
+
+    confirmed = BooleanField(default=False)
+
+
+class ContractAgreementForm(Form):
+    """The MoU/PKS a contract counts against: one of them, or explicitly none."""
+
+    agreement = SelectField(_l("Dihitung untuk perjanjian"), choices=[],
+                            validators=[DataRequired(_l("Pilih perjanjian, atau \u201ctidak termasuk perjanjian\u201d."))])
+
+
+class DeliveryForm(Form):
+    line_id = SelectField(_l("Baris kontrak (produsen)"), coerce=int, choices=[])
+    delivered_on = DayField(_l("Tanggal diterima"), validators=[DataRequired(_l("Isi tanggal penerimaan."))])
+    quantity = NumberText(_l("Jumlah"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    outcome = SelectField(_l("Hasil pemeriksaan saat diterima"),
+                          choices=[("accepted", _l("Diterima pembeli")), ("rejected", _l("Ditolak saat diterima"))])
+    note = TextAreaField(_l("Catatan"), validators=[Length(max=2000)],
+                         description=_l("Wajib bila ditolak: apa yang tidak sesuai."))
+
+    def validate_delivered_on(self, field):
+        from marketplace.core import clock
+
+        if field.data and field.data > clock.today():
+            raise ValidationError(_l("Tanggal penerimaan belum tiba."))
+
+    def validate_note(self, field):
+        if self.outcome.data == "rejected" and not (field.data or "").strip():
+            raise ValidationError(_l("Tulis mengapa kiriman ditolak."))
+
+
+class LineCorrectionForm(Form):
+    """A contract line corrected (quantity per period, price), with the reason."""
+
+    quantity = NumberText(_l("Jumlah per periode"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    reason = TextAreaField(_l("Alasan koreksi"), validators=[DataRequired(_l("Tulis alasannya.")), Length(max=2000)])
+
+    def validate_price(self, field):
+        if self.quantity.number and field.number and self.quantity.number * field.number > MAX_VALUE:
+            raise ValidationError(_TOO_LARGE)

@@ -14,11 +14,13 @@ from marketplace.core.formatting import inquiry_status
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
 from marketplace.catalog import queries as catalog
+from marketplace.trade import quotations
 from marketplace.trade import service as inquiries
 from marketplace.accounts import overview
 from marketplace.core.vocab import BUYER_TYPES
 from marketplace.core.errors import refuse
 from marketplace.core.workflow import TransitionNotAllowed
+from marketplace.trade.facilitator.steps import second_step
 
 bp = Blueprint("facilitator", __name__)
 
@@ -53,17 +55,17 @@ def queue():
 
 # The sections of the inquiry page, by the id their heading carries (templates/facilitator/inquiry.html).
 _FORM_SECTIONS = {"note_form": "catatan", "message_form": "pesan-pembeli", "decision_form": "tolak",
-                  "deal_form": "kesepakatan"}
+                  "quotation_form": "penawaran-harga"}
 
 
 def _next_step(item: Inquiry) -> str | None:
-    """The section the inquiry's status calls for (claim, forward, wait for answers, record a deal); a phone opens
-    it first. None once the inquiry is finished."""
+    """The section the inquiry's status calls for (claim, forward, wait for answers, quote, the contract); a phone
+    opens it first. None once the inquiry is finished."""
     status = str(item.status)
     if policies.can("claim", item):
         return "penanggung"
     if item.allocations and status in {InquiryStatus.RESPONDED, InquiryStatus.NEGOTIATING, InquiryStatus.AGREED}:
-        return "kesepakatan"
+        return "penawaran-harga"
     if item.allocations and status == InquiryStatus.FORWARDED:
         return "produsen-diteruskan"
     if policies.can("forward", item):
@@ -83,7 +85,8 @@ def _page(inquiry: Inquiry, **forms_):
         note_form=forms_.get("note_form") or forms.NoteForm(),
         message_form=forms_.get("message_form") or forms.BuyerMessageForm(),
         decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
-        deal_form=forms_.get("deal_form") or _deal_form(inquiry),
+        quotation_form=forms_.get("quotation_form") or quotation_form(inquiry),
+        quotation_summary=quotations.summary, can_quote=quotations.can_quote(inquiry, current_user),
         suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
         agreement_form=_agreement_form(inquiry), next_step=next_step, open_sections=open_sections,
     )
@@ -199,22 +202,6 @@ def forward(inquiry_id: int):
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
 
 
-@bp.post("/inquiries/<int:inquiry_id>/deal")
-def deal(inquiry_id: int):
-    item = db.get_or_404(Inquiry, inquiry_id)
-    form = _deal_form(item)
-    if not form.validate_on_submit():
-        return _page(item, deal_form=form), 400
-    try:
-        inquiries.record_deal(item, form.producer_id.data, form.volume.number, int(round(form.unit_price.number)),
-                              form.starts_on.data, (form.schedule.data or "").strip(), current_user)
-    except ValueError:
-        abort(400)
-    db.session.commit()
-    flash(_("Kesepakatan dicatat."), "success")
-    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
-
-
 @bp.post("/inquiries/<int:inquiry_id>/<any(negotiate, agree, close):action>")
 def advance(inquiry_id: int, action: str):
     item = db.get_or_404(Inquiry, inquiry_id)
@@ -227,6 +214,81 @@ def advance(inquiry_id: int, action: str):
     db.session.commit()
     flash(_("Status diperbarui: %(status)s.", status=inquiry_status(item.status)), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+
+
+# ---------------------------------------------------------------- the quotation to the buyer
+
+def quotation_form(item: Inquiry, **kwargs) -> forms.QuotationForm:
+    return forms.QuotationForm.for_offers(quotations.offers(item), **kwargs)
+
+
+def _back(item: Inquiry, anchor: str = "penawaran-harga") -> str:
+    return url_for("facilitator.inquiry", inquiry_id=item.id) + f"#{anchor}"
+
+
+@bp.post("/inquiries/<int:inquiry_id>/quotation")
+def quote(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not quotations.can_quote(item, current_user):
+        flash(_("Penawaran harga dibuat dari penawaran produsen, sebelum pembeli menerimanya."), "error")
+        return redirect(_back(item))
+    form = quotation_form(item)
+    if not form.validate_on_submit():
+        return _page(item, quotation_form=form), 400
+    try:
+        quotation = quotations.build(item, form.picks(), form.valid_until.data, form.names_producers.data,
+                                     (form.note.data or "").strip(), current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "inquiry", _back(item))
+    db.session.commit()
+    flash(_("Penawaran harga versi %(version)s terkirim ke pembeli.", version=quotation.version), "success")
+    return redirect(_back(item))
+
+
+def _quotation(item: Inquiry, version: int):
+    quotation = quotations.quotation_of(item, version)
+    if quotation is None:
+        abort(404)
+    return quotation
+
+
+@bp.post("/inquiries/<int:inquiry_id>/quotation/<int:version>/withdraw")
+def withdraw_quotation(inquiry_id: int, version: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    quotation = _quotation(item, version)
+    form = forms.ReasonForm()
+    if not (form.confirmed.data and form.validate_on_submit()):
+        return second_step(form, inquiry=item, title=_("Tarik penawaran harga?"),
+                        action=url_for("facilitator.withdraw_quotation", inquiry_id=item.id, version=version),
+                        explain=_("Pembeli tidak dapat lagi menerima versi %(version)s.", version=version),
+                        button=_("Ya, tarik penawaran"), back=_back(item))
+    try:
+        quotations.withdraw(quotation, form.reason.data.strip(), current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "quotation", _back(item))
+    db.session.commit()
+    flash(_("Penawaran harga ditarik."), "success")
+    return redirect(_back(item))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/quotation/<int:version>/accept")
+def record_acceptance(inquiry_id: int, version: int):
+    """The buyer accepted by letter or phone: the facilitator records it, after a second step."""
+    item = db.get_or_404(Inquiry, inquiry_id)
+    quotation = _quotation(item, version)
+    form = forms.ConfirmForm()
+    if not (form.confirmed.data and form.validate_on_submit()):
+        return second_step(form, inquiry=item, title=_("Catat bahwa pembeli menerima penawaran?"),
+                        action=url_for("facilitator.record_acceptance", inquiry_id=item.id, version=version),
+                        explain=_("Kontrak dibuat dari versi %(version)s dan dihitung untuk MoU.", version=version),
+                        button=_("Ya, pembeli menerima"), back=_back(item))
+    try:
+        contract = quotations.answer(quotation, "accept", actor=current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "quotation", _back(item))
+    db.session.commit()
+    flash(_("Kontrak %(reference)s dibuat.", reference=contract.reference), "success")
+    return redirect(url_for("contracts.contract", contract_id=contract.id))
 
 
 def _agreement_form(item: Inquiry) -> forms.AgreementForm:
@@ -256,12 +318,6 @@ def verify_company(inquiry_id: int):
     db.session.commit()
     flash(_("Perusahaan pembeli ditandai terverifikasi; permintaan berikutnya darinya akan menunjukkannya."), "success")
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
-
-
-def _deal_form(item: Inquiry) -> forms.DealForm:
-    form = forms.DealForm()
-    form.producer_id.choices = [(a.producer_id, a.producer.name) for a in item.allocations]
-    return form
 
 
 @bp.get("/inquiries.<any(csv, xlsx):fmt>")

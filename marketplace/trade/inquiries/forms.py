@@ -136,3 +136,11 @@ class CancelForm(Form):
     reason = TextAreaField(_l("Alasan pembatalan (opsional)"), validators=[Optional(), Length(max=1000)])
     # Cancelling is a second step: the first press shows what will happen, the second (confirmed) does it.
     confirmed = BooleanField(default=False)
+
+
+class QuotationAnswerForm(Form):
+    """The buyer's answer to a quotation. Declining or asking for a change needs a reason; accepting is a second
+    step (the first press shows what accepting means)."""
+
+    reason = TextAreaField(_l("Alasan atau perubahan yang Anda minta"), validators=[Optional(), Length(max=2000)])
+    confirmed = BooleanField(default=False)

@@ -82,14 +82,59 @@ def _load(token: str):
     return inquiry
 
 
-@bp.route("/track/<token>", methods=["GET"])
-def track(token: str):
-    inquiry = _load(token)
+def _track_page(inquiry, status: int = 200, answer_form=None):
+    from marketplace.trade import contracts, quotations
+
+    sent = [q for q in inquiry.quotations if str(q.status) != "withdrawn"]
     return render_template(
         "inquiries/track.html", inquiry=inquiry, timeline=inquiries.buyer_timeline(inquiry),
         message_form=forms.TrackMessageForm(), cancel_form=forms.CancelForm(),
         can_cancel=inquiries.workflow.allowed("cancel", inquiry, inquiries.policies.BUYER),
-    )
+        quotation=sent[-1] if sent else None, earlier=sent[:-1][::-1], summary=quotations.summary,
+        answer_form=answer_form or forms.QuotationAnswerForm(), delivered=contracts.delivered,
+        can_answer=lambda q: inquiries.workflow_allowed(q, "decline"),
+        can_accept=lambda q: inquiries.workflow_allowed(q, "accept", guards=True),
+    ), status
+
+
+@bp.route("/track/<token>", methods=["GET"])
+def track(token: str):
+    return _track_page(_load(token))
+
+
+@bp.post("/track/<token>/quotation/<int:version>/<any(accept, decline, ask_change):action>")
+@limiter.limit("30 per hour")
+def track_quotation(token: str, version: int, action: str):
+    """The buyer accepts (after a second step), declines with a reason or asks for a change."""
+    from marketplace.trade import quotations
+
+    inquiry = _load(token)
+    quotation = quotations.quotation_of(inquiry, version)
+    if quotation is None:
+        abort(404)
+    form = forms.QuotationAnswerForm()
+    if not form.validate_on_submit():
+        return _track_page(inquiry, 400, form)
+    reason = (form.reason.data or "").strip()
+    if action != "accept" and not reason:
+        form.reason.errors.append(_("Tulis alasannya agar fasilitator tahu apa yang perlu diubah."))
+        return _track_page(inquiry, 400, form)
+    if action == "accept" and not form.confirmed.data:
+        return render_template("inquiries/quotation_confirm.html", inquiry=inquiry, quotation=quotation,
+                               summary=quotations.summary(quotation), form=form)
+    try:
+        contract = quotations.answer(quotation, action, reason)
+    except TransitionNotAllowed as error:
+        return refuse(error, "quotation", url_for("inquiries.track", token=token) + "#penawaran")
+    db.session.commit()
+    if contract is not None:
+        flash(_("Terima kasih. Penawaran diterima; kontrak %(reference)s dibuat dan fasilitator BUMD akan mengatur "
+                "pengirimannya.", reference=contract.reference), "success")
+    elif action == "decline":
+        flash(_("Penawaran ditolak. Fasilitator menerima alasan Anda."), "success")
+    else:
+        flash(_("Permintaan perubahan terkirim. Fasilitator akan mengirim versi baru."), "success")
+    return redirect(url_for("inquiries.track", token=token) + "#penawaran")
 
 
 @bp.post("/track/<token>/message")
