@@ -339,6 +339,9 @@ class Suggestion:
     responsiveness: float | None  # share of forwards answered, None when never asked
     median_hours: float | None
     to_request: float = 1.0  # one unit of the listing in the request's unit (20 karung of 50 kg = 1 ton)
+    spare: float | None = None  # spare capacity in every month asked, in the request's unit (trade/capacity.py)
+    price: float | None = None  # the listing's lowest price per request unit, None when on request
+    grade_match: bool = True  # the grade (or variety) asked for, or none was asked (trade/plan.requested_grade)
 
     @property
     def capacity(self) -> float:
@@ -349,6 +352,11 @@ class Suggestion:
     def min_order(self) -> float:
         """Minimum order in the request's unit."""
         return self.product.min_order_qty * self.to_request
+
+    @property
+    def committed(self) -> float | None:
+        """What active contracts already take in the tightest month asked, in the request's unit."""
+        return None if self.spare is None else max(0.0, self.capacity - self.spare)
 
 
 def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, float | None]]:
@@ -370,10 +378,22 @@ def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, flo
     return result
 
 
+def _price_per(product: Product, unit: str) -> float | None:
+    if product.price_on_request or product.price_min is None:
+        return None
+    try:
+        return units.price_in(product.price_min, product.unit, unit, product.kg_per_unit)
+    except units.UnitMismatch:
+        return None
+
+
 def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     """Producers with a published product of the inquiry's commodity in a unit that converts to the request's
-    (core/units.py), the most able first: curated, then capacity, then a minimum order the request can meet,
-    then how reliably they answer. Capacities compare in the request's unit."""
+    (core/units.py), one listing each, the most fitting first: the requested grade (trade/plan.requested_grade),
+    then curated, then spare capacity in the months asked, then a minimum order the request can meet, then how
+    reliably they answer. Figures are in the request's unit."""
+    from marketplace.trade import capacity, plan
+
     category_id = inquiry.category_id
     if category_id is None:
         return []
@@ -381,22 +401,31 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
         select(Product).join(Product.producer)
         .where(Product.category_id == category_id,
                Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
-        .options(selectinload(Product.producer))
+        .options(selectinload(Product.producer).selectinload(Producer.accounts),
+                 selectinload(Product.certificates))
     ).all()
-    best: dict[int, tuple[Product, float]] = {}
+    convertible = []
     for product in products:
         try:
-            to_request = units.factor(product.unit, inquiry.unit, product.kg_per_unit)
+            convertible.append((product, units.factor(product.unit, inquiry.unit, product.kg_per_unit)))
         except units.UnitMismatch:
             continue
+    spare = capacity.spare_over([p for p, _ in convertible], capacity.request_months(inquiry))
+    grade = plan.requested_grade(inquiry)
+    # A producer's listing for this request: the requested grade first, then the most spare capacity.
+    best: dict[int, Suggestion] = {}
+    for product, to_request in convertible:
+        item = Suggestion(product.producer, product, None, None, to_request=to_request,
+                          spare=spare.get(product.id, 0.0) * to_request, price=_price_per(product, inquiry.unit),
+                          grade_match=plan.grade_matches(product, grade))
         current = best.get(product.producer_id)
-        if current is None or product.monthly_capacity * to_request > current[0].monthly_capacity * current[1]:
-            best[product.producer_id] = (product, to_request)
+        if current is None or (item.grade_match, item.spare) > (current.grade_match, current.spare):
+            best[product.producer_id] = item
     answers = responsiveness(list(best))
-    items = [Suggestion(p.producer, p, *answers.get(pid, (None, None)), to_request=f)
-             for pid, (p, f) in best.items()]
-    items.sort(key=lambda s: (
-        not s.producer.curated, -s.capacity, s.min_order > inquiry.quantity,
+    for producer_id, item in best.items():
+        item.responsiveness, item.median_hours = answers.get(producer_id, (None, None))
+    items = sorted(best.values(), key=lambda s: (
+        not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
         -(s.responsiveness if s.responsiveness is not None else 0.5),
     ))
     return items[:limit]
