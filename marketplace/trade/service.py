@@ -8,6 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -429,6 +432,79 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
         -(s.responsiveness if s.responsiveness is not None else 0.5),
     ))
     return items[:limit]
+
+
+# ---------------------------------------------------------------- who is told of a forward
+
+PER_PERIOD = {"once": _l("sekali kirim"), "weekly": _l("per minggu"), "monthly": _l("per bulan")}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """How a producer hears of a forward: e-mail to its active accounts (the outbox sends it), a WhatsApp message
+    the facilitator sends by hand (`url` opens it, ready), or nobody."""
+
+    how: str  # "email" | "whatsapp" | "nobody"
+    accounts: int = 0
+    url: str = ""
+
+
+def forward_message(inquiry: Inquiry, producer: Producer, quantity: float | None = None,
+                    unit: str | None = None) -> str:
+    """The request as a message to a producer without an account: what, how much per period, for how long, where.
+    Written in Indonesian, the language of Metro's producers, whatever the facilitator's screen shows."""
+    from flask_babel import force_locale, format_date
+
+    from marketplace.core.formatting import delivery_city_label, quantity as amount
+
+    with force_locale("id"):
+        what = (amount(inquiry.quantity, inquiry.unit) if quantity is None
+                else amount(quantity, unit or inquiry.unit))
+        period = str(PER_PERIOD.get(inquiry.frequency, ""))
+        if inquiry.frequency != "once" and inquiry.periods > 1:
+            length = (ngettext("%(num)s bulan", "%(num)s bulan", inquiry.periods) if inquiry.frequency == "monthly"
+                      else ngettext("%(num)s minggu", "%(num)s minggu", inquiry.periods))
+            period = _("%(period)s selama %(length)s", period=period, length=length)
+        if inquiry.starts_on:
+            period = _("%(period)s, mulai %(month)s", period=period,
+                       month=format_date(inquiry.starts_on, "MMMM yyyy"))
+        product = requested_product_name(inquiry)
+        return _("Halo %(name)s, Fasilitator BUMD Etalase Metro menawarkan permintaan %(reference)s kepada Anda: "
+                 "%(product)s %(quantity)s %(period)s, dikirim ke %(city)s. Bila sanggup, mohon balas pesan ini "
+                 "dengan jumlah, harga per satuan, dan waktu penyiapan. Terima kasih.",
+                 name=producer.name, reference=inquiry.reference, product=product, quantity=what, period=period,
+                 city=delivery_city_label(inquiry.delivery_city)).replace("  ", " ")
+
+
+def requested_product_name(inquiry: Inquiry) -> str:
+    from marketplace.trade import plan
+
+    listing = plan.requested_listing(inquiry)
+    if listing is not None:
+        return listing.name
+    if inquiry.category_id:
+        from marketplace.models import Category
+
+        category = db.session.get(Category, inquiry.category_id)
+        if category is not None:
+            return category.name("id")
+    return ""
+
+
+def who_is_told(inquiry: Inquiry, producer: Producer, quantity: float | None = None,
+                unit: str | None = None) -> Notice:
+    """How `producer` would hear of a forward of `quantity` `unit` (the listing's unit) of this request."""
+    from urllib.parse import quote
+
+    from marketplace.core.formatting import whatsapp_url
+
+    active = [account for account in producer.accounts if account.active]
+    if active:
+        return Notice("email", accounts=len(active))
+    if producer.phone:
+        text = forward_message(inquiry, producer, quantity, unit)
+        return Notice("whatsapp", url=f"{whatsapp_url(producer.phone)}?text={quote(text, safe='')}")
+    return Notice("nobody")
 
 
 def in_request_unit(share, inquiry: Inquiry) -> float:
