@@ -118,7 +118,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("facilitator.note", "POST"):            row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.message", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.decide", "POST"):          row("login     forbidden forbidden forbidden forbidden  ok         ok"),
-    ("facilitator.forward", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.forward", "POST"):         row("login     forbidden forbidden forbidden forbidden  bad        bad"),
     ("facilitator.deal", "POST"):            row("login     forbidden forbidden forbidden forbidden  bad        bad"),
     ("facilitator.advance", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.agreement", "POST"):       row("login     forbidden forbidden forbidden forbidden  ok         ok"),
