@@ -123,7 +123,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("facilitator.note", "POST"):            row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.message", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.decide", "POST"):          row("login     forbidden forbidden forbidden forbidden  ok         ok"),
-    ("facilitator.forward", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    ("facilitator.forward", "POST"):         row("login     forbidden forbidden forbidden forbidden  bad        bad"),
     # quotations and contracts (a first press of a consequential button shows its second step: ok)
     ("facilitator.quote", "POST"):           row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.withdraw_quotation", "POST"): row("login  forbidden forbidden forbidden forbidden  ok         ok"),

@@ -8,6 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -348,6 +351,9 @@ class Suggestion:
     responsiveness: float | None  # share of forwards answered, None when never asked
     median_hours: float | None
     to_request: float = 1.0  # one unit of the listing in the request's unit (20 karung of 50 kg = 1 ton)
+    spare: float | None = None  # spare capacity in every month asked, in the request's unit (trade/capacity.py)
+    price: float | None = None  # the listing's lowest price per request unit, None when on request
+    grade_match: bool = True  # the grade (or variety) asked for, or none was asked (trade/plan.requested_grade)
 
     @property
     def capacity(self) -> float:
@@ -358,6 +364,11 @@ class Suggestion:
     def min_order(self) -> float:
         """Minimum order in the request's unit."""
         return self.product.min_order_qty * self.to_request
+
+    @property
+    def committed(self) -> float | None:
+        """What active contracts already take in the tightest month asked, in the request's unit."""
+        return None if self.spare is None else max(0.0, self.capacity - self.spare)
 
 
 def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, float | None]]:
@@ -379,10 +390,22 @@ def responsiveness(producer_ids: list[int]) -> dict[int, tuple[float | None, flo
     return result
 
 
+def _price_per(product: Product, unit: str) -> float | None:
+    if product.price_on_request or product.price_min is None:
+        return None
+    try:
+        return units.price_in(product.price_min, product.unit, unit, product.kg_per_unit)
+    except units.UnitMismatch:
+        return None
+
+
 def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     """Producers with a published product of the inquiry's commodity in a unit that converts to the request's
-    (core/units.py), the most able first: curated, then capacity, then a minimum order the request can meet,
-    then how reliably they answer. Capacities compare in the request's unit."""
+    (core/units.py), one listing each, the most fitting first: the requested grade (trade/plan.requested_grade),
+    then curated, then spare capacity in the months asked, then a minimum order the request can meet, then how
+    reliably they answer. Figures are in the request's unit."""
+    from marketplace.trade import capacity, plan
+
     category_id = inquiry.category_id
     if category_id is None:
         return []
@@ -390,25 +413,107 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
         select(Product).join(Product.producer)
         .where(Product.category_id == category_id,
                Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
-        .options(selectinload(Product.producer))
+        .options(selectinload(Product.producer).selectinload(Producer.accounts),
+                 selectinload(Product.certificates))
     ).all()
-    best: dict[int, tuple[Product, float]] = {}
+    convertible = []
     for product in products:
         try:
-            to_request = units.factor(product.unit, inquiry.unit, product.kg_per_unit)
+            convertible.append((product, units.factor(product.unit, inquiry.unit, product.kg_per_unit)))
         except units.UnitMismatch:
             continue
+    spare = capacity.spare_over([p for p, _ in convertible], capacity.request_months(inquiry))
+    grade = plan.requested_grade(inquiry)
+    # A producer's listing for this request: the requested grade first, then the most spare capacity.
+    best: dict[int, Suggestion] = {}
+    for product, to_request in convertible:
+        item = Suggestion(product.producer, product, None, None, to_request=to_request,
+                          spare=spare.get(product.id, 0.0) * to_request, price=_price_per(product, inquiry.unit),
+                          grade_match=plan.grade_matches(product, grade))
         current = best.get(product.producer_id)
-        if current is None or product.monthly_capacity * to_request > current[0].monthly_capacity * current[1]:
-            best[product.producer_id] = (product, to_request)
+        if current is None or (item.grade_match, item.spare) > (current.grade_match, current.spare):
+            best[product.producer_id] = item
     answers = responsiveness(list(best))
-    items = [Suggestion(p.producer, p, *answers.get(pid, (None, None)), to_request=f)
-             for pid, (p, f) in best.items()]
-    items.sort(key=lambda s: (
-        not s.producer.curated, -s.capacity, s.min_order > inquiry.quantity,
+    for producer_id, item in best.items():
+        item.responsiveness, item.median_hours = answers.get(producer_id, (None, None))
+    items = sorted(best.values(), key=lambda s: (
+        not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
         -(s.responsiveness if s.responsiveness is not None else 0.5),
     ))
     return items[:limit]
+
+
+# ---------------------------------------------------------------- who is told of a forward
+
+PER_PERIOD = {"once": _l("sekali kirim"), "weekly": _l("per minggu"), "monthly": _l("per bulan")}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """How a producer hears of a forward: e-mail to its active accounts (the outbox sends it), a WhatsApp message
+    the facilitator sends by hand (`url` opens it, ready), or nobody."""
+
+    how: str  # "email" | "whatsapp" | "nobody"
+    accounts: int = 0
+    url: str = ""
+
+
+def forward_message(inquiry: Inquiry, producer: Producer, quantity: float | None = None,
+                    unit: str | None = None) -> str:
+    """The request as a message to a producer without an account: what, how much per period, for how long, where.
+    Written in Indonesian, the language of Metro's producers, whatever the facilitator's screen shows."""
+    from flask_babel import force_locale, format_date
+
+    from marketplace.core.formatting import delivery_city_label, quantity as amount
+
+    with force_locale("id"):
+        what = (amount(inquiry.quantity, inquiry.unit) if quantity is None
+                else amount(quantity, unit or inquiry.unit))
+        period = str(PER_PERIOD.get(inquiry.frequency, ""))
+        if inquiry.frequency != "once" and inquiry.periods > 1:
+            length = (ngettext("%(num)s bulan", "%(num)s bulan", inquiry.periods) if inquiry.frequency == "monthly"
+                      else ngettext("%(num)s minggu", "%(num)s minggu", inquiry.periods))
+            period = _("%(period)s selama %(length)s", period=period, length=length)
+        if inquiry.starts_on:
+            period = _("%(period)s, mulai %(month)s", period=period,
+                       month=format_date(inquiry.starts_on, "MMMM yyyy"))
+        product = requested_product_name(inquiry)
+        return _("Halo %(name)s, Fasilitator BUMD Etalase Metro menawarkan permintaan %(reference)s kepada Anda: "
+                 "%(product)s %(quantity)s %(period)s, dikirim ke %(city)s. Bila sanggup, mohon balas pesan ini "
+                 "dengan jumlah, harga per satuan, dan waktu penyiapan. Terima kasih.",
+                 name=producer.name, reference=inquiry.reference, product=product, quantity=what, period=period,
+                 city=delivery_city_label(inquiry.delivery_city)).replace("  ", " ")
+
+
+def requested_product_name(inquiry: Inquiry) -> str:
+    from marketplace.trade import plan
+
+    listing = plan.requested_listing(inquiry)
+    if listing is not None:
+        return listing.name
+    if inquiry.category_id:
+        from marketplace.models import Category
+
+        category = db.session.get(Category, inquiry.category_id)
+        if category is not None:
+            return category.name("id")
+    return ""
+
+
+def who_is_told(inquiry: Inquiry, producer: Producer, quantity: float | None = None,
+                unit: str | None = None) -> Notice:
+    """How `producer` would hear of a forward of `quantity` `unit` (the listing's unit) of this request."""
+    from urllib.parse import quote
+
+    from marketplace.core.formatting import whatsapp_url
+
+    active = [account for account in producer.accounts if account.active]
+    if active:
+        return Notice("email", accounts=len(active))
+    if producer.phone:
+        text = forward_message(inquiry, producer, quantity, unit)
+        return Notice("whatsapp", url=f"{whatsapp_url(producer.phone)}?text={quote(text, safe='')}")
+    return Notice("nobody")
 
 
 def in_request_unit(share, inquiry: Inquiry) -> float:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.core.forms import DayField, Form, IdField, NumberText, QueryForm, SearchText, SubForm
@@ -75,6 +75,7 @@ class ForwardForm(Form):
     Indonesian number writing accepted) for each. Only the producers the page offered have fields."""
 
     release_contact = BooleanField()
+    recalculate = SubmitField(_l("Hitung ulang"))
 
     @classmethod
     def for_producers(cls, producer_ids, **kwargs) -> ForwardForm:
@@ -97,6 +98,10 @@ class ForwardForm(Form):
 
     def picked(self) -> list[int]:
         return [pid for pid in self.producer_ids if self[f"producer-{pid}"].data]
+
+    def total(self) -> float:
+        """The sum of the ticked quantities that read as numbers; call after validate()."""
+        return sum(self[f"qty-{pid}"].number or 0 for pid in self.picked())
 
     def shares(self) -> list[tuple[int, float]]:
         """(producer id, quantity) for every ticked producer; call after validate()."""

@@ -1,6 +1,8 @@
 """The BUMD facilitator's inquiry queue and the inquiry page."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,6 +17,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
 from marketplace.catalog import queries as catalog
 from marketplace.trade import quotations
+from marketplace.trade import plan
 from marketplace.trade import service as inquiries
 from marketplace.accounts import overview
 from marketplace.core.vocab import BUYER_TYPES
@@ -55,7 +58,7 @@ def queue():
 
 # The sections of the inquiry page, by the id their heading carries (templates/facilitator/inquiry.html).
 _FORM_SECTIONS = {"note_form": "catatan", "message_form": "pesan-pembeli", "decision_form": "tolak",
-                  "quotation_form": "penawaran-harga"}
+                  "quotation_form": "penawaran-harga", "forward_form": "teruskan"}
 
 
 def _next_step(item: Inquiry) -> str | None:
@@ -78,8 +81,11 @@ def _page(inquiry: Inquiry, **forms_):
     # A form shown again with its errors stays open, so the errors are in view.
     open_sections = {next_step or "lini-masa", "permintaan"} | {
         section for name, section in _FORM_SECTIONS.items() if forms_.get(name) is not None and forms_[name].errors}
+    if forms_.get("recalculated"):
+        open_sections.add("teruskan")
     reassign = forms.ReassignForm()
     reassign.to.choices = [(0, _("— kembalikan ke antrean —"))] + [(u.id, u.name or u.email) for u in inquiries.facilitators()]
+    suggestions = inquiries.suggestions(inquiry)
     return render_template(
         "facilitator/inquiry.html", inquiry=inquiry, button_form=EmptyForm(),
         note_form=forms_.get("note_form") or forms.NoteForm(),
@@ -87,9 +93,65 @@ def _page(inquiry: Inquiry, **forms_):
         decision_form=forms_.get("decision_form") or forms.DecisionForm(), reassign_form=reassign,
         quotation_form=forms_.get("quotation_form") or quotation_form(inquiry),
         quotation_summary=quotations.summary, can_quote=quotations.can_quote(inquiry, current_user),
-        suggestions=inquiries.suggestions(inquiry), coverage=inquiries.coverage(inquiry),
+        suggestions=suggestions, coverage=inquiries.coverage(inquiry),
+        forwarding=_forwarding(inquiry, suggestions, forms_.get("forward_form")),
         agreement_form=_agreement_form(inquiry), next_step=next_step, open_sections=open_sections,
     )
+
+
+@dataclass
+class ForwardRow:
+    """One listing of the forwarding table: the suggestion, how the plan weighed it, and who would be told."""
+
+    suggestion: inquiries.Suggestion
+    candidate: plan.Candidate
+    notice: inquiries.Notice
+    pick: object  # the form's tick box
+    quantity: object  # the form's quantity box
+
+
+@dataclass
+class Forwarding:
+    form: forms.ForwardForm
+    plan: plan.Plan
+    rows: list[ForwardRow]
+    total: float  # of the ticked quantities, in the request's unit
+
+    per_period: str = ""
+
+    @property
+    def coverage(self) -> float:
+        return self.total / self.plan.need if self.plan.need else 0.0
+
+
+def _forwarding(item: Inquiry, suggestions, form: forms.ForwardForm | None = None) -> Forwarding | None:
+    """The forwarding table: the plan's shares ticked and filled in, or what the facilitator typed (a form sent
+    back to recalculate or with errors), with the total of the ticked quantities."""
+    if not suggestions or not policies.can("forward", item):
+        return None
+    proposal, candidates = plan.plan_for(item, suggestions)
+    from_plan = form is None
+    if from_plan:
+        data = {}
+        for producer_id, quantity in proposal.shares:
+            data[f"producer-{producer_id}"], data[f"qty-{producer_id}"] = True, _plain(quantity)
+        form = forms.ForwardForm.for_producers([s.producer.id for s in suggestions], data=data)
+        total = proposal.total
+    else:
+        total = form.total()
+    rows = []
+    for suggestion, candidate in zip(suggestions, candidates):
+        pid = suggestion.producer.id
+        if from_plan:
+            quantity = proposal.share(pid)
+        else:
+            quantity = form[f"qty-{pid}"].number if form[f"producer-{pid}"].data else None
+        notice = inquiries.who_is_told(item, suggestion.producer,
+                                       None if quantity is None else quantity / suggestion.to_request,
+                                       suggestion.product.unit)
+        rows.append(ForwardRow(suggestion, candidate, notice, form[f"producer-{pid}"], form[f"qty-{pid}"]))
+    return Forwarding(form=form, plan=proposal, rows=rows, total=total,
+                      per_period=str(inquiries.PER_PERIOD.get(item.frequency, "")))
 
 
 @bp.get("/inquiries/<int:inquiry_id>")
@@ -181,18 +243,21 @@ def decide(inquiry_id: int, action: str):
 
 @bp.post("/inquiries/<int:inquiry_id>/forward")
 def forward(inquiry_id: int):
-    """Forward to the ticked producers among those suggested, each with a quantity."""
+    """Forward to the ticked producers among those suggested, each with a quantity; or, with "Hitung ulang",
+    show the page again with the quantities typed, their total and coverage, forwarding nothing."""
     item = db.get_or_404(Inquiry, inquiry_id)
     form = forms.ForwardForm.for_producers([s.producer.id for s in inquiries.suggestions(item)])
-    if not form.validate_on_submit():
-        if form.errors.keys() - {"csrf_token"}:
-            flash(_("Isi jumlah yang diteruskan untuk setiap produsen yang dipilih."), "error")
-            return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
         abort(400)
+    if form.recalculate.data:
+        return _page(item, forward_form=form, recalculated=True)
+    if not valid:
+        return _page(item, forward_form=form), 400
     shares = form.shares()
     if not shares:
         flash(_("Pilih setidaknya satu produsen."), "error")
-        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#teruskan")
+        return _page(item, forward_form=form, recalculated=True), 400
     try:
         inquiries.forward(item, shares, form.release_contact.data, current_user)
     except TransitionNotAllowed as error:
