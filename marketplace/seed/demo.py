@@ -310,15 +310,15 @@ def seed_demo(log=print) -> dict:
     if not agreement.targets:
         for slug, volume, unit in DEMO_TARGETS:
             agreement.targets.append(AgreementTarget(category_id=categories[slug].id, volume_per_month=volume, unit=unit))
-    counts["inquiries"] = seed_history(agreement)
+    counts["inquiries"] = seed_history(agreement) + seed_story(agreement)
     db.session.flush()
     search.reindex()
     return counts
 
 
-# ---------------------------------------------------------------- a history of inquiries and deals for the dashboard
+# ---------------------------------------------------------------- a history of inquiries and contracts for the dashboard
 
-DEMO_TARGETS = (("beras-serealia", 5, "ton"), ("telur", 3000, "butir"), ("daging-unggas", 500, "kg"))
+DEMO_TARGETS = (("beras-serealia", 30, "ton"), ("telur", 3000, "butir"), ("daging-unggas", 500, "kg"))
 HISTORY_SIZE = 140
 HISTORY_DAYS = 180
 BUYERS = (
@@ -337,7 +337,7 @@ def seed_history(agreement) -> int:
     an inquiry whose reference (INQ-DEMO-0001 …) exists is left alone. Returns how many were created."""
     from datetime import UTC, datetime
 
-    from marketplace.models import Allocation, AllocationStatus, Deal, EventVisibility, Inquiry, InquiryEvent, InquiryItem
+    from marketplace.models import Allocation, AllocationStatus, EventVisibility, Inquiry, InquiryEvent, InquiryItem
     from marketplace.trade.workflow import allocation as allocation_workflow
     from marketplace.trade.workflow import inquiry as inquiry_workflow
 
@@ -365,6 +365,7 @@ def seed_history(agreement) -> int:
         hours = [rng.uniform(0.5, 30), rng.uniform(2, 48), rng.uniform(3, 120), rng.uniform(24, 240)]
         share = rng.choice((0.6, 0.8, 1.0, 1.0))
         under_agreement = rng.random() < 0.7
+        periods = {"once": 1, "weekly": rng.choice((4, 8, 12)), "monthly": rng.choice((3, 6, 12))}[frequency]
         reference = f"INQ-DEMO-{n:04d}"
         if reference in existing:
             continue
@@ -373,6 +374,7 @@ def seed_history(agreement) -> int:
             reference=reference, tracking_token=secrets.token_urlsafe(32),
             form_token=secrets.token_urlsafe(24), company=company, buyer_type=buyer_type, contact_name="Bagian Pembelian",
             email=f"pembelian{n % 10}@contoh-pembeli.id", quantity=quantity, unit=product.unit, frequency=frequency,
+            periods=periods,
             delivery_city=CITIES[n % len(CITIES)], category_id=product.category_id, message="",
             created_at=arrived, updated_at=arrived,
         )
@@ -410,8 +412,8 @@ def seed_history(agreement) -> int:
             continue
         if not step("forwarded", hours[1]):
             continue
-        allocation = Allocation(producer_id=product.producer_id, requested_qty=quantity, contact_released=True,
-                                created_at=moment, updated_at=moment)
+        allocation = Allocation(producer_id=product.producer_id, product_id=product.id, requested_qty=quantity,
+                                unit=product.unit, contact_released=True, created_at=moment, updated_at=moment)
         allocation_workflow.place(allocation, allocation_workflow.initial)
         inquiry.allocations.append(allocation)
         if fate < 0.30 or not step("responded", hours[2]):
@@ -419,6 +421,7 @@ def seed_history(agreement) -> int:
         allocation_workflow.place(allocation, AllocationStatus.ACCEPTED)  # the producer's offer
         allocation.responded_at = moment
         allocation.offered_qty, allocation.offered_price = quantity * share, product.price_min
+        allocation.offered_unit, allocation.terms = product.unit, "loco"
         if fate < 0.45:
             step("negotiating", 24)
         if fate > 0.85:
@@ -428,12 +431,112 @@ def seed_history(agreement) -> int:
             continue
         deal_at = moment + timedelta(hours=hours[3])
         inquiry.agreement_id = agreement.id if under_agreement else None
-        inquiry.deals.append(Deal(
-            producer_id=product.producer_id, volume=quantity * share, unit=product.unit, unit_price=price,
-            value=int(round(quantity * share * price)), starts_on=(deal_at + timedelta(days=7)).date(),
-            schedule="Dikirim bertahap setiap minggu", agreement_id=inquiry.agreement_id,
-            recorded_by_id=facilitator.id if facilitator else None, created_at=deal_at, updated_at=deal_at,
-        ))
+        inquiry.starts_on = (deal_at + timedelta(days=7)).date()
+        _contract_from(inquiry, [(allocation, product, quantity * share, price)], f"KTR-DEMO-{n:04d}", deal_at,
+                       facilitator)
         moment = deal_at
         step("agreed", 1)
+    return created
+
+
+def _contract_from(inquiry, lines, reference: str, moment, facilitator):
+    """History: the quotation the buyer accepted and the contract it became, placed (no e-mail, no audit row:
+    the seeder's past), with the contract's month rows written as a real acceptance writes them."""
+    from marketplace.models import Contract, ContractLine, Quotation, QuotationLine
+    from marketplace.trade import contracts
+    from marketplace.trade import workflow
+
+    quotation = Quotation(version=1, valid_until=moment.date() + timedelta(days=14), names_producers=True,
+                          created_by_id=facilitator.id if facilitator else None, created_at=moment, updated_at=moment,
+                          decided_at=moment)
+    workflow.quotation.place(quotation, "accepted")
+    contract = Contract(reference=reference, agreement_id=inquiry.agreement_id, agreement_chosen=True,
+                        frequency=inquiry.frequency, periods=inquiry.periods if inquiry.frequency != "once" else 1,
+                        starts_on=inquiry.starts_on, created_by_id=facilitator.id if facilitator else None,
+                        created_at=moment, updated_at=moment)
+    contract.ends_on = contracts.ends_on(contract.frequency, contract.periods, contract.starts_on)
+    workflow.contract.place(contract, "active")
+    for allocation, product, quantity, price in lines:
+        quotation.lines.append(QuotationLine(allocation=allocation, producer_id=product.producer_id, product=product,
+                                             quantity=quantity, unit=product.unit, price=price,
+                                             lead_time_days=product.lead_time_days, terms="loco"))
+        contract.lines.append(ContractLine(producer_id=product.producer_id, product=product, quantity=quantity,
+                                           unit=product.unit, price=price, lead_time_days=product.lead_time_days,
+                                           terms="loco"))
+    inquiry.quotations.append(quotation)
+    inquiry.contracts.append(contract)
+    contract.quotation = quotation
+    contracts.schedule_lines(contract)
+    return contract
+
+
+# ---------------------------------------------------------------- the trade desk's story
+
+STORY_PRODUCT = ("9285878682663", "Beras Premium")  # Poktan Siger Emas Banjarsari: 35,46 t a month
+
+
+def seed_story(agreement) -> int:
+    """The trade desk's story, ready to be walked:
+    - a retailer's 12-month contract already takes 20 t a month of Poktan Siger Emas's premium rice, so no single
+      premium-rice producer has 20 t a month to spare;
+    - Perumda Food Station Tjipinang Jaya asks for 20 ton of premium rice a month for 12 months from January:
+      a new inquiry in the queue, which the facilitator pools over several producers.
+    Idempotent by the inquiries' references. Returns how many inquiries were created."""
+    from datetime import UTC, datetime
+
+    from marketplace.models import Allocation, EventVisibility, Inquiry, InquiryEvent, InquiryItem
+    from marketplace.trade.workflow import allocation as allocation_workflow
+    from marketplace.trade.workflow import inquiry as inquiry_workflow
+
+    product = db.session.scalar(select(Product).join(Product.producer)
+                                .where(Producer.nib == STORY_PRODUCT[0], Product.name == STORY_PRODUCT[1]))
+    if product is None:
+        return 0
+    facilitator = db.session.scalar(select(User).where(User.role == Role.FACILITATOR).order_by(User.id))
+    existing = set(db.session.scalars(select(Inquiry.reference).where(Inquiry.reference.like("INQ-CERITA-%"))))
+    today = clock.today()
+    created = 0
+    if "INQ-CERITA-01" not in existing:
+        moment = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=75)
+        start = date(today.year, today.month, 1) - timedelta(days=40)
+        start = date(start.year, start.month, 1)
+        retailer = Inquiry(
+            reference="INQ-CERITA-01", tracking_token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
+            company="PT Ritel Segar Abadi", buyer_type="retailer", contact_name="Bagian Pembelian",
+            email="pembelian@ritel-segar.contoh.id", quantity=20, unit="ton", frequency="monthly", periods=12,
+            starts_on=start, delivery_city="jakarta-barat", category_id=product.category_id,
+            agreement_id=agreement.id, assigned_to_id=facilitator.id if facilitator else None,
+            first_response_at=moment, created_at=moment, updated_at=moment,
+        )
+        inquiry_workflow.place(retailer, "agreed")
+        retailer.items.append(InquiryItem(product_id=product.id, producer_id=product.producer_id))
+        share = Allocation(producer_id=product.producer_id, product_id=product.id, requested_qty=20_000, unit="kg",
+                           offered_qty=20_000, offered_unit="kg", offered_price=product.price_min or 15_000,
+                           lead_time_days=product.lead_time_days, terms="loco", contact_released=True,
+                           created_at=moment, updated_at=moment, responded_at=moment)
+        allocation_workflow.place(share, "accepted")
+        retailer.allocations.append(share)
+        retailer.events.append(InquiryEvent(kind="status", visibility=EventVisibility.BUYER, to_status="agreed",
+                                            created_at=moment))
+        db.session.add(retailer)
+        _contract_from(retailer, [(share, product, 20_000, product.price_min or 15_000)], "KTR-CERITA-01", moment,
+                       facilitator)
+        created += 1
+    if "INQ-CERITA-02" not in existing:
+        next_year = date(today.year + 1, 1, 1) if today.month >= 10 else date(today.year, today.month + 2, 1)
+        food_station = Inquiry(
+            reference="INQ-CERITA-02", tracking_token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
+            company="Perumda Food Station Tjipinang Jaya", buyer_type="bumd", contact_name="Andi Saputra",
+            email="pengadaan@foodstation.contoh.id", phone="+6281311112222", quantity=20, unit="ton",
+            frequency="monthly", periods=12, starts_on=next_year, delivery_city="jakarta-timur",
+            category_id=product.category_id, agreement_id=agreement.id, target_price=14_500_000,
+            message="Beras premium kemasan 25 kg untuk Pasar Induk Beras Cipinang, dikirim setiap awal bulan.",
+        )
+        inquiry_workflow.place(food_station, inquiry_workflow.initial)
+        food_station.items.append(InquiryItem(product_id=product.id, producer_id=product.producer_id))
+        food_station.events.append(InquiryEvent(kind="status", visibility=EventVisibility.BUYER, to_status="new",
+                                                by_buyer=True))
+        db.session.add(food_station)
+        created += 1
+    db.session.flush()
     return created

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from marketplace.extensions import db
+from marketplace.trade import contracts as schedule
 from marketplace.listings import fields
 from marketplace.models import Category, Inquiry, Producer, Product, Role
 from marketplace.catalog import search
@@ -38,6 +39,7 @@ FACILITATOR_EMAIL = f"fasilitator@{SCALE_DOMAIN}"
 FACILITATOR_PASSWORD = "Fasilitator-Skala-2026"
 RARE_WORDS = ("kecombrang", "andaliman", "rambutan-binjai", "tiwul")  # the benchmark's rare term: kecombrang
 BATCH = 20_000
+CONTRACT_MONTHS = 6  # each agreed inquiry's contract: its volume every month for half a year
 
 # Commodity: share of listings, unit, price range (Rupiah per unit), capacity range, title words.
 VOCAB: dict[str, dict] = {
@@ -276,7 +278,8 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
 
     ids = {t: writer.next_id(t) for t in ("producer", "certificate", "product", "price_tier", "photo",
                                           "user_account", "inquiry", "inquiry_item", "inquiry_event",
-                                          "allocation", "deal", "buyer_company")}
+                                          "allocation", "contract", "contract_line", "contract_month",
+                                          "buyer_company")}
 
     # ---- producers and their certificates
     slugs = list(categories)
@@ -327,6 +330,7 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
     product_ids: list[int] = []
     product_owner: list[int] = []
     product_category: list[int] = []
+    product_unit: list[str] = []
     public_products: list[int] = []
     counters = {"tier": ids["price_tier"], "photo": ids["photo"]}
     tiers, photos, links = [], [], []
@@ -368,6 +372,7 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                 product_ids.append(pid)
                 product_owner.append(producer_id)
                 product_category.append(categories[slug])
+                product_unit.append(vocab["unit"])
                 if status == "published" and producer_published[index]:
                     public_products.append(pid)
                 yield dict(
@@ -429,19 +434,20 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
     timer.done("buyer_company", writer.write("buyer_company", (
         "id", "key", "name", "id_number", "verified_at", "verified_by_id", "created_at", "updated_at"), companies), t)
 
-    # ---- inquiries, items, events, allocations, deals
+    # ---- inquiries, items, events, allocations, contracts (a line each, six months)
     statuses = _weighted(INQUIRY_STATUSES, rng, sizes.inquiries) if sizes.inquiries else []
     buyer_types = list(BUYER_TYPES)
     cities = list(DELIVERY_CITIES)
-    items, events, allocations, deals = [], [], [], []
+    items, events, allocations, contracts, contract_lines, contract_months = [], [], [], [], [], []
     counters.update(item=ids["inquiry_item"], event=ids["inquiry_event"], allocation=ids["allocation"],
-                    deal=ids["deal"])
+                    contract=ids["contract"], contract_line=ids["contract_line"], contract_month=ids["contract_month"])
     span = timedelta(days=3 * 365).total_seconds()
     popular = public_products or product_ids
     # Buyers ask about popular listings more often: a Zipf pick over the public listings.
     popular_weights = list(itertools.accumulate(1.0 / (r + 1) ** 0.8 for r in range(len(popular)))) if popular else []
     owner_of = dict(zip(product_ids, product_owner, strict=True))
     category_of = dict(zip(product_ids, product_category, strict=True))
+    unit_of = dict(zip(product_ids, product_unit, strict=True))
 
     count = len(statuses)
     picks = rng.choices(popular, cum_weights=popular_weights, k=count) if popular else [None] * count
@@ -477,9 +483,19 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                 counters["allocation"] += 1
             if status == "agreed" and producer_id:
                 price = rng.randint(10, 200) * 1000
-                deals.append((counters["deal"], iid, producer_id, qty, "kg", price, int(qty * price),
-                              created.date() + timedelta(days=14), "Bulanan", None, assigned, created, created))
-                counters["deal"] += 1
+                cid, lid = counters["contract"], counters["contract_line"]
+                start = (created + timedelta(days=14)).date().replace(day=1)
+                contracts.append((cid, f"KTR-{created.year}-{cid:06d}", iid, None, "active", None, False, "monthly",
+                                  CONTRACT_MONTHS, start, schedule.ends_on("monthly", CONTRACT_MONTHS, start), "",
+                                  assigned, created, created))
+                contract_lines.append((lid, cid, producer_id, product_id, qty, "kg", price, None, "loco"))
+                for k in range(CONTRACT_MONTHS):
+                    contract_months.append((counters["contract_month"], cid, lid, product_id,
+                                            schedule.add_months(start, k), qty, "kg",
+                                            qty if unit_of.get(product_id) == "kg" else None, int(qty * price)))
+                    counters["contract_month"] += 1
+                counters["contract"] += 1
+                counters["contract_line"] += 1
             yield (
                 iid, f"INQ-{created.year}-{iid:06d}", f"s{iid:x}{rng.getrandbits(96):024x}",
                 f"f{iid:x}{rng.getrandbits(96):024x}", status, assigned,
@@ -507,10 +523,18 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
         "id", "inquiry_id", "producer_id", "requested_qty", "contact_released", "status", "offered_qty",
         "offered_price", "lead_time_days", "note", "responded_at", "created_at", "updated_at"), allocations), t)
     t = time.perf_counter()
-    timer.done("deal", writer.write("deal", (
-        "id", "inquiry_id", "producer_id", "volume", "unit", "unit_price", "value", "starts_on", "schedule",
-        "agreement_id", "recorded_by_id", "created_at", "updated_at"), deals), t)
-    del items, events, allocations, deals
+    timer.done("contract", writer.write("contract", (
+        "id", "reference", "inquiry_id", "quotation_id", "status", "agreement_id", "agreement_chosen", "frequency",
+        "periods", "starts_on", "ends_on", "note", "created_by_id", "created_at", "updated_at"), contracts), t)
+    t = time.perf_counter()
+    timer.done("contract_line", writer.write("contract_line", (
+        "id", "contract_id", "producer_id", "product_id", "quantity", "unit", "price", "lead_time_days", "terms"),
+        contract_lines), t)
+    t = time.perf_counter()
+    timer.done("contract_month", writer.write("contract_month", (
+        "id", "contract_id", "line_id", "product_id", "month", "quantity", "unit", "listing_quantity", "value"),
+        contract_months), t)
+    del items, events, allocations, contracts, contract_lines, contract_months
 
     writer.fix_sequences(ids)
     t = time.perf_counter()

@@ -75,7 +75,8 @@ def month_rows(contract: Contract, line: ContractLine) -> list[ContractMonth]:
                 listing_quantity = units.convert(quantity, line.unit, product.unit, product.kg_per_unit)
             except units.UnitMismatch:
                 pass
-        rows.append(ContractMonth(contract=contract, product_id=line.product_id, month=date(year, month, 1),
+        rows.append(ContractMonth(contract=contract, product_id=product.id if product is not None else line.product_id,
+                                  month=date(year, month, 1),
                                   quantity=quantity, unit=line.unit, listing_quantity=listing_quantity,
                                   value=int(round(quantity * line.price))))
     return rows

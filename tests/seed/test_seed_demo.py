@@ -18,6 +18,19 @@ from tests.readonly import ReadOnly, wipe
 STRONG = "kata-sandi-yang-cukup-panjang"
 
 
+def _story():
+    from marketplace.models import Category
+    from marketplace.trade import capacity
+
+    request = db.session.scalar(select(Inquiry).where(Inquiry.reference == "INQ-CERITA-02"))
+    rice = db.session.scalar(select(Product).join(Category).where(Category.slug == "beras-serealia",
+                                                                  Product.name == "Beras Premium"))
+    listings = db.session.scalars(select(Product).where(Product.category_id == rice.category_id,
+                                                        Product.name == "Beras Premium")).all()
+    spare = capacity.spare_over(listings, capacity.request_months(request)[:1])
+    return str(request.status), request.unit, sorted(spare.values())
+
+
 def _tiny_photo(title, subtitle, color, variant=0) -> bytes:
     """A 16×12 picture in the commodity's colour: the seed stores real images, just small ones, to stay fast."""
     buffer = io.BytesIO()
@@ -59,7 +72,8 @@ def seeded(app):
                     for a in DEMO_ACCOUNTS
                 },
                 "history": tuple(db.session.scalar(text(f"SELECT COUNT(*) FROM {t}"))
-                                 for t in ("inquiry", "deal", "agreement_target")),
+                                 for t in ("inquiry", "contract", "agreement_target")),
+                "story": _story(),
                 "tracking_tokens": dict(db.session.execute(select(Inquiry.reference, Inquiry.tracking_token)).all()),
                 "producer_account_store": db.session.scalar(
                     select(Producer.nib).join(User, User.producer_id == Producer.id)
@@ -126,10 +140,17 @@ class TestSeedDemo(ReadOnly):
     def test_the_demo_producer_account_owns_the_storefront_with_two_products(self, seeded):
         assert seeded["producer_account_store"] == demo.DEMO_PRODUCER_NIB
 
-    def test_seed_demo_gives_the_dashboard_six_months_of_inquiries_deals_and_targets(self, seeded):
-        inquiries, deals, targets = seeded["history"]
-        assert (inquiries, targets) == (140, 3) and deals > 20
-        assert "140 new demo inquiries" in seeded["first"].output
+    def test_seed_demo_gives_the_dashboard_six_months_of_inquiries_contracts_and_targets(self, seeded):
+        inquiries, contracts, targets = seeded["history"]
+        assert (inquiries, targets) == (142, 3) and contracts > 20
+        assert "142 new demo inquiries" in seeded["first"].output
+
+    def test_the_demo_tells_the_pooling_story(self, seeded):
+        """Food Station's 20 t a month of premium rice waits in the queue; no premium-rice listing has 20 t a month
+        to spare in its first month (one is partly taken by a running contract), together they have."""
+        status, unit, spare = seeded["story"]
+        assert (status, unit) == ("new", "ton")
+        assert spare and max(spare) < 20_000 <= sum(spare)
         assert "new demo inquiries" not in seeded["second"].output
 
     def test_a_second_run_changes_no_row_counts(self, seeded):
