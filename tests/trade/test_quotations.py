@@ -224,3 +224,17 @@ def test_the_facilitator_page_shows_the_quotation_and_a_producer_cannot_open_the
     producer = app.test_client()
     login(producer, accounts.producer_a)
     assert producer.get(f"/facilitator/contracts/{contract.id}").status_code == 403
+
+
+def test_closing_an_agreed_inquiry_is_a_second_step(app, accounts, contract):
+    client = app.test_client()
+    login(client, accounts.facilitator)
+    url = f"/facilitator/inquiries/{contract.inquiry_id}/close"
+    token = csrf_from(client.get(f"/facilitator/inquiries/{contract.inquiry_id}"))
+    first = client.post(url, data={"csrf_token": token})
+    assert first.status_code == 200 and "Ya, selesaikan" in first.get_data(as_text=True)
+    db.session.expire_all()
+    assert str(db.session.get(Inquiry, contract.inquiry_id).status) == "agreed"
+    assert client.post(url, data={"csrf_token": token, "confirmed": "y"}).status_code == 302
+    db.session.expire_all()
+    assert str(db.session.get(Inquiry, contract.inquiry_id).status) == "closed"

@@ -269,9 +269,19 @@ def forward(inquiry_id: int):
 
 @bp.post("/inquiries/<int:inquiry_id>/<any(negotiate, agree, close):action>")
 def advance(inquiry_id: int, action: str):
+    """negotiate, agree or close; agreeing and closing are told to the buyer, so they take a second step."""
     item = db.get_or_404(Inquiry, inquiry_id)
-    if not EmptyForm().validate_on_submit():
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
+    if action in ("agree", "close") and not form.confirmed.data:
+        return second_step(form, inquiry=item, back=url_for("facilitator.inquiry", inquiry_id=inquiry_id),
+                           action=url_for("facilitator.advance", inquiry_id=inquiry_id, action=action),
+                           title=_("Selesaikan permintaan ini?") if action == "close" else _("Tandai sepakat?"),
+                           explain=_("Pembeli menerima kabar bahwa permintaannya selesai. Kontrak tetap berjalan dan "
+                                     "dihitung untuk MoU.") if action == "close" else
+                           _("Pembeli menerima kabar bahwa permintaannya disepakati."),
+                           button=_("Ya, selesaikan") if action == "close" else _("Ya, sepakat"))
     try:
         inquiries.advance(item, action, current_user)
     except TransitionNotAllowed as error:
