@@ -49,7 +49,7 @@ def test_the_facilitator_queue_fits_a_phone_with_a_card_per_inquiry(browser, liv
     context.close()
 
 
-def _an_inquiry_waiting_for_a_deal(live_app) -> int:
+def _an_inquiry_waiting_for_a_quotation(live_app) -> int:
     from sqlalchemy import select
 
     from marketplace.extensions import db
@@ -65,20 +65,20 @@ def test_the_inquiry_page_puts_the_next_step_first_on_a_phone_and_three_columns_
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="id-ID")
     page = context.new_page()
     sign_in(page, live_server, *FACILITATOR)
-    page.goto(f"{live_server}/facilitator/inquiries/{_an_inquiry_waiting_for_a_deal(live_app)}")
+    page.goto(f"{live_server}/facilitator/inquiries/{_an_inquiry_waiting_for_a_quotation(live_app)}")
     assert _fits(page, viewport)
     note = page.locator("#catatan textarea")
     if viewport == "phone":
-        # The producers have answered: recording the deal is what the inquiry needs, so it comes first, open.
+        # The producers have answered: a quotation to the buyer is what the inquiry needs, so it comes first, open.
         first = page.locator("details.inquiry-panel").first
-        assert first.get_attribute("id") == "kesepakatan" and first.get_attribute("open") is not None
-        assert first.get_by_role("button", name="Catat kesepakatan").is_visible()
+        assert first.get_attribute("id") == "penawaran-harga" and first.get_attribute("open") is not None
+        assert first.get_by_role("button", name="Kirim penawaran harga ke pembeli").is_visible()
         assert page.locator("#permintaan").get_attribute("open") is not None  # the buyer's request right after
         assert not note.is_visible()  # the other sections are closed until tapped
         page.locator("#catatan > summary").click()
         assert note.is_visible()
     else:
-        boxes = [page.locator(f"#{key}").bounding_box() for key in ("permintaan", "kesepakatan", "lini-masa")]
+        boxes = [page.locator(f"#{key}").bounding_box() for key in ("permintaan", "penawaran-harga", "lini-masa")]
         lefts = [box["x"] for box in boxes]
         assert lefts == sorted(lefts) and lefts[1] - lefts[0] > 250 and lefts[2] - lefts[1] > 250  # three columns
         assert max(box["y"] for box in boxes[:2]) - min(box["y"] for box in boxes[:2]) < 5  # side by side

@@ -294,6 +294,11 @@ def advance(inquiry_id: int, action: str):
 # ---------------------------------------------------------------- the quotation to the buyer
 
 def quotation_form(item: Inquiry, **kwargs) -> forms.QuotationForm:
+    from datetime import timedelta
+
+    from marketplace.core import clock
+
+    kwargs.setdefault("valid_until", clock.today() + timedelta(days=7))  # a week to answer, unless changed
     return forms.QuotationForm.for_offers(quotations.offers(item), **kwargs)
 
 
