@@ -129,9 +129,9 @@ def contract_status(contract_id: int, action: str):
         explain = _("Kontrak yang dibatalkan tidak lagi dihitung untuk MoU, dan kapasitas produsen kembali tersedia.") \
             if action == "cancel" else _("Kontrak selesai tetap dihitung untuk MoU; pengiriman baru tidak dapat dicatat.")
         return second_step(form, inquiry=item.inquiry, title=title, explain=explain,
-                        action=url_for("contracts.contract_status", contract_id=item.id, action=action),
-                        button=_("Ya, batalkan kontrak") if action == "cancel" else _("Ya, selesai"),
-                        back=_to_contract(item))
+                           action=url_for("contracts.contract_status", contract_id=item.id, action=action),
+                           button=_("Ya, batalkan kontrak") if action == "cancel" else _("Ya, selesai"),
+                           back=_to_contract(item))
     try:
         workflow.contract.apply(action, item, current_user, getattr(form, "reason", None) and form.reason.data.strip() or "")
     except TransitionNotAllowed as error:
@@ -148,9 +148,9 @@ def cancel_delivery(delivery_id: int):
     form = forms.ReasonForm()
     if not (form.confirmed.data and form.validate_on_submit()):
         return second_step(form, inquiry=contract.inquiry, title=_("Batalkan catatan pengiriman ini?"),
-                        explain=_("Catatan tetap tersimpan dengan alasannya, tetapi tidak lagi dihitung."),
-                        action=url_for("contracts.cancel_delivery", delivery_id=item.id),
-                        button=_("Ya, batalkan catatan"), back=_to_contract(contract, "pengiriman"))
+                           explain=_("Catatan tetap tersimpan dengan alasannya, tetapi tidak lagi dihitung."),
+                           action=url_for("contracts.cancel_delivery", delivery_id=item.id),
+                           button=_("Ya, batalkan catatan"), back=_to_contract(contract, "pengiriman"))
     try:
         workflow.delivery.apply("cancel", item, current_user, form.reason.data.strip())
     except TransitionNotAllowed as error:

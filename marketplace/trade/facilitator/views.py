@@ -279,7 +279,7 @@ def advance(inquiry_id: int, action: str):
                            action=url_for("facilitator.advance", inquiry_id=inquiry_id, action=action),
                            title=_("Selesaikan permintaan ini?") if action == "close" else _("Tandai sepakat?"),
                            explain=_("Pembeli menerima kabar bahwa permintaannya selesai. Kontrak tetap berjalan dan "
-                                     "dihitung untuk MoU.") if action == "close" else
+                           "dihitung untuk MoU.") if action == "close" else
                            _("Pembeli menerima kabar bahwa permintaannya disepakati."),
                            button=_("Ya, selesaikan") if action == "close" else _("Ya, sepakat"))
     try:
@@ -339,9 +339,9 @@ def withdraw_quotation(inquiry_id: int, version: int):
     form = forms.ReasonForm()
     if not (form.confirmed.data and form.validate_on_submit()):
         return second_step(form, inquiry=item, title=_("Tarik penawaran harga?"),
-                        action=url_for("facilitator.withdraw_quotation", inquiry_id=item.id, version=version),
-                        explain=_("Pembeli tidak dapat lagi menerima versi %(version)s.", version=version),
-                        button=_("Ya, tarik penawaran"), back=_back(item))
+                           action=url_for("facilitator.withdraw_quotation", inquiry_id=item.id, version=version),
+                           explain=_("Pembeli tidak dapat lagi menerima versi %(version)s.", version=version),
+                           button=_("Ya, tarik penawaran"), back=_back(item))
     try:
         quotations.withdraw(quotation, form.reason.data.strip(), current_user)
     except TransitionNotAllowed as error:
@@ -359,9 +359,9 @@ def record_acceptance(inquiry_id: int, version: int):
     form = forms.ConfirmForm()
     if not (form.confirmed.data and form.validate_on_submit()):
         return second_step(form, inquiry=item, title=_("Catat bahwa pembeli menerima penawaran?"),
-                        action=url_for("facilitator.record_acceptance", inquiry_id=item.id, version=version),
-                        explain=_("Kontrak dibuat dari versi %(version)s dan dihitung untuk MoU.", version=version),
-                        button=_("Ya, pembeli menerima"), back=_back(item))
+                           action=url_for("facilitator.record_acceptance", inquiry_id=item.id, version=version),
+                           explain=_("Kontrak dibuat dari versi %(version)s dan dihitung untuk MoU.", version=version),
+                           button=_("Ya, pembeli menerima"), back=_back(item))
     try:
         contract = quotations.answer(quotation, "accept", actor=current_user)
     except TransitionNotAllowed as error:
