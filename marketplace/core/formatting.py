@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from marketplace.core import clock
 from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN,
-                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
+                              MASS_IN_KG, ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -74,6 +74,27 @@ def _quantity(value: float, unit: str, _locale: str) -> str:
         return f"{text} {unit_label(unit)}"
     # Plural rules take whole numbers; a fraction reads as plural ("1.5 litres"), as CLDR has it for English.
     return amount(int(value) if float(value).is_integer() else 2, text)
+
+
+def round_amount(value: float | None, unit: str) -> float | int | None:
+    """A worked-out figure (a sum, an average, a share of a month) to a sensible precision for its unit: whole
+    pieces of a countable unit (no "1.606,67 butir"), whole kilograms from 10 kg (one decimal below), at most two
+    decimals of a ton or kuintal."""
+    if value is None:
+        return None
+    if unit not in MASS_IN_KG:
+        return int(round(value))
+    if unit == "kg":
+        return int(round(value)) if abs(value) >= 10 else round(value, 1)
+    return round(value, 2)
+
+
+def rounded_quantity(value: float | None, unit: str) -> str:
+    """A worked-out figure with its unit, rounded by `round_amount` ('12,5 ton', '1.607 butir')."""
+    if value is None:
+        return ""
+    rounded = round_amount(value, unit)
+    return quantity(float(rounded), unit)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -214,6 +235,7 @@ FILTERS = {
     "number": number,
     "rupiah": rupiah,
     "quantity": quantity,
+    "rounded_quantity": rounded_quantity,
     "unit_label": unit_label,
     "long_date": long_date,
     "phone": phone_display,
