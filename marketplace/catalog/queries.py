@@ -15,6 +15,9 @@ from marketplace.core.text import like_pattern
 from marketplace.models import (
     Category,
     Certificate,
+    Contract,
+    ContractMonth,
+    ContractStatus,
     Photo,
     PriceTier,
     Producer,
@@ -160,6 +163,26 @@ def _category_ids(slug: str) -> list[int]:
 _MODELS = {"product": Product, "producer": Producer}
 
 
+def committed_this_month(today: date):
+    """What active contracts commit of the listing (the outer query's Product) in today's calendar month, in its own
+    unit: a correlated sum over the contract month rows (index on product_id, month), 0 when there are none.
+    The same figure trade/capacity.committed reads for a few listings at a time."""
+    return (
+        select(func.coalesce(func.sum(ContractMonth.listing_quantity), 0.0))
+        .join(Contract, Contract.id == ContractMonth.contract_id)
+        .where(ContractMonth.product_id == Product.id, ContractMonth.month == date(today.year, today.month, 1),
+               Contract.status == str(ContractStatus.ACTIVE), ContractMonth.listing_quantity.is_not(None))
+        .correlate(Product)
+        .scalar_subquery()
+    )
+
+
+def _spare_at_least(value: float, today: date):
+    """Spare capacity this month ≥ value. The plain capacity bound comes first: it is indexed and cheap, and only
+    the listings that pass it have their commitments summed."""
+    return and_(Product.monthly_capacity >= value, Product.monthly_capacity - committed_this_month(today) >= value)
+
+
 def _condition(f: fields.Filter, value: Any, today: date):
     """The WHERE clause of one declared filter: as its declaration says (fields.Filter), a comparison of the column
     it is declared on; two parameters name something else than their column holds."""
@@ -167,6 +190,8 @@ def _condition(f: fields.Filter, value: Any, today: date):
         return Product.category_id.in_(_category_ids(value))
     if f.param == "cert":  # a certificate's kind: the listing holds one of that kind, valid today
         return _valid_cert_exists(value, today)
+    if f.measure == "spare":
+        return _spare_at_least(value, today)
     column = getattr(_MODELS[f.table], f.field_name)
     kind = f.schema["type"]
     if kind == "boolean":

@@ -111,6 +111,13 @@ def _long_date(day: date, _locale: str) -> str:
     return format_date(day, "long")
 
 
+def month_year(value: date | None) -> str:
+    """'November 2026' — a calendar month, in the current language."""
+    if value is None:
+        return ""
+    return format_date(value, "LLLL yyyy")
+
+
 def phone_display(e164: str | None) -> str:
     """'+6281234567890' → '+62 812-3456-7890'."""
     if not e164:
@@ -238,6 +245,7 @@ FILTERS = {
     "rounded_quantity": rounded_quantity,
     "unit_label": unit_label,
     "long_date": long_date,
+    "month_year": month_year,
     "phone": phone_display,
     "whatsapp_url": whatsapp_url,
     "months_label": months_label,
