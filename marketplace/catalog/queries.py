@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Self
 
 from flask import g
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from marketplace.core import clock
 from marketplace.extensions import db
@@ -163,24 +163,28 @@ def _category_ids(slug: str) -> list[int]:
 _MODELS = {"product": Product, "producer": Producer}
 
 
-def committed_this_month(today: date):
-    """What active contracts commit of the listing (the outer query's Product) in today's calendar month, in its own
-    unit: a correlated sum over the contract month rows (index on product_id, month), 0 when there are none.
-    The same figure trade/capacity.committed reads for a few listings at a time."""
+def short_this_month(value: float, today: date):
+    """The listings whose active contracts leave less than `value` spare in today's calendar month, in their own
+    unit: capacity − sum(contract month rows' listing_quantity) < value. Uncorrelated, so the database sums this
+    month's few contract rows once (index on month) instead of once per listing of a 100,000-listing catalog; the
+    same commitments trade/capacity.committed reads for a few listings at a time."""
+    committed = func.sum(ContractMonth.listing_quantity)
+    listing = aliased(Product)  # its own, not the outer query's
     return (
-        select(func.coalesce(func.sum(ContractMonth.listing_quantity), 0.0))
+        select(ContractMonth.product_id)
         .join(Contract, Contract.id == ContractMonth.contract_id)
-        .where(ContractMonth.product_id == Product.id, ContractMonth.month == date(today.year, today.month, 1),
-               Contract.status == str(ContractStatus.ACTIVE), ContractMonth.listing_quantity.is_not(None))
-        .correlate(Product)
-        .scalar_subquery()
+        .join(listing, listing.id == ContractMonth.product_id)
+        .where(ContractMonth.month == date(today.year, today.month, 1), ContractMonth.product_id.is_not(None),
+               ContractMonth.listing_quantity.is_not(None), Contract.status == str(ContractStatus.ACTIVE))
+        .group_by(ContractMonth.product_id, listing.monthly_capacity)
+        .having(listing.monthly_capacity - committed < value)
     )
 
 
 def _spare_at_least(value: float, today: date):
-    """Spare capacity this month ≥ value. The plain capacity bound comes first: it is indexed and cheap, and only
-    the listings that pass it have their commitments summed."""
-    return and_(Product.monthly_capacity >= value, Product.monthly_capacity - committed_this_month(today) >= value)
+    """Spare capacity this month ≥ value: the capacity itself is at least that (an indexed bound), and the listing
+    is not one whose contracts leave less (a listing without contracts this month has all its capacity spare)."""
+    return and_(Product.monthly_capacity >= value, Product.id.not_in(short_this_month(value, today)))
 
 
 def _condition(f: fields.Filter, value: Any, today: date):
