@@ -7,6 +7,8 @@ row) and reuses the counts computed under it, so several gunicorn workers, or se
 servers on one database, never show counts older than the last committed change.
 Product cards are kept the same way: copies outside any session (`catalog.card_snapshot`), so
 the catalog's page reads only the ids of its 24 listings once their cards are known.
+A contract made, rescheduled, cancelled or completed changes the listings' spare capacity (the
+catalog's "tersedia ≥" filter), so it bumps the version too (`_commitments_changed`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import event, inspect, text
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 
@@ -31,10 +34,31 @@ def version() -> int:
     return db.session.execute(text("SELECT version FROM catalog_state WHERE id = 1")).scalar() or 0
 
 
-def invalidate() -> None:
+def invalidate(session=None) -> None:
     """Every worker recomputes its counts from the next request on (called inside the changing transaction)."""
-    if db.session.execute(text("UPDATE catalog_state SET version = version + 1 WHERE id = 1")).rowcount == 0:
-        db.session.execute(text("INSERT INTO catalog_state (id, version) VALUES (1, 2)"))
+    session = session if session is not None else db.session
+    if session.execute(text("UPDATE catalog_state SET version = version + 1 WHERE id = 1")).rowcount == 0:
+        session.execute(text("INSERT INTO catalog_state (id, version) VALUES (1, 2)"))
+
+
+def _commitments_changed(session) -> bool:
+    """Whether this flush changes what contracts commit: month rows written or removed, a contract's status."""
+    from marketplace.models import Contract, ContractMonth
+
+    if any(isinstance(obj, ContractMonth) for obj in (*session.new, *session.deleted)):
+        return True
+    for obj in session.dirty:
+        if isinstance(obj, Contract) and inspect(obj).attrs.status.history.has_changes():
+            return True
+        if isinstance(obj, ContractMonth) and session.is_modified(obj):
+            return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _spare_capacity_changed(session, _flush_context, _instances) -> None:
+    if _commitments_changed(session):
+        invalidate(session)
 
 
 def cached(key: Hashable, compute: Callable[[], T], current: int | None = None) -> T:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Self
 
 from flask import g
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from marketplace.core import clock
 from marketplace.extensions import db
@@ -15,6 +15,9 @@ from marketplace.core.text import like_pattern
 from marketplace.models import (
     Category,
     Certificate,
+    Contract,
+    ContractMonth,
+    ContractStatus,
     Photo,
     PriceTier,
     Producer,
@@ -160,6 +163,30 @@ def _category_ids(slug: str) -> list[int]:
 _MODELS = {"product": Product, "producer": Producer}
 
 
+def short_this_month(value: float, today: date):
+    """The listings whose active contracts leave less than `value` spare in today's calendar month, in their own
+    unit: capacity − sum(contract month rows' listing_quantity) < value. Uncorrelated, so the database sums this
+    month's few contract rows once (index on month) instead of once per listing of a 100,000-listing catalog; the
+    same commitments trade/capacity.committed reads for a few listings at a time."""
+    committed = func.sum(ContractMonth.listing_quantity)
+    listing = aliased(Product)  # its own, not the outer query's
+    return (
+        select(ContractMonth.product_id)
+        .join(Contract, Contract.id == ContractMonth.contract_id)
+        .join(listing, listing.id == ContractMonth.product_id)
+        .where(ContractMonth.month == date(today.year, today.month, 1), ContractMonth.product_id.is_not(None),
+               ContractMonth.listing_quantity.is_not(None), Contract.status == str(ContractStatus.ACTIVE))
+        .group_by(ContractMonth.product_id, listing.monthly_capacity)
+        .having(listing.monthly_capacity - committed < value)
+    )
+
+
+def _spare_at_least(value: float, today: date):
+    """Spare capacity this month ≥ value: the capacity itself is at least that (an indexed bound), and the listing
+    is not one whose contracts leave less (a listing without contracts this month has all its capacity spare)."""
+    return and_(Product.monthly_capacity >= value, Product.id.not_in(short_this_month(value, today)))
+
+
 def _condition(f: fields.Filter, value: Any, today: date):
     """The WHERE clause of one declared filter: as its declaration says (fields.Filter), a comparison of the column
     it is declared on; two parameters name something else than their column holds."""
@@ -167,6 +194,8 @@ def _condition(f: fields.Filter, value: Any, today: date):
         return Product.category_id.in_(_category_ids(value))
     if f.param == "cert":  # a certificate's kind: the listing holds one of that kind, valid today
         return _valid_cert_exists(value, today)
+    if f.measure == "spare":
+        return _spare_at_least(value, today)
     column = getattr(_MODELS[f.table], f.field_name)
     kind = f.schema["type"]
     if kind == "boolean":

@@ -6,8 +6,16 @@ differ (local month/week of a timestamp, hours between two timestamps) are built
 
 Definitions (also shown on the page):
 - The period is a range of calendar days in Metro's time (WIB), both ends included.
-- Inquiries belong to the period in which they arrived (created_at); deals to the period in which
-  they were recorded (created_at).
+- Inquiries belong to the period in which they arrived (created_at).
+- Contracts (active or completed; a cancelled one never counts) are counted per calendar month of their
+  schedule (contract_month, written when the contract is made): a 12-month contract counts in each of its
+  12 months, with the quantity, value and producers of that month. A contract counts as one, whatever its
+  number of producer lines, in every month it has deliveries scheduled; over several months it is still one.
+  Contract figures cover the whole calendar months the period touches. Delivered: deliveries accepted at
+  receipt, in the month of their day. Value: the month's scheduled quantity × the line's price.
+- MoU targets: a contract counts against the agreement it names; its volumes are converted into the
+  target's unit (core/units.py: kg, kuintal and ton convert; a countable unit only with itself, or through
+  the weight per piece its listing states). Achievement = contracted / target, per month.
 - Time to first response: from arrival to `first_response_at`, the first thing the buyer sees a
   facilitator do (claim the inquiry or write to the buyer), for inquiries that had one.
 - Time to forwarding: from arrival to the first forward to a producer (the earliest allocation).
@@ -20,10 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal_column, null, select, union_all
 from sqlalchemy.orm import selectinload
 
-from marketplace.core import clock
+from marketplace.core import clock, units
 from marketplace.extensions import db
 from marketplace.models import (
     Agreement,
@@ -31,7 +39,12 @@ from marketplace.models import (
     Allocation,
     AllocationStatus,
     Category,
-    Deal,
+    Contract,
+    ContractLine,
+    ContractMonth,
+    ContractStatus,
+    Delivery,
+    DeliveryStatus,
     Inquiry,
     InquiryEvent,
     InquiryItem,
@@ -41,6 +54,7 @@ from marketplace.models import (
 )
 from marketplace.catalog import queries as catalog
 from marketplace.core.vocab import MASS_IN_KG
+from marketplace.trade.contracts import add_months
 
 FUNNEL = ("new", "in_review", "forwarded", "responded", "negotiating", "agreed")
 OUTCOMES = ("declined", "spam", "cancelled")
@@ -48,6 +62,8 @@ WEEKS_PER_MONTH = 52 / 12
 TOP_PRODUCTS = 10
 WAITING_PRODUCERS = 20
 MAX_PERIOD_DAYS = 3 * 366
+# The contracts the monitoring counts: a cancelled contract never does.
+COUNTED = (str(ContractStatus.ACTIVE), str(ContractStatus.COMPLETED))
 
 
 # ---------------------------------------------------------------- the period
@@ -174,12 +190,18 @@ class Funnel:
 
 
 @dataclass
-class DealLine:
-    key: str  # month 'YYYY-MM' or category slug
+class ContractRow:
+    """Contracts of one month, one commodity over the period, or one commodity in one month."""
+
+    key: str  # month 'YYYY-MM', category slug, or both ('YYYY-MM/slug')
     label: str
-    deals: int
-    value: int
-    volumes: dict[str, float] = field(default_factory=dict)  # unit ('kg' for mass) → volume
+    month: str | None = None
+    category: Category | None = None
+    contracts: int = 0  # distinct contracts with deliveries scheduled (in the month, or in any month of the period)
+    producers: int = 0  # distinct producers with a line in them
+    value: int = 0  # Rupiah: the scheduled quantity × the line's price
+    contracted: dict[str, float] = field(default_factory=dict)  # unit ('kg' for mass) → volume scheduled
+    delivered: dict[str, float] = field(default_factory=dict)  # unit → volume delivered and accepted
 
 
 @dataclass
@@ -217,21 +239,55 @@ class WaitingProducer:
 
 
 @dataclass
+class TargetMonth:
+    month: str  # 'YYYY-MM'
+    target: float  # in the target's unit
+    contracted: float  # scheduled for the month by the contracts under the agreement, in the target's unit
+    delivered: float  # accepted at receipt in the month, in the target's unit
+    contracts: int
+    producers: int
+    value: int  # Rupiah of the month's scheduled quantity
+
+    @property
+    def share(self) -> float | None:
+        """Achievement: contracted / target (1.0 = the target met)."""
+        return self.contracted / self.target if self.target else None
+
+
+@dataclass
 class TargetProgress:
     agreement: Agreement
     target: AgreementTarget
-    category: Category
-    unit: str  # 'kg' for mass targets, else the target's unit
+    category: Category | None
+    unit: str  # the target's own unit (ton, kg, butir …)
     monthly_target: float
-    by_month: dict[str, float]  # month → agreed volume in `unit`
+    months: list[TargetMonth]
+
+    @property
+    def by_month(self) -> dict[str, float]:
+        """Month → contracted volume in `unit`."""
+        return {m.month: m.contracted for m in self.months}
 
     @property
     def total(self) -> float:
-        return sum(self.by_month.values())
+        return sum(m.contracted for m in self.months)
+
+    @property
+    def delivered(self) -> float:
+        return sum(m.delivered for m in self.months)
+
+    @property
+    def value(self) -> int:
+        return sum(m.value for m in self.months)
+
+    @property
+    def average(self) -> float:
+        """Contracted per month, on average over the period's months."""
+        return self.total / len(self.months) if self.months else 0.0
 
     @property
     def average_share(self) -> float | None:
-        goal = self.monthly_target * len(self.by_month)
+        goal = self.monthly_target * len(self.months)
         return self.total / goal if goal else None
 
 
@@ -245,20 +301,20 @@ class Figures:
     responded: int
     median_forward_hours: float | None
     forwarded: int
-    deals_by_month: list[DealLine]
-    deals_by_commodity: list[DealLine]
+    contracts_by_month: list[ContractRow]
+    contracts_by_commodity: list[ContractRow]
+    contracts_by_month_commodity: list[ContractRow]
+    contract_count: int  # distinct contracts with deliveries scheduled in the period
+    producer_count: int  # distinct producers with a line in them
     demand: list[DemandLine]
     top_products: list[TopProduct]
     waiting: list[WaitingProducer]
     targets: list[TargetProgress]
 
     @property
-    def deal_value(self) -> int:
-        return sum(line.value for line in self.deals_by_month)
-
-    @property
-    def deal_count(self) -> int:
-        return sum(line.deals for line in self.deals_by_month)
+    def contract_value(self) -> int:
+        """Rupiah of what the contracts schedule in the period's months."""
+        return sum(line.value for line in self.contracts_by_month)
 
 
 def inquiries_per_week(period: Period) -> list[tuple[date, int]]:
@@ -305,33 +361,170 @@ def forwarding(period: Period) -> tuple[float | None, int]:
     return _median(sub)
 
 
-def _deal_rows(period: Period, extra=()):
-    month = _month_of(Deal.created_at).label("month")
+# ---------------------------------------------------------------- contracts: what is scheduled and delivered per month
+
+def _month_key(value) -> str:
+    """'YYYY-MM' of a stored day (a date, or the text SQLite may hand back from an aggregate)."""
+    if isinstance(value, str):
+        return value[:7]
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _day_month(column):
+    """'YYYY-MM' of a stored calendar day (no time zone: a delivery day is already Metro's)."""
+    if _pg():
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def month_span(period: Period) -> tuple[date, date]:
+    """The first days of the first and the last calendar month the period touches: contract figures are per
+    whole calendar month (a schedule row is a month), like the months the tables list."""
+    return date(period.start.year, period.start.month, 1), date(period.end.year, period.end.month, 1)
+
+
+def _scheduled_rows(period: Period):
+    """Per month, commodity, agreement, unit (and the listing's weight per piece): the quantity the counted
+    contracts schedule, and its value. One GROUP BY over the contract month rows of the period's months."""
+    first, last = month_span(period)
     return db.session.execute(
-        select(month, Inquiry.category_id, Deal.unit, *extra, func.count(Deal.id), func.sum(Deal.volume),
-               func.sum(Deal.value))
-        .join(Inquiry, Inquiry.id == Deal.inquiry_id)
-        .where(_in(Deal.created_at, period))
-        .group_by(month, Inquiry.category_id, Deal.unit, *extra)
+        select(ContractMonth.month, Inquiry.category_id, Contract.agreement_id, ContractMonth.unit,
+               Product.kg_per_unit, func.sum(ContractMonth.quantity), func.sum(ContractMonth.value))
+        .join(Contract, Contract.id == ContractMonth.contract_id)
+        .join(Inquiry, Inquiry.id == Contract.inquiry_id)
+        .outerjoin(Product, Product.id == ContractMonth.product_id)
+        .where(ContractMonth.month >= first, ContractMonth.month <= last, Contract.status.in_(COUNTED))
+        .group_by(ContractMonth.month, Inquiry.category_id, Contract.agreement_id, ContractMonth.unit,
+                  Product.kg_per_unit)
     ).all()
 
 
-def deals(period: Period, locale: str = "id") -> tuple[list[DealLine], list[DealLine]]:
-    """Deals recorded in the period: (per month, per commodity), with count, Rupiah and volume."""
+def _delivered_rows(period: Period):
+    """Per month, commodity, agreement, unit (and weight per piece): the quantity delivered and accepted at
+    receipt under the counted contracts."""
+    first, last = month_span(period)
+    month = _day_month(Delivery.delivered_on).label("month")
+    return db.session.execute(
+        select(month, Inquiry.category_id, Contract.agreement_id, Delivery.unit, Product.kg_per_unit,
+               func.sum(Delivery.quantity))
+        .join(ContractLine, ContractLine.id == Delivery.line_id)
+        .join(Contract, Contract.id == ContractLine.contract_id)
+        .join(Inquiry, Inquiry.id == Contract.inquiry_id)
+        .outerjoin(Product, Product.id == ContractLine.product_id)
+        .where(Delivery.status == str(DeliveryStatus.ACCEPTED), Contract.status.in_(COUNTED),
+               Delivery.delivered_on >= first, Delivery.delivered_on < add_months(last, 1))
+        .group_by(month, Inquiry.category_id, Contract.agreement_id, Delivery.unit, Product.kg_per_unit)
+    ).all()
+
+
+# The grains the contracts and producers are counted at (distinct counts do not add up across months, and a
+# producer may supply several commodities): month × commodity × agreement, month × commodity, month, commodity,
+# and the whole period.
+GRAINS = {"mca": ("month", "category", "agreement"), "mc": ("month", "category"), "m": ("month",),
+          "c": ("category",), "": ()}
+
+
+def _count_rows(period: Period):
+    """(grain, month, category_id, agreement_id, contracts, producers) for every grain, in one statement: a
+    contract counts once in each month it has deliveries scheduled, whatever its number of producer lines."""
+    first, last = month_span(period)
+    columns = {"month": ContractMonth.month, "category": Inquiry.category_id, "agreement": Contract.agreement_id}
+    selects = []
+    for grain, keys in GRAINS.items():
+        selects.append(
+            select(literal_column(f"'{grain}'").label("grain"),
+                   *[(columns[name] if name in keys else null()).label(name) for name in columns],
+                   func.count(func.distinct(ContractMonth.contract_id)).label("contracts"),
+                   func.count(func.distinct(ContractLine.producer_id)).label("producers"))
+            .select_from(ContractMonth)
+            .join(Contract, Contract.id == ContractMonth.contract_id)
+            .join(Inquiry, Inquiry.id == Contract.inquiry_id)
+            .join(ContractLine, ContractLine.id == ContractMonth.line_id)
+            .where(ContractMonth.month >= first, ContractMonth.month <= last, Contract.status.in_(COUNTED),
+                   *([Contract.agreement_id.is_not(None)] if "agreement" in keys else []))
+            .group_by(*[columns[name] for name in keys])
+        )
+    return db.session.execute(union_all(*selects)).all()
+
+
+def _in_unit(amount: float, unit: str, kg_per_unit: float | None, to_unit: str) -> float | None:
+    """`amount` of `unit` in `to_unit` (core/units.py), or None when the two do not convert."""
+    try:
+        return units.convert(float(amount or 0), unit, to_unit, kg_per_unit)
+    except units.UnitMismatch:
+        return None
+
+
+def _common(unit: str, kg_per_unit: float | None) -> str:
+    """The unit a commodity's figures are added up in: kilograms for mass, and for a countable unit whose
+    listing states its weight; otherwise the countable unit itself."""
+    return units.KG if units.kg_per(unit, kg_per_unit) is not None else unit
+
+
+@dataclass
+class ContractFigures:
+    """Everything counted about contracts for the period, read in three statements; the tables and the agreement
+    targets are views of it."""
+
+    scheduled: list = field(default_factory=list)  # (month, category_id, agreement_id, unit, kg_per_unit, qty, value)
+    delivered: list = field(default_factory=list)  # (month, category_id, agreement_id, unit, kg_per_unit, qty)
+    counts: dict = field(default_factory=dict)  # (grain, month, category_id, agreement_id) → (contracts, producers)
+
+    @classmethod
+    def read(cls, period: Period) -> ContractFigures:
+        scheduled = [(_month_key(m), c, a, u, k, float(q or 0), int(v or 0))
+                     for m, c, a, u, k, q, v in _scheduled_rows(period)]
+        delivered = [(str(m), c, a, u, k, float(q or 0)) for m, c, a, u, k, q in _delivered_rows(period)]
+        counts = {(grain, _month_key(m) if m is not None else None, c, a): (n, p)
+                  for grain, m, c, a, n, p in _count_rows(period)}
+        return cls(scheduled, delivered, counts)
+
+    def count(self, grain: str, month: str | None = None, category_id: int | None = None,
+              agreement_id: int | None = None) -> tuple[int, int]:
+        return self.counts.get((grain, month, category_id, agreement_id), (0, 0))
+
+
+def contract_lines(period: Period, facts: ContractFigures, locale: str = "id"):
+    """(per month, per commodity over the period, per month and commodity): contracts, producers, value and the
+    volumes scheduled and delivered, mass in kilograms."""
     categories = _categories()
-    by_month = {m: DealLine(m, month_label(m, locale), 0, 0) for m in period.months()}
-    by_commodity: dict[int | None, DealLine] = {}
-    for month, category_id, unit, count, volume, value in _deal_rows(period):
-        unit_key, factor = _kg(unit)
+
+    def commodity(category_id):
         category = categories.get(category_id)
-        line = by_commodity.setdefault(category_id, DealLine(
-            category.slug if category else "-", category.name(locale) if category else "—", 0, 0))
-        for target in (by_month.setdefault(month, DealLine(month, month_label(month, locale), 0, 0)), line):
-            target.deals += count
-            target.value += int(value or 0)
-            target.volumes[unit_key] = target.volumes.get(unit_key, 0) + float(volume or 0) * factor
+        return (category.slug if category else "-"), (category.name(locale) if category else "—"), category
+
+    by_month = {m: ContractRow(m, month_label(m, locale), month=m) for m in period.months()}
+    by_commodity: dict[int | None, ContractRow] = {}
+    by_both: dict[tuple[str, int | None], ContractRow] = {}
+
+    def lines_for(month, category_id):
+        slug, name, category = commodity(category_id)
+        line = by_commodity.setdefault(category_id, ContractRow(slug, name, category=category))
+        both = by_both.setdefault((month, category_id), ContractRow(
+            f"{month}/{slug}", f"{month_label(month, locale)} · {name}", month=month, category=category))
+        return by_month.setdefault(month, ContractRow(month, month_label(month, locale), month=month)), line, both
+
+    for month, category_id, _agreement, unit, kg_per_unit, quantity, value in facts.scheduled:
+        common = _common(unit, kg_per_unit)
+        amount = _in_unit(quantity, unit, kg_per_unit, common) or 0.0
+        for line in lines_for(month, category_id):
+            line.value += value
+            line.contracted[common] = line.contracted.get(common, 0.0) + amount
+    for month, category_id, _agreement, unit, kg_per_unit, quantity in facts.delivered:
+        common = _common(unit, kg_per_unit)
+        amount = _in_unit(quantity, unit, kg_per_unit, common) or 0.0
+        for line in lines_for(month, category_id):
+            line.delivered[common] = line.delivered.get(common, 0.0) + amount
+    for line in by_month.values():
+        line.contracts, line.producers = facts.count("m", line.month)
+    for category_id, line in by_commodity.items():
+        line.contracts, line.producers = facts.count("c", None, category_id)
+    for (month, category_id), line in by_both.items():
+        line.contracts, line.producers = facts.count("mc", month, category_id)
     commodity_lines = sorted(by_commodity.values(), key=lambda line: (-line.value, line.label))
-    return [by_month[m] for m in sorted(by_month)], commodity_lines
+    position = {c.id: (c.position, c.id) for c in categories.values()}
+    both_lines = [by_both[key] for key in sorted(by_both, key=lambda k: (k[0], position.get(k[1], (0, 0))))]
+    return [by_month[m] for m in sorted(by_month)], commodity_lines, both_lines
 
 
 def demand_vs_capacity(period: Period) -> list[DemandLine]:
@@ -395,8 +588,10 @@ def aware(value):
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def target_progress(period: Period) -> list[TargetProgress]:
-    """For every target of an agreement in force during the period: agreed volume per month under it."""
+def target_progress(period: Period, facts: ContractFigures | None = None) -> list[TargetProgress]:
+    """For every target of an agreement in force during the period, per month: the target, what the contracts
+    under the agreement schedule for that month and what was delivered, in the target's unit (a countable unit
+    counts only with itself, or through the listing's weight per piece), the contracts and producers, the value."""
     agreements = list(db.session.scalars(
         select(Agreement).options(selectinload(Agreement.targets)).where(
             (Agreement.starts_on.is_(None)) | (Agreement.starts_on <= period.end),
@@ -406,41 +601,57 @@ def target_progress(period: Period) -> list[TargetProgress]:
     agreements = [a for a in agreements if a.targets]
     if not agreements:
         return []
-    month = _month_of(Deal.created_at).label("month")
-    rows = db.session.execute(
-        select(Deal.agreement_id, Inquiry.category_id, Deal.unit, month, func.sum(Deal.volume))
-        .join(Inquiry, Inquiry.id == Deal.inquiry_id)
-        .where(_in(Deal.created_at, period), Deal.agreement_id.in_([a.id for a in agreements]))
-        .group_by(Deal.agreement_id, Inquiry.category_id, Deal.unit, month)
-    ).all()
-    achieved: dict[tuple[int, int, str], dict[str, float]] = {}
-    for agreement_id, category_id, unit, m, volume in rows:
-        unit_key, factor = _kg(unit)
-        bucket = achieved.setdefault((agreement_id, category_id, unit_key), {})
-        bucket[m] = bucket.get(m, 0) + float(volume or 0) * factor
+    facts = facts if facts is not None else ContractFigures.read(period)
+    contracted: dict[tuple[int, int, str], dict[str, float]] = {}
+    delivered: dict[tuple[int, int, str], dict[str, float]] = {}
+    values: dict[tuple[int, int], dict[str, int]] = {}
+    targets = {(a.id, t.category_id, t.unit) for a in agreements for t in a.targets}
+    for month, category_id, agreement_id, unit, kg_per_unit, quantity, value in facts.scheduled:
+        if agreement_id is None:
+            continue
+        bucket = values.setdefault((agreement_id, category_id), {})
+        bucket[month] = bucket.get(month, 0) + value
+        for key in targets:
+            if key[:2] == (agreement_id, category_id):
+                amount = _in_unit(quantity, unit, kg_per_unit, key[2])
+                if amount is not None:
+                    contracted.setdefault(key, {})[month] = contracted.get(key, {}).get(month, 0.0) + amount
+    for month, category_id, agreement_id, unit, kg_per_unit, quantity in facts.delivered:
+        for key in targets:
+            if key[:2] == (agreement_id, category_id):
+                amount = _in_unit(quantity, unit, kg_per_unit, key[2])
+                if amount is not None:
+                    delivered.setdefault(key, {})[month] = delivered.get(key, {}).get(month, 0.0) + amount
     categories = _categories()
     result = []
     for agreement in agreements:
         for target in agreement.targets:
-            unit_key, factor = _kg(target.unit)
-            done = achieved.get((agreement.id, target.category_id, unit_key), {})
-            result.append(TargetProgress(
-                agreement, target, categories.get(target.category_id), unit_key, target.volume_per_month * factor,
-                {m: done.get(m, 0.0) for m in period.months()},
-            ))
+            key = (agreement.id, target.category_id, target.unit)
+            months = []
+            for m in period.months():
+                contracts, producers = facts.count("mca", m, target.category_id, agreement.id)
+                months.append(TargetMonth(
+                    m, target.volume_per_month, contracted.get(key, {}).get(m, 0.0),
+                    delivered.get(key, {}).get(m, 0.0), contracts, producers,
+                    values.get((agreement.id, target.category_id), {}).get(m, 0)))
+            result.append(TargetProgress(agreement, target, categories.get(target.category_id), target.unit,
+                                         target.volume_per_month, months))
     return result
 
 
 def figures(period: Period, locale: str = "id") -> Figures:
     first, responded = first_response(period)
     forward, forwarded = forwarding(period)
-    by_month, by_commodity = deals(period, locale)
+    facts = ContractFigures.read(period)
+    by_month, by_commodity, by_both = contract_lines(period, facts, locale)
+    contracts, producers = facts.count("")
     per_week = inquiries_per_week(period)
     return Figures(
         period=period, received=sum(n for _, n in per_week), per_week=per_week, funnel=funnel(period),
         median_first_response_hours=first, responded=responded, median_forward_hours=forward, forwarded=forwarded,
-        deals_by_month=by_month, deals_by_commodity=by_commodity, demand=demand_vs_capacity(period),
-        top_products=top_products(period), waiting=waiting_producers(), targets=target_progress(period),
+        contracts_by_month=by_month, contracts_by_commodity=by_commodity, contracts_by_month_commodity=by_both,
+        contract_count=contracts, producer_count=producers, demand=demand_vs_capacity(period),
+        top_products=top_products(period), waiting=waiting_producers(), targets=target_progress(period, facts),
     )
 
 
@@ -474,7 +685,7 @@ def charts(fig: Figures, locale: str = "id") -> dict[str, dict]:
     """What each chart draws, as plain JSON; every number here is also in the table beside the chart."""
     from flask_babel import gettext as _
 
-    from marketplace.core.formatting import unit_label
+    from marketplace.core.formatting import round_amount, unit_label
 
     result = {
         "weekly": {"type": "bar", "labels": [week_label(m) for m, _n in fig.per_week],
@@ -484,13 +695,13 @@ def charts(fig: Figures, locale: str = "id") -> dict[str, dict]:
                    "datasets": [{"label": _("Jumlah permintaan"),
                                  "data": [fig.funnel.reached[s] for s in FUNNEL]
                                  + [fig.funnel.outcomes[s] for s in OUTCOMES]}]},
-        "deals_month": {"type": "bar", "money": True, "labels": [line.label for line in fig.deals_by_month],
-                        "datasets": [{"label": _("Nilai kesepakatan (Rp)"),
-                                      "data": [line.value for line in fig.deals_by_month]}]},
-        "deals_commodity": {"type": "bar", "horizontal": True, "money": True,
-                            "labels": [line.label for line in fig.deals_by_commodity],
-                            "datasets": [{"label": _("Nilai kesepakatan (Rp)"),
-                                          "data": [line.value for line in fig.deals_by_commodity]}]},
+        "contracts_month": {"type": "bar", "money": True, "labels": [line.label for line in fig.contracts_by_month],
+                            "datasets": [{"label": _("Nilai kontrak terjadwal (Rp)"),
+                                          "data": [line.value for line in fig.contracts_by_month]}]},
+        "contracts_commodity": {"type": "bar", "horizontal": True, "money": True,
+                                "labels": [line.label for line in fig.contracts_by_commodity],
+                                "datasets": [{"label": _("Nilai kontrak terjadwal (Rp)"),
+                                              "data": [line.value for line in fig.contracts_by_commodity]}]},
         "demand": {"type": "bar", "horizontal": True, "percent": True,
                    "labels": [f"{line.category.name(locale)} ({unit_label(line.unit)})" for line in fig.demand],
                    "datasets": [{"label": _("Permintaan per bulan sebagai % kapasitas"),
@@ -501,8 +712,8 @@ def charts(fig: Figures, locale: str = "id") -> dict[str, dict]:
         result[f"target{index}"] = {
             "type": "bar", "labels": [month_label(m, locale) for m in progress.by_month],
             "datasets": [
-                {"label": _("Volume disepakati (%(unit)s)", unit=unit_label(progress.unit)),
-                 "data": [round(v, 2) for v in progress.by_month.values()]},
+                {"label": _("Volume dikontrak (%(unit)s)", unit=unit_label(progress.unit)),
+                 "data": [round_amount(v, progress.unit) for v in progress.by_month.values()]},
                 {"label": _("Target per bulan"), "type": "line",
                  "data": [progress.monthly_target for _m in progress.by_month]},
             ],

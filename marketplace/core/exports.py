@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Response
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
 
 from marketplace.core import clock
 from marketplace.extensions import db
-from marketplace.models import Deal, Inquiry
+from marketplace.models import Inquiry
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,19 +47,52 @@ def inquiry_table(inquiries: list[Inquiry]) -> Table:
     ] for i in inquiries])
 
 
-def deal_table() -> Table:
-    deals = db.session.scalars(
-        select(Deal).options(selectinload(Deal.producer)).order_by(Deal.id)
-    ).all()
-    references = dict(db.session.execute(
-        select(Inquiry.id, Inquiry.reference).where(Inquiry.id.in_({d.inquiry_id for d in deals}))).all()) if deals else {}
-    return Table("Kesepakatan", [
-        "Nomor permintaan", "Produsen", "NIB", "Volume", "Satuan", "Harga per satuan (Rp)", "Nilai (Rp)", "Mulai", "Jadwal",
-        "Dicatat",
-    ], [[
-        references.get(d.inquiry_id, ""), d.producer.name, d.producer.nib or "", d.volume, d.unit, d.unit_price, d.value,
-        d.starts_on, d.schedule, clock.in_wib(d.created_at).date(),
-    ] for d in deals])
+# A contract's status as an export writes it.
+CONTRACT_STATUS = {"active": _l("Aktif"), "completed": _l("Selesai"), "cancelled": _l("Dibatalkan")}
+
+
+def contract_table(first_month: date | None = None, last_month: date | None = None, counted_only: bool = False,
+                   limit: int | None = None, title: str | None = None, locale: str = "id") -> Table:
+    """One row per contract line (a producer's part), with its contract's reference; the line's value is the sum of
+    its schedule (quantity × price over its months). With `first_month` and `last_month` (first days of months), only
+    contracts with deliveries scheduled in those months; `counted_only` leaves cancelled contracts out."""
+    from marketplace.catalog.queries import categories
+    from marketplace.core.formatting import frequency_label, unit_label
+    from marketplace.models import Agreement, Contract, ContractLine, ContractMonth, ContractStatus, Producer, Product
+
+    line_value = (select(ContractMonth.line_id.label("line_id"), func.sum(ContractMonth.value).label("value"))
+                  .group_by(ContractMonth.line_id).subquery())
+    stmt = (
+        select(Contract.reference, Contract.status, Inquiry.reference, Inquiry.company, Inquiry.category_id,
+               Producer.name, Producer.nib, Product.name, ContractLine.quantity, ContractLine.unit, Contract.frequency,
+               Contract.periods, ContractLine.price, line_value.c.value, Contract.starts_on, Contract.ends_on,
+               Agreement.code, Contract.created_at)
+        .join(ContractLine, ContractLine.contract_id == Contract.id)
+        .join(Inquiry, Inquiry.id == Contract.inquiry_id)
+        .join(Producer, Producer.id == ContractLine.producer_id)
+        .outerjoin(Product, Product.id == ContractLine.product_id)
+        .outerjoin(Agreement, Agreement.id == Contract.agreement_id)
+        .outerjoin(line_value, line_value.c.line_id == ContractLine.id)
+        .order_by(Contract.id, ContractLine.id)
+    )
+    if counted_only:
+        stmt = stmt.where(Contract.status != str(ContractStatus.CANCELLED))
+    if first_month is not None and last_month is not None:
+        stmt = stmt.where(exists(select(1).where(ContractMonth.contract_id == Contract.id,
+                                                 ContractMonth.month >= first_month, ContractMonth.month <= last_month)))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    names = {c.id: c.name(locale) for c in categories()}
+    headers = [_("Nomor kontrak"), _("Status"), _("Nomor permintaan"), _("Perusahaan pembeli"), _("Komoditas"),
+               _("Produsen"), _("NIB"), _("Produk"), _("Volume per periode"), _("Satuan"), _("Periode"),
+               _("Jumlah periode"), _("Harga per satuan (Rp)"), _("Nilai kontrak (Rp)"), _("Mulai"), _("Selesai"),
+               _("Perjanjian"), _("Dibuat")]
+    return Table(title or _("Kontrak"), headers, [[
+        reference, str(CONTRACT_STATUS.get(str(status), status)), inquiry, company, names.get(category_id, ""),
+        producer, nib or "", product or "", quantity, unit_label(unit), frequency_label(frequency), periods, price,
+        int(value or 0), starts_on, ends_on, code or "", clock.in_wib(created).date(),
+    ] for (reference, status, inquiry, company, category_id, producer, nib, product, quantity, unit, frequency,
+           periods, price, value, starts_on, ends_on, code, created) in db.session.execute(stmt)])
 
 
 def to_csv(table: Table) -> bytes:

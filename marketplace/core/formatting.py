@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from marketplace.core import clock
-from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, DELIVERY_TERMS, FREQUENCIES, KECAMATAN,
-                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS, QUOTATION_STATUS, CONTRACT_STATUS,
-                              DELIVERY_STATUS)
+from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, CONTRACT_STATUS, DELIVERY_CITIES,
+                              DELIVERY_STATUS, DELIVERY_TERMS, FREQUENCIES, KECAMATAN, MASS_IN_KG, QUOTATION_STATUS,
+                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -77,6 +77,27 @@ def _quantity(value: float, unit: str, _locale: str) -> str:
     return amount(int(value) if float(value).is_integer() else 2, text)
 
 
+def round_amount(value: float | None, unit: str) -> float | int | None:
+    """A worked-out figure (a sum, an average, a share of a month) to a sensible precision for its unit: whole
+    pieces of a countable unit (no "1.606,67 butir"), whole kilograms from 10 kg (one decimal below), at most two
+    decimals of a ton or kuintal."""
+    if value is None:
+        return None
+    if unit not in MASS_IN_KG:
+        return int(round(value))
+    if unit == "kg":
+        return int(round(value)) if abs(value) >= 10 else round(value, 1)
+    return round(value, 2)
+
+
+def rounded_quantity(value: float | None, unit: str) -> str:
+    """A worked-out figure with its unit, rounded by `round_amount` ('12,5 ton', '1.607 butir')."""
+    if value is None:
+        return ""
+    rounded = round_amount(value, unit)
+    return quantity(float(rounded), unit)
+
+
 def long_date(value: date | datetime | None) -> str:
     """'17 Agustus 2026' ('August 17, 2026'); a moment is dated in Metro's time (WIB), so both kinds read alike."""
     if value is None:
@@ -89,6 +110,13 @@ def long_date(value: date | datetime | None) -> str:
 @lru_cache(maxsize=4096)
 def _long_date(day: date, _locale: str) -> str:
     return format_date(day, "long")
+
+
+def month_year(value: date | None) -> str:
+    """'November 2026' — a calendar month, in the current language."""
+    if value is None:
+        return ""
+    return format_date(value, "LLLL yyyy")
 
 
 def phone_display(e164: str | None) -> str:
@@ -217,20 +245,11 @@ def delivery_terms(code: str | None) -> str:
     return _label("terms", code or "loco")
 
 
-def month_year(day: date | None) -> str:
-    """The calendar month of a day, short: 'Nov 2026' ('Agu 2026' in Indonesian)."""
-    if day is None:
-        return ""
-    names = MONTH_NAMES["en" if str(get_locale()) == "en" else "id"]
-    return f"{names[day.month - 1]} {day.year}"
-
-
 def status_label(table: str):
     return lambda code: _label(table, str(code))
 
 
 FILTERS = {
-    "month_year": month_year,
     "quotation_status": status_label("quotation_status"),
     "contract_status": status_label("contract_status"),
     "delivery_status": status_label("delivery_status"),
@@ -246,8 +265,10 @@ FILTERS = {
     "number": number,
     "rupiah": rupiah,
     "quantity": quantity,
+    "rounded_quantity": rounded_quantity,
     "unit_label": unit_label,
     "long_date": long_date,
+    "month_year": month_year,
     "phone": phone_display,
     "whatsapp_url": whatsapp_url,
     "months_label": months_label,

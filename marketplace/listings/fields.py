@@ -56,6 +56,9 @@ class Filter:
     schema: dict
     lists: tuple[str, ...] = ("products",)
     description: str = ""
+    # What is compared: the column the filter is declared on, or "spare": the listing's spare capacity this month
+    # (its monthly capacity minus what active contracts commit in this calendar month, in its own unit).
+    measure: str = "column"
     # Where it is declared, as `filters_for` returns it: the table ("product", "producer", "certificate") and field.
     table: str = ""
     field_name: str = ""
@@ -86,7 +89,13 @@ class Field:
     show: Callable[[dict, DiffContext], str] | None = None  # the diff cell, from the whole payload
     public: bool = True  # shown on the public pages
     api: Api | None = None  # in the open-data API
-    filter: Filter | None = None
+    filter: Filter | tuple[Filter, ...] | None = None  # one, or several narrowing on the field in different ways
+
+    @property
+    def filters(self) -> tuple[Filter, ...]:
+        if self.filter is None:
+            return ()
+        return self.filter if isinstance(self.filter, tuple) else (self.filter,)
 
     def json_type(self) -> dict:
         if self.type is list:
@@ -342,8 +351,13 @@ PRODUCT = Entity("product", fields=(
     Field("tiers", _l("Harga"), list, item=PRICE_TIER, show=_price),
     Field("min_order_qty", _l("Minimal pemesanan"), float, minimum=0, show=_qty("min_order_qty"), api=Api()),
     Field("monthly_capacity", _l("Kapasitas produksi per bulan"), float, minimum=0, show=_qty("monthly_capacity"),
-          api=Api(), filter=Filter("min_capacity", {"type": "number", "minimum": 0},
-                                   description="monthly capacity at least this many units")),
+          api=Api(), filter=(
+              Filter("min_capacity", {"type": "number", "minimum": 0},
+                     description="monthly capacity at least this many units"),
+              Filter("min_spare", {"type": "number", "minimum": 0}, measure="spare",
+                     description="spare capacity this month at least this many units: the monthly capacity minus "
+                                 "what active contracts commit in this calendar month"),
+          )),
     Field("lead_time_days", _l("Waktu penyiapan"), int, nullable=True, minimum=0, maximum=365,
           show=_text("lead_time_days"), api=Api()),
     Field("grade", _l("Kualitas"), str, max_length=40, api=Api(get=lambda p: p.grade or None, nullable=True)),
@@ -486,6 +500,6 @@ def filters_for(list_name: str) -> list[Filter]:
     for entity in (PRODUCT, PRODUCER):
         for f in entity.fields:
             parts = [(entity.table, f)] + ([(f.item.table, p) for p in f.item.fields] if isinstance(f.item, Part) else [])
-            found += [replace(p.filter, table=table, field_name=p.name) for table, p in parts
-                      if p.filter is not None and list_name in p.filter.lists]
+            found += [replace(declared, table=table, field_name=p.name) for table, p in parts
+                      for declared in p.filters if list_name in declared.lists]
     return found

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from marketplace.accounts import audit
 from marketplace.core import units
-from marketplace.models import Contract, ContractLine, ContractMonth, ContractStatus, Delivery, Quotation
+from marketplace.models import Contract, ContractLine, ContractMonth, ContractStatus, Delivery, DeliveryStatus, Quotation
 from marketplace.trade import workflow
 
 Month = tuple[int, int]  # (year, month)
@@ -56,11 +56,6 @@ def monthly_schedule(frequency: str, periods: int, starts_on: date, quantity: fl
     for day in period_starts(frequency, periods, starts_on):
         months[(day.year, day.month)] += quantity
     return dict(months)
-
-
-def line_schedule(line: ContractLine) -> dict[Month, float]:
-    contract = line.contract
-    return monthly_schedule(contract.frequency, contract.periods, contract.starts_on, line.quantity)
 
 
 def month_rows(contract: Contract, line: ContractLine) -> list[ContractMonth]:
@@ -160,6 +155,11 @@ def record_delivery(line: ContractLine, delivered_on: date, quantity: float, acc
     return delivery
 
 
+def recorded_deliveries(line: ContractLine) -> list[Delivery]:
+    """The deliveries the buyer reads: those recorded by mistake (cancelled) are left out."""
+    return [d for d in line.deliveries if str(d.status) != DeliveryStatus.CANCELLED]
+
+
 def delivered(line: ContractLine) -> float:
     """What was received and accepted so far, in the line's unit."""
-    return sum(d.quantity for d in line.deliveries if str(d.status) == "accepted")
+    return sum(d.quantity for d in line.deliveries if str(d.status) == DeliveryStatus.ACCEPTED)

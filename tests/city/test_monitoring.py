@@ -14,11 +14,11 @@ WIB = UTC+7 decides the day, week and month). The period asked for is 1 Septembe
     I7       Mon 31 Aug 23:00     beras 400 kg (one hour before the period starts, in WIB)
     I8       Sun 1 Nov 00:30      telur (30 minutes after it ends); forwarded to A, unanswered
 
-    deal  inquiry  producer  recorded (WIB)   volume          value (Rp)    agreement
-    D1    I1       A         20 Sep           800 kg          9.600.000     MOU-UJI
-    D2    I2       B         5 Oct            1 ton           11.000.000    MOU-UJI
-    D3    I1       A         25 Sep           200 kg          2.400.000     —
-    D0    I7       A         31 Aug 23:00     400 kg          5.000.000     MOU-UJI   (outside: not counted)
+    contract  inquiry  producer  one delivery on  volume     value (Rp)    agreement
+    K1        I1       A         20 Sep           800 kg     9.600.000     MOU-UJI
+    K2        I2       B         5 Oct            1 ton      11.000.000    MOU-UJI
+    K3        I1       A         25 Sep           200 kg     2.400.000     —
+    K0        I7       A         31 Aug           400 kg     5.000.000     MOU-UJI   (August: outside, not counted)
 
 Capacity (published products): beras 5.000 kg (A) + 2 ton (B) = 7.000 kg; telur 10.000 butir (B).
 """
@@ -38,7 +38,8 @@ from marketplace.models import (
     AgreementTarget,
     Allocation,
     AuditEvent,
-    Deal,
+    Contract,
+    ContractLine,
     Inquiry,
     InquiryEvent,
     InquiryItem,
@@ -83,10 +84,16 @@ def _forward(inquiry, producer, hours, status="forwarded"):
                                           created_at=at, updated_at=at))
 
 
-def _deal(inquiry, producer, at, volume, unit, price, agreement=None):
-    inquiry.deals.append(Deal(producer_id=producer.id, volume=volume, unit=unit, unit_price=price,
-                              value=int(volume * price), agreement_id=agreement.id if agreement else None,
-                              created_at=at, updated_at=at))
+def _contract(n, inquiry, producer, product, day, volume, unit, price, agreement=None):
+    """A one-off contract of one producer line, delivered on `day` (its schedule: one month row)."""
+    from marketplace.trade.contracts import schedule_lines
+
+    contract = Contract(reference=f"KTR-2026-{n:06d}", inquiry=inquiry, frequency="once", periods=1, starts_on=day,
+                        ends_on=day, agreement_id=agreement.id if agreement else None, agreement_chosen=True,
+                        lines=[ContractLine(producer_id=producer.id, product=product, product_id=product.id,
+                                            quantity=volume, unit=unit, price=price)])
+    db.session.add(contract)
+    schedule_lines(contract)
 
 
 @pytest.fixture(scope="class")
@@ -119,10 +126,10 @@ def known(app):
         _forward(i5, b, 6)
         _forward(i7, a, 2, "accepted")
         _forward(i8, a, 3)
-        _deal(i1, a, utc(2026, 9, 20, 3), 800, "kg", 12000, agreement)
-        _deal(i2, b, utc(2026, 10, 5, 3), 1, "ton", 11_000_000, agreement)
-        _deal(i1, a, utc(2026, 9, 25, 3), 200, "kg", 12000)
-        _deal(i7, a, utc(2026, 8, 31, 16), 400, "kg", 12500, agreement)
+        _contract(1, i1, a, p1, date(2026, 9, 20), 800, "kg", 12000, agreement)
+        _contract(2, i2, b, p2, date(2026, 10, 5), 1, "ton", 11_000_000, agreement)
+        _contract(3, i1, a, p1, date(2026, 9, 25), 200, "kg", 12000)
+        _contract(0, i7, a, p1, date(2026, 8, 31), 400, "kg", 12500, agreement)
         UserFactory(email="fasilitator@contoh.id", role=Role.FACILITATOR)
         UserFactory(email="admin@contoh.id", role=Role.ADMIN)
         UserFactory(email="kurator@contoh.id", role=Role.MODERATOR)
@@ -172,14 +179,16 @@ class TestFigures(ReadOnly):
         # first forwards after 5 (I1), 29 (I2, the late one) and 6 (I5) hours → median 6 hours, of 3 inquiries.
         assert monitoring.forwarding(PERIOD) == (pytest.approx(6.0, abs=0.01), 3)
 
-    def test_deals_by_month_and_by_commodity(self):
-        # September: D1 800 kg 9.600.000 + D3 200 kg 2.400.000 → 2 deals, 12.000.000, 1.000 kg.
-        # October: D2 1 ton = 1.000 kg, 11.000.000. D0 (31 Aug 23:00 WIB) is outside.
-        by_month, by_commodity = monitoring.deals(PERIOD)
-        assert [(line.key, line.deals, line.value, line.volumes) for line in by_month] == [
-            ("2026-09", 2, 12_000_000, {"kg": 1000}), ("2026-10", 1, 11_000_000, {"kg": 1000})]
-        assert [(line.key, line.deals, line.value, line.volumes) for line in by_commodity] == [
-            ("beras-serealia", 3, 23_000_000, {"kg": 2000})]
+    def test_contracts_by_month_and_by_commodity(self):
+        # September: K1 800 kg 9.600.000 + K3 200 kg 2.400.000 → 2 contracts of one producer, 12.000.000, 1.000 kg.
+        # October: K2 1 ton = 1.000 kg, 11.000.000. K0 (31 Aug) is outside.
+        facts = monitoring.ContractFigures.read(PERIOD)
+        by_month, by_commodity, by_both = monitoring.contract_lines(PERIOD, facts)
+        assert [(line.key, line.contracts, line.producers, line.value, line.contracted) for line in by_month] == [
+            ("2026-09", 2, 1, 12_000_000, {"kg": 1000}), ("2026-10", 1, 1, 11_000_000, {"kg": 1000})]
+        assert [(line.key, line.contracts, line.producers, line.value, line.contracted) for line in by_commodity] == [
+            ("beras-serealia", 3, 2, 23_000_000, {"kg": 2000})]
+        assert [line.key for line in by_both] == ["2026-09/beras-serealia", "2026-10/beras-serealia"]
 
     def test_demand_per_month_against_capacity(self):
         # Two months in the period. Beras (spam I4 left out): 1.000 kg + 2 ton + 100 kg = 3.100 kg → 1.550 kg/month,
@@ -206,17 +215,17 @@ class TestFigures(ReadOnly):
         assert waiting[0].age_days(utc(2026, 10, 20, 6)) == 10
 
     def test_agreement_target_progress_per_month(self):
-        # Target 1 ton = 1.000 kg per month. Under MOU-UJI: September D1 800 kg (D3 has no agreement) → 80 %;
-        # October D2 1 ton = 1.000 kg → 100 %. Average (800 + 1.000) / 2.000 = 90 %.
+        # Target 1 ton per month. Under MOU-UJI: September K1 800 kg = 0,8 ton (K3 has no agreement) → 80 %;
+        # October K2 1 ton → 100 %. Average (0,8 + 1) / 2 = 90 %.
         [progress] = monitoring.target_progress(PERIOD)
-        assert progress.agreement.code == "MOU-UJI" and progress.unit == "kg" and progress.monthly_target == 1000
-        assert progress.by_month == {"2026-09": 800, "2026-10": 1000}
+        assert progress.agreement.code == "MOU-UJI" and progress.unit == "ton" and progress.monthly_target == 1
+        assert progress.by_month == {"2026-09": pytest.approx(0.8), "2026-10": pytest.approx(1)}
         assert progress.average_share == pytest.approx(0.9)
 
     def test_a_period_outside_the_rows_counts_nothing(self):
         november = Period(date(2026, 11, 2), date(2026, 11, 30))
         fig = monitoring.figures(november)
-        assert fig.received == 0 and fig.deal_count == 0 and fig.demand == [] and fig.top_products == []
+        assert fig.received == 0 and fig.contract_count == 0 and fig.demand == [] and fig.top_products == []
         assert fig.median_first_response_hours is None and fig.funnel.reached["new"] == 0
 
     def test_the_boundary_days_are_wib_days(self):
@@ -232,7 +241,7 @@ class TestFigures(ReadOnly):
         page = client.get("/facilitator/dashboard" + QUERY)
         html = page.get_data(as_text=True)
         assert page.status_code == 200
-        assert "Rp 23.000.000" in html  # total deal value
+        assert "Rp 23.000.000" in html  # total contract value
         assert "Beras Pandan Wangi" in html and "3 jam" in html and "6 jam" in html
         assert 'data-chart=\'{"datasets"' in html or "data-chart='" in html
         assert "<script>" not in html  # charts come from static/js/dashboard.js
@@ -301,7 +310,7 @@ class TestFigures(ReadOnly):
         assert 'class="navbar' not in html and "<canvas" not in html
         assert "HYPERLINK" in html and '<a href="http://x"' not in html  # escaped text, not a link
 
-    def test_printable_report_has_a_letterhead_charts_and_the_list_of_deals(self, app):
+    def test_printable_report_has_a_letterhead_charts_and_the_list_of_contracts(self, app):
         client = app.test_client()
         login(client, _user("admin@contoh.id"))
         html = client.get("/admin/reports/print" + QUERY).get_data(as_text=True)
@@ -310,9 +319,9 @@ class TestFigures(ReadOnly):
         # Charts drawn on the server (they print without a script); one bar per week of the period.
         weekly = html.split('id="c-weekly-title"')[1].split("</svg>")[0]
         assert weekly.count("<rect") == 9  # 2026-W36 … 2026-W44
-        assert 'id="c-deals-title"' in html
-        deals = html.split('id="t-deal-list"')[1].split("</table>")[0]
-        assert deals.count("<tr>") == 1 + 3  # header and the period's three deals
+        assert 'id="c-contracts-title"' in html
+        deals = html.split('id="t-contract-list"')[1].split("</table>")[0]
+        assert deals.count("<tr>") == 1 + 3  # header and the period's three contracts (one line each)
         assert "PT Pembeli" in deals and "=HYPERLINK(&#34;http://x&#34;)" in deals
         assert "size: A4" in client.get(re.search(r'href="(/static/css/report-print[^"]+)"', html).group(1)).get_data(as_text=True)
 
@@ -324,16 +333,17 @@ class TestFigures(ReadOnly):
         assert "laporan-mou-2026-09-01_2026-10-31.xlsx" in response.headers["Content-Disposition"]
         book = load_workbook(io.BytesIO(response.data))
         assert book.sheetnames == [
-            "Ringkasan", "Permintaan per minggu", "Tahapan permintaan", "Kesepakatan per bulan",
-            "Kesepakatan per komoditas", "Permintaan vs kapasitas", "Produk paling diminati",
-            "Penerusan belum dijawab", "Target perjanjian", "Daftar kesepakatan"]
+            "Ringkasan", "Permintaan per minggu", "Tahapan permintaan", "Kontrak per bulan",
+            "Kontrak per komoditas", "Kontrak per bulan & komoditas", "Permintaan vs kapasitas",
+            "Produk paling diminati", "Penerusan belum dijawab", "Target perjanjian", "Daftar kontrak"]
         summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(min_row=2, values_only=True)}
-        assert summary["Permintaan masuk"] == 6 and summary["Nilai kesepakatan (Rp)"] == 23_000_000
-        months = list(book["Kesepakatan per bulan"].iter_rows(values_only=True))
-        assert months[0][:4] == ("Bulan", "Kesepakatan", "Nilai (Rp)", "Volume (kg)")
-        assert months[1][1:] == (2, 12_000_000, 1000) and isinstance(months[1][2], int)
-        deals = list(book["Daftar kesepakatan"].iter_rows(min_row=2, values_only=True))
-        assert len(deals) == 3 and {d[2] for d in deals} == {"PT Pembeli", FORMULA}
+        assert summary["Permintaan masuk"] == 6
+        assert summary["Nilai kontrak terjadwal dalam periode (Rp)"] == 23_000_000
+        months = list(book["Kontrak per bulan"].iter_rows(values_only=True))
+        assert months[0] == ("Bulan", "Kontrak", "Produsen", "Nilai (Rp)", "Dikontrak (kg)", "Dikirim (kg)")
+        assert months[1][1:] == (2, 1, 12_000_000, 1000, 0) and isinstance(months[1][3], int)
+        deals = list(book["Daftar kontrak"].iter_rows(min_row=2, values_only=True))
+        assert len(deals) == 3 and {d[3] for d in deals} == {"PT Pembeli", FORMULA}
         formula_cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
         assert formula_cells == []
         waiting = list(book["Penerusan belum dijawab"].iter_rows(min_row=2, values_only=True))

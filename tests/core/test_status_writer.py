@@ -111,6 +111,7 @@ DISPLAY_ONLY = {
     ("producer/storefront.html", "revision.status == 'rejected'"): "the moderator's reason for a rejected change",
     ("producer/product_form.html", "revision.status == 'pending'"): "what a pending change means for buyers",
     ("producer/product_form.html", "revision.status == 'rejected'"): "the moderator's reason for a rejected change",
+    ("_macros/trade.html", "contract.status == 'active'"): "a running contract's badge stands out",
 }
 
 

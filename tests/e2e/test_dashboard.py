@@ -22,7 +22,7 @@ def test_dashboard_draws_every_chart_and_fits_the_screen(browser, live_server, v
     sign_in(page, live_server, *FACILITATOR)
     page.goto(live_server + "/facilitator/dashboard")
     canvases = page.locator("canvas[data-chart]")
-    assert canvases.count() >= 5  # week, funnel, deals ×2, demand, and one per agreement target
+    assert canvases.count() >= 5  # week, funnel, contracts ×2, demand, and one per agreement target
     # Charts are drawn as they come near the screen (one per task, so the page never blocks on all of them).
     for i in range(canvases.count()):
         canvases.nth(i).scroll_into_view_if_needed()

@@ -238,7 +238,8 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
     other = ProductFactory(monthly_capacity=10, category=category("sayur-buah"))
     other.producer.kecamatan = "metro-utara"
     db.session.commit()
-    samples = {"category": "beras-serealia", "min_capacity": "1000", "kecamatan": "metro-pusat", "curated": "1",
+    samples = {"category": "beras-serealia", "min_capacity": "1000", "min_spare": "1000", "kecamatan": "metro-pusat",
+               "curated": "1",
                "cert": "halal"}
     for f in fields.filters_for(path.strip("/")):
         body = client.get(f"/api/v1{path}", query_string={f.param: samples[f.param]}).get_json()

@@ -125,7 +125,7 @@ def test_exports_never_write_formulas(accounts, rice_inquiry):
     table = exports.inquiry_table([inquiry])
     text = exports.to_csv(table).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM" in text and "'+62 cmd" in text
-    workbook = load_workbook(io.BytesIO(exports.to_xlsx([table, exports.deal_table()])))
+    workbook = load_workbook(io.BytesIO(exports.to_xlsx([table, exports.contract_table()])))
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert any(c.value == '=HYPERLINK("http://evil.example","klik")' for c in cells)  # kept, as text

@@ -44,7 +44,7 @@ def printable():
     locale = str(get_locale())
     fig = monitoring.figures(period, locale)
     return render_template("reports/print.html", fig=fig, locale=locale, charts=reports.print_charts(fig, locale),
-                           deals=reports.deal_list(period, locale), issuer=current_app.config["REPORT_ISSUER"],
+                           contracts=reports.contract_list(period, locale), issuer=current_app.config["REPORT_ISSUER"],
                            facilitator=current_app.config["REPORT_FACILITATOR"],
                            week_label=monitoring.week_label, month_label=monitoring.month_label,
                            stage_label=monitoring.stage_label)

@@ -79,7 +79,22 @@ def overview():
     return render_template(
         "producer/overview.html", producer=producer, rows=rows,
         attention=dashboard.attention(producer, current_user, rows), form=EmptyForm(),
+        **_capacity_this_month([row.product for row in rows]),
     )
+
+
+def _capacity_this_month(products: list[Product]) -> dict:
+    """Per listing, this calendar month: its monthly capacity, what active contracts commit, what is spare (in the
+    listing's unit), as trade/capacity.py counts them."""
+    from marketplace.trade import capacity
+
+    month = capacity.this_month()
+    committed = capacity.committed([p.id for p in products], [month])
+    spare = capacity.spare(products, [month])
+    return {
+        "capacity_month": capacity.first_day(month),
+        "capacity_rows": [(p, committed.get(p.id, {}).get(month, 0.0), spare[p.id][month]) for p in products],
+    }
 
 
 @bp.post("/act-for/<int:producer_id>")

@@ -51,8 +51,8 @@ def _contract_page(contract: Contract, status: int = 200, **forms_):
                           or forms.LineCorrectionForm(prefix=f"line-{line.id}", quantity=_plain(line.quantity),
                                                       price=str(line.price))
                           for line in contract.lines},
-        reason_form=forms.ReasonForm(), confirm_form=forms.ConfirmForm(), delivered=contracts.delivered,
-        summary=contracts.line_schedule,
+        confirm_form=forms.ConfirmForm(), delivered=contracts.delivered,
+        active=contracts.is_active(contract),
     ), status
 
 

@@ -410,9 +410,10 @@ def export_inquiries(fmt: str):
 
 @bp.get("/deals.<any(csv, xlsx):fmt>")
 def export_deals(fmt: str):
+    """Every contract, one row per producer line (the URL kept from when these were deals)."""
     from marketplace.core import exports
 
-    return exports.response(exports.deal_table(), fmt, "kesepakatan")
+    return exports.response(exports.contract_table(locale=str(get_locale())), fmt, "kontrak")
 
 
 # ---------------------------------------------------------------- monitoring dashboard and agreements

@@ -92,6 +92,7 @@ def _track_page(inquiry, status: int = 200, answer_form=None):
         can_cancel=inquiries.workflow.allowed("cancel", inquiry, inquiries.policies.BUYER),
         quotation=sent[-1] if sent else None, earlier=sent[:-1][::-1], summary=quotations.summary,
         answer_form=answer_form or forms.QuotationAnswerForm(), delivered=contracts.delivered,
+        shown_deliveries=contracts.recorded_deliveries,
         can_answer=lambda q: inquiries.workflow_allowed(q, "decline"),
         can_accept=lambda q: inquiries.workflow_allowed(q, "accept", guards=True),
     ), status
