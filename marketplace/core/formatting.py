@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from babel import numbers as babel_numbers
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -74,6 +75,41 @@ def _quantity(value: float, unit: str, _locale: str) -> str:
         return f"{text} {unit_label(unit)}"
     # Plural rules take whole numbers; a fraction reads as plural ("1.5 litres"), as CLDR has it for English.
     return amount(int(value) if float(value).is_integer() else 2, text)
+
+
+def month_year(value: date | None) -> str:
+    """'Januari 2027' ('January 2027')."""
+    if value is None:
+        return ""
+    return format_date(value, "MMMM yyyy")
+
+
+def volume_phrase(quantity: float | None, unit: str, frequency: str, periods: int | None,
+                  starts_on: date | None) -> str:
+    """A volume in words, with its period, its duration and its start:
+    '20 ton per bulan selama 12 bulan, mulai Januari 2027' ('20 ton per month for 12 months, from January 2027');
+    a one-off order: '5 ton, sekali kirim, Maret 2027'. A weekly order starts on a day ('mulai 4 Januari 2027')."""
+    if quantity is None:
+        return ""
+    amount = _quantity(float(quantity), unit, str(get_locale()))
+    count = max(int(periods or 1), 1)
+    if frequency == "monthly":
+        text = ngettext("%(quantity)s per bulan selama %(num)s bulan", "%(quantity)s per bulan selama %(num)s bulan",
+                        count, quantity=amount)
+        start = month_year(starts_on)
+    elif frequency == "weekly":
+        text = ngettext("%(quantity)s per minggu selama %(num)s minggu", "%(quantity)s per minggu selama %(num)s minggu",
+                        count, quantity=amount)
+        start = long_date(starts_on) if starts_on else ""
+    else:
+        return (gettext("%(quantity)s, sekali kirim, %(start)s", quantity=amount, start=month_year(starts_on))
+                if starts_on else gettext("%(quantity)s, sekali kirim", quantity=amount))
+    return gettext("%(volume)s, mulai %(start)s", volume=text, start=start) if start else text
+
+
+def inquiry_volume(inquiry) -> str:
+    """An inquiry's (or anything with its fields') volume in words: volume_phrase of its own figures."""
+    return volume_phrase(inquiry.quantity, inquiry.unit, inquiry.frequency, inquiry.periods, inquiry.starts_on)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -214,6 +250,9 @@ FILTERS = {
     "number": number,
     "rupiah": rupiah,
     "quantity": quantity,
+    "volume_phrase": volume_phrase,
+    "volume": inquiry_volume,
+    "month_year": month_year,
     "unit_label": unit_label,
     "long_date": long_date,
     "phone": phone_display,
