@@ -101,6 +101,8 @@ def volume_phrase(quantity: float | None, unit: str, frequency: str, periods: in
         text = ngettext("%(quantity)s per minggu selama %(num)s minggu", "%(quantity)s per minggu selama %(num)s minggu",
                         count, quantity=amount)
         start = long_date(starts_on) if starts_on else ""
+    elif frequency != "once":  # a code this version does not know: said as it is, never hidden
+        return f"{amount}, {frequency_label(frequency)}"
     else:
         return (gettext("%(quantity)s, sekali kirim, %(start)s", quantity=amount, start=month_year(starts_on))
                 if starts_on else gettext("%(quantity)s, sekali kirim", quantity=amount))
