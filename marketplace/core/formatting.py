@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from marketplace.core import clock
-from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, FREQUENCIES, KECAMATAN,
+from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, DELIVERY_CITIES, DELIVERY_TERMS,
+                              FREQUENCIES, KECAMATAN,
                               ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
 
 MONTH_NAMES = {
@@ -217,6 +218,11 @@ def frequency_label(code: str) -> str:
     return _label("frequency", code)
 
 
+def delivery_terms_label(code: str | None) -> str:
+    """'franco_incl' → 'Franco Jakarta, termasuk ongkos kirim'."""
+    return _label("delivery_terms", code or "")
+
+
 def delivery_city_label(code: str) -> str:
     return DELIVERY_CITIES.get(code, code)
 
@@ -231,7 +237,8 @@ def audit_action(code: str | None) -> str:
 
 
 _LABELS = {"unit": UNITS, "certificate": CERTIFICATES, "storage": STORAGE, "inquiry_status": INQUIRY_STATUS,
-           "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES, "audit_action": AUDIT_ACTIONS}
+           "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES, "audit_action": AUDIT_ACTIONS,
+           "delivery_terms": DELIVERY_TERMS}
 
 
 def date_time(value: datetime | None) -> str:
@@ -249,6 +256,7 @@ FILTERS = {
     "buyer_type": buyer_type_label,
     "frequency": frequency_label,
     "delivery_city": delivery_city_label,
+    "delivery_terms": delivery_terms_label,
     "number": number,
     "rupiah": rupiah,
     "quantity": quantity,

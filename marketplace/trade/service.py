@@ -469,14 +469,101 @@ def allocations_for(producer: Producer) -> list:
 
 
 def answer(allocation, actor: User, accept: bool, offered_qty: float | None = None, price: int | None = None,
-           lead_time_days: int | None = None, note: str = "") -> None:
-    """The producer offers (quantity, price, lead time) or declines with a reason, written with the status;
-    the facilitator reads it in the timeline and the inquiry moves to `responded` (allocation's effects)."""
-    values = {"offered_qty": offered_qty, "offered_unit": (allocation.unit or allocation.inquiry.unit) if accept else None,
-              "offered_price": price, "lead_time_days": lead_time_days, "note": note,
-              "responded_at": utcnow()}
-    allocation_workflow.apply("offer" if accept else "decline", allocation, actor, "" if accept else note,
-                              values=values)
+           lead_time_days: int | None = None, note: str = "", unit: str | None = None, valid_until: date | None = None,
+           terms: str | None = None) -> None:
+    """The producer offers (a quantity per period in `unit`, the forwarded unit unless another is chosen; a price
+    per that unit; a lead time; how long the offer holds; the delivery terms) or declines with a reason, written
+    with the status; the facilitator reads it in the timeline and the inquiry moves to `responded`."""
+    if accept:
+        allocation_workflow.apply("offer", allocation, actor, values=_offer_values(
+            allocation, offered_qty, price, lead_time_days, note, unit, valid_until, terms))
+    else:
+        allocation_workflow.apply("decline", allocation, actor, note, values={
+            "offered_qty": None, "offered_unit": None, "offered_price": None, "lead_time_days": None,
+            "note": note, "responded_at": utcnow()})
+
+
+def revise_offer(allocation, actor: User, offered_qty: float, price: int, lead_time_days: int | None = None,
+                 note: str = "", unit: str | None = None, valid_until: date | None = None,
+                 terms: str | None = None) -> None:
+    """A new version of the producer's offer, until the facilitator has quoted it (the workflow's guard)."""
+    allocation_workflow.apply("revise", allocation, actor, values=_offer_values(
+        allocation, offered_qty, price, lead_time_days, note, unit, valid_until, terms))
+
+
+def withdraw_offer(allocation, actor: User, reason: str = "") -> None:
+    """The producer takes the offer back, until the facilitator has quoted it; the facilitator may forward again."""
+    allocation_workflow.apply("withdraw", allocation, actor, reason)
+
+
+OFFER_VALIDITY_DAYS = 14
+
+
+def _offer_values(allocation, offered_qty, price, lead_time_days, note, unit, valid_until, terms) -> dict:
+    unit = unit or allocation.unit or allocation.inquiry.unit
+    if not units.convertible(unit, allocation.unit or allocation.inquiry.unit, _kg_per_unit(allocation)):
+        raise units.UnitMismatch(unit, allocation.unit)
+    return {"offered_qty": offered_qty, "offered_unit": unit, "offered_price": price,
+            "lead_time_days": lead_time_days, "note": note, "terms": terms or None,
+            "offer_valid_until": valid_until or clock.today() + timedelta(days=OFFER_VALIDITY_DAYS),
+            "responded_at": utcnow()}
+
+
+def _kg_per_unit(allocation) -> float | None:
+    return allocation.product.kg_per_unit if allocation.product else None
+
+
+def offer_units(allocation) -> list[str]:
+    """The units a producer may offer a share in: those that convert with the unit it was asked in."""
+    from marketplace.core.vocab import UNITS
+
+    asked = allocation.unit or allocation.inquiry.unit
+    return [u for u in UNITS if units.convertible(u, asked, _kg_per_unit(allocation))]
+
+
+@dataclass(frozen=True)
+class OfferWarning:
+    """An offer the producer may still send once confirmed: `code` (above_asked, below_moq, above_spare) and
+    the figure it was compared with, in the offer's unit."""
+
+    code: str
+    limit: float
+    unit: str
+
+
+def offer_warnings(allocation, quantity: float, unit: str) -> list[OfferWarning]:
+    """More than asked, less than the listing's minimum order, more than its spare capacity in the months the
+    request asks deliveries in: each compared in one unit (core/units.py) and said in the offer's unit."""
+    from marketplace.trade import capacity
+
+    asked_unit = allocation.unit or allocation.inquiry.unit
+    kg = _kg_per_unit(allocation)
+    into = units.factor(unit, asked_unit, kg)  # UnitMismatch for a unit that does not convert
+    warnings = []
+    if quantity * into > allocation.requested_qty * (1 + 1e-9):
+        warnings.append(OfferWarning("above_asked", allocation.requested_qty / into, unit))
+    product = allocation.product
+    if product is not None:
+        in_listing = units.convert(quantity, unit, product.unit, kg)
+        back = units.factor(product.unit, unit, kg)
+        if product.min_order_qty and in_listing < product.min_order_qty * (1 - 1e-9):
+            warnings.append(OfferWarning("below_moq", product.min_order_qty * back, unit))
+        if product.monthly_capacity:
+            spare = capacity.spare_over([product], capacity.request_months(allocation.inquiry)).get(product.id)
+            if spare is not None and in_listing > spare * (1 + 1e-9):
+                warnings.append(OfferWarning("above_spare", spare * back, unit))
+    return warnings
+
+
+def offer_refusal(allocation, actor: User) -> str | None:
+    """Why the producer can no longer change a sent offer ("quoted"), or None while it can (or was not sent)."""
+    if str(allocation.status) != AllocationStatus.ACCEPTED:
+        return None
+    try:
+        allocation_workflow.check("revise", allocation, actor)
+    except TransitionNotAllowed as refused:
+        return refused.code
+    return None
 
 
 def record_deal(inquiry: Inquiry, producer_id: int, volume: float, unit_price: int, starts_on, schedule: str,
