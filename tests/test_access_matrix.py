@@ -120,6 +120,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("facilitator.decide", "POST"):          row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.forward", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.deal", "POST"):            row("login     forbidden forbidden forbidden forbidden  bad        bad"),
+    # declined by facilitator.decide above: refused with a message, nothing corrected
+    ("facilitator.correct_request", "POST"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.advance", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.agreement", "POST"):       row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.verify_company", "POST"):  row("login     forbidden forbidden forbidden forbidden  ok         ok"),

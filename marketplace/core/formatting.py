@@ -110,6 +110,14 @@ def volume_phrase(quantity: float | None, unit: str, frequency: str, periods: in
     return gettext("%(volume)s, mulai %(start)s", volume=text, start=start) if start else text
 
 
+def iso_date(text: str | None) -> date | None:
+    """A date stored as ISO text (in JSON data) back as a date; None for anything else."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
 def inquiry_volume(inquiry) -> str:
     """An inquiry's (or anything with its fields') volume in words: volume_phrase of its own figures."""
     return volume_phrase(inquiry.quantity, inquiry.unit, inquiry.frequency, inquiry.periods, inquiry.starts_on)
@@ -262,6 +270,7 @@ FILTERS = {
     "quantity": quantity,
     "volume_phrase": volume_phrase,
     "volume": inquiry_volume,
+    "iso_date": iso_date,
     "month_year": month_year,
     "unit_label": unit_label,
     "long_date": long_date,

@@ -321,6 +321,35 @@ def decide(inquiry: Inquiry, name: str, actor: User, reason: str) -> None:
     workflow.apply(name, inquiry, actor, reason)
 
 
+REQUEST_FIELDS = ("quantity", "unit", "frequency", "periods", "starts_on")
+
+
+def request_volume(inquiry: Inquiry) -> dict:
+    """What the inquiry asks for, as stored in a correction's before/after (dates as ISO text)."""
+    return {"quantity": inquiry.quantity, "unit": inquiry.unit, "frequency": inquiry.frequency,
+            "periods": inquiry.periods, "starts_on": inquiry.starts_on.isoformat() if inquiry.starts_on else None}
+
+
+def correct_request(inquiry: Inquiry, values: dict, reason: str, actor: User) -> bool:
+    """The facilitator corrects the quantity, unit, period, duration or start the buyer asked for, with a reason:
+    an audit row, and a line of the buyer's timeline saying before → after. False when nothing changed."""
+    if not (reason or "").strip():
+        raise ValueError("reason required")
+    if values.get("frequency") == "once":
+        values = {**values, "periods": 1}
+    before = request_volume(inquiry)
+    for name in REQUEST_FIELDS:
+        setattr(inquiry, name, values[name])
+    after = request_volume(inquiry)
+    if after == before:
+        return False
+    audit.record("inquiry.request_corrected", inquiry, actor=actor, note=reason,
+                 data={"before": before, "after": after})
+    inquiry.events.append(InquiryEvent(kind="correction", visibility=EventVisibility.BUYER, author_id=actor.id,
+                                       body=reason, data={"before": before, "after": after, "reason": reason}))
+    return True
+
+
 def facilitators() -> list[User]:
     from marketplace.models import Role
 

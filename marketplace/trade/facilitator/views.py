@@ -377,3 +377,6 @@ def edit_agreement(agreement_id: int):
     from marketplace.models import Agreement
 
     return _agreement_editor(db.get_or_404(Agreement, agreement_id))
+
+
+from marketplace.trade.facilitator import request_views  # noqa: E402,F401  (its routes are on this blueprint)
