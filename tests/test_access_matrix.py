@@ -134,6 +134,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("contracts.correct_line", "POST"):    row("login     forbidden forbidden forbidden forbidden  bad        bad"),
     ("contracts.contract_status", "POST"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("contracts.cancel_delivery", "POST"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
+    # declined by facilitator.decide above: refused with a message, nothing corrected
+    ("facilitator.correct_request", "POST"): row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.advance", "POST"):         row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.agreement", "POST"):       row("login     forbidden forbidden forbidden forbidden  ok         ok"),
     ("facilitator.verify_company", "POST"):  row("login     forbidden forbidden forbidden forbidden  ok         ok"),

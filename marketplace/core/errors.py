@@ -57,7 +57,17 @@ REFUSALS = {
         None: _l("Tindakan ini tidak dapat dilakukan sekarang."),
     },
     # A producer answering a forwarded inquiry.
-    "answer": {None: _l("Permintaan ini sudah Anda jawab.")},
+    "answer": {
+        "quoted": _l("Penawaran ini sudah dimasukkan fasilitator ke penawaran harga untuk pembeli, jadi tidak dapat "
+                     "diubah atau ditarik lagi. Hubungi fasilitator BUMD bila ada perubahan."),
+        None: _l("Permintaan ini sudah Anda jawab."),
+    },
+    # A producer revising or withdrawing a sent offer.
+    "offer": {
+        "quoted": _l("Penawaran ini sudah dimasukkan fasilitator ke penawaran harga untuk pembeli, jadi tidak dapat "
+                     "diubah atau ditarik lagi. Hubungi fasilitator BUMD bila ada perubahan."),
+        None: _l("Penawaran ini tidak dapat diubah lagi. Muat ulang halaman."),
+    },
     # A moderator's decision on a storefront or listing.
     "moderation": {
         "conflict": _l("Item ini sudah diputuskan oleh kurator lain atau statusnya berubah. Tidak ada yang diubah."),

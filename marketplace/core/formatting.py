@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from babel import numbers as babel_numbers
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -96,6 +97,44 @@ def rounded_quantity(value: float | None, unit: str) -> str:
         return ""
     rounded = round_amount(value, unit)
     return quantity(float(rounded), unit)
+
+
+def volume_phrase(quantity: float | None, unit: str, frequency: str, periods: int | None,
+                  starts_on: date | None) -> str:
+    """A volume in words, with its period, its duration and its start:
+    '20 ton per bulan selama 12 bulan, mulai Januari 2027' ('20 ton per month for 12 months, from January 2027');
+    a one-off order: '5 ton, sekali kirim, Maret 2027'. A weekly order starts on a day ('mulai 4 Januari 2027')."""
+    if quantity is None:
+        return ""
+    amount = _quantity(float(quantity), unit, str(get_locale()))
+    count = max(int(periods or 1), 1)
+    if frequency == "monthly":
+        text = ngettext("%(quantity)s per bulan selama %(num)s bulan", "%(quantity)s per bulan selama %(num)s bulan",
+                        count, quantity=amount)
+        start = month_year(starts_on)
+    elif frequency == "weekly":
+        text = ngettext("%(quantity)s per minggu selama %(num)s minggu", "%(quantity)s per minggu selama %(num)s minggu",
+                        count, quantity=amount)
+        start = long_date(starts_on) if starts_on else ""
+    elif frequency != "once":  # a code this version does not know: said as it is, never hidden
+        return f"{amount}, {frequency_label(frequency)}"
+    else:
+        return (gettext("%(quantity)s, sekali kirim, %(start)s", quantity=amount, start=month_year(starts_on))
+                if starts_on else gettext("%(quantity)s, sekali kirim", quantity=amount))
+    return gettext("%(volume)s, mulai %(start)s", volume=text, start=start) if start else text
+
+
+def iso_date(text: str | None) -> date | None:
+    """A date stored as ISO text (in JSON data) back as a date; None for anything else."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def inquiry_volume(inquiry) -> str:
+    """An inquiry's (or anything with its fields') volume in words: volume_phrase of its own figures."""
+    return volume_phrase(inquiry.quantity, inquiry.unit, inquiry.frequency, inquiry.periods, inquiry.starts_on)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -266,6 +305,9 @@ FILTERS = {
     "rupiah": rupiah,
     "quantity": quantity,
     "rounded_quantity": rounded_quantity,
+    "volume_phrase": volume_phrase,
+    "volume": inquiry_volume,
+    "iso_date": iso_date,
     "unit_label": unit_label,
     "long_date": long_date,
     "month_year": month_year,

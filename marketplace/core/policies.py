@@ -129,6 +129,22 @@ def can_answer_inquiry(user: User | None, inquiry) -> bool:
     return any(can_manage_producer(user, a.producer_id) for a in getattr(inquiry, "allocations", []))
 
 
+def acts_on_inquiry(user: User | None, inquiry) -> bool:
+    """The facilitator who may act on an inquiry: any facilitator while nobody holds it, then the one who holds
+    it; admins always."""
+    if not can_facilitate(user) or inquiry is None:
+        return False
+    return user.role == Role.ADMIN or inquiry.assigned_to_id in (None, user.id)
+
+
+def can_correct_request(user: User | None, inquiry) -> bool:
+    """What an inquiry asks for (quantity, unit, period, duration, start) is corrected by the facilitator who acts
+    on it, while it is open (a finished inquiry keeps what it asked)."""
+    from marketplace.trade.workflow import OPEN
+
+    return acts_on_inquiry(user, inquiry) and str(inquiry.status) in {str(s) for s in OPEN}
+
+
 def can_see_buyer_contact(user: User | None, allocation) -> bool:
     """Buyers' contact details reach a producer only after the facilitator releases them."""
     return can_facilitate(user) or (allocation.contact_released and can_manage_producer(user, allocation.producer_id))
@@ -197,6 +213,7 @@ RULES = {
     "read_reports": can_read_reports,
     "see_buyer_contact": can_see_buyer_contact,
     "record_delivery": can_record_delivery,
+    "correct_request": can_correct_request,
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,

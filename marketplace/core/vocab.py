@@ -197,6 +197,7 @@ AUDIT_ACTIONS: dict[str, object] = {
     "buyer_company.verified": _l("Perusahaan pembeli diverifikasi"),
     "inquiry.agreement_set": _l("Permintaan dikaitkan dengan perjanjian"),
     "inquiry.deal_recorded": _l("Kesepakatan dicatat"),
+    "inquiry.request_corrected": _l("Permintaan dikoreksi fasilitator"),
     "inquiry.reassigned": _l("Permintaan dialihkan ke fasilitator lain"),
     "inquiry.unassigned": _l("Permintaan dilepas dari fasilitator"),
     "inventory.imported": _l("Inventaris UMKM diimpor"),

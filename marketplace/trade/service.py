@@ -333,6 +333,35 @@ def decide(inquiry: Inquiry, name: str, actor: User, reason: str) -> None:
     workflow.apply(name, inquiry, actor, reason)
 
 
+REQUEST_FIELDS = ("quantity", "unit", "frequency", "periods", "starts_on")
+
+
+def request_volume(inquiry: Inquiry) -> dict:
+    """What the inquiry asks for, as stored in a correction's before/after (dates as ISO text)."""
+    return {"quantity": inquiry.quantity, "unit": inquiry.unit, "frequency": inquiry.frequency,
+            "periods": inquiry.periods, "starts_on": inquiry.starts_on.isoformat() if inquiry.starts_on else None}
+
+
+def correct_request(inquiry: Inquiry, values: dict, reason: str, actor: User) -> bool:
+    """The facilitator corrects the quantity, unit, period, duration or start the buyer asked for, with a reason:
+    an audit row, and a line of the buyer's timeline saying before → after. False when nothing changed."""
+    if not (reason or "").strip():
+        raise ValueError("reason required")
+    if values.get("frequency") == "once":
+        values = {**values, "periods": 1}
+    before = request_volume(inquiry)
+    for name in REQUEST_FIELDS:
+        setattr(inquiry, name, values[name])
+    after = request_volume(inquiry)
+    if after == before:
+        return False
+    audit.record("inquiry.request_corrected", inquiry, actor=actor, note=reason,
+                 data={"before": before, "after": after})
+    inquiry.events.append(InquiryEvent(kind="correction", visibility=EventVisibility.BUYER, author_id=actor.id,
+                                       body=reason, data={"before": before, "after": after, "reason": reason}))
+    return True
+
+
 def facilitators() -> list[User]:
     from marketplace.models import Role
 
@@ -445,9 +474,6 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
 
 # ---------------------------------------------------------------- who is told of a forward
 
-PER_PERIOD = {"once": _l("sekali kirim"), "weekly": _l("per minggu"), "monthly": _l("per bulan")}
-
-
 @dataclass(frozen=True)
 class Notice:
     """How a producer hears of a forward: e-mail to its active accounts (the outbox sends it), a WhatsApp message
@@ -462,27 +488,19 @@ def forward_message(inquiry: Inquiry, producer: Producer, quantity: float | None
                     unit: str | None = None) -> str:
     """The request as a message to a producer without an account: what, how much per period, for how long, where.
     Written in Indonesian, the language of Metro's producers, whatever the facilitator's screen shows."""
-    from flask_babel import force_locale, format_date
+    from flask_babel import force_locale
 
-    from marketplace.core.formatting import delivery_city_label, quantity as amount
+    from marketplace.core.formatting import delivery_city_label, volume_phrase
 
     with force_locale("id"):
-        what = (amount(inquiry.quantity, inquiry.unit) if quantity is None
-                else amount(quantity, unit or inquiry.unit))
-        period = str(PER_PERIOD.get(inquiry.frequency, ""))
-        if inquiry.frequency != "once" and inquiry.periods > 1:
-            length = (ngettext("%(num)s bulan", "%(num)s bulan", inquiry.periods) if inquiry.frequency == "monthly"
-                      else ngettext("%(num)s minggu", "%(num)s minggu", inquiry.periods))
-            period = _("%(period)s selama %(length)s", period=period, length=length)
-        if inquiry.starts_on:
-            period = _("%(period)s, mulai %(month)s", period=period,
-                       month=format_date(inquiry.starts_on, "MMMM yyyy"))
-        product = requested_product_name(inquiry)
+        volume = volume_phrase(inquiry.quantity if quantity is None else quantity,
+                               inquiry.unit if quantity is None else (unit or inquiry.unit),
+                               inquiry.frequency, inquiry.periods, inquiry.starts_on)
         return _("Halo %(name)s, Fasilitator BUMD Etalase Metro menawarkan permintaan %(reference)s kepada Anda: "
-                 "%(product)s %(quantity)s %(period)s, dikirim ke %(city)s. Bila sanggup, mohon balas pesan ini "
-                 "dengan jumlah, harga per satuan, dan waktu penyiapan. Terima kasih.",
-                 name=producer.name, reference=inquiry.reference, product=product, quantity=what, period=period,
-                 city=delivery_city_label(inquiry.delivery_city)).replace("  ", " ")
+                 "%(product)s %(volume)s, dikirim ke %(city)s. Bila sanggup, mohon balas pesan ini dengan jumlah, "
+                 "harga per satuan, dan waktu penyiapan. Terima kasih.",
+                 name=producer.name, reference=inquiry.reference, product=requested_product_name(inquiry),
+                 volume=volume, city=delivery_city_label(inquiry.delivery_city)).replace("  ", " ")
 
 
 def requested_product_name(inquiry: Inquiry) -> str:
@@ -583,14 +601,101 @@ def allocations_for(producer: Producer) -> list:
 
 
 def answer(allocation, actor: User, accept: bool, offered_qty: float | None = None, price: int | None = None,
-           lead_time_days: int | None = None, note: str = "") -> None:
-    """The producer offers (quantity, price, lead time) or declines with a reason, written with the status;
-    the facilitator reads it in the timeline and the inquiry moves to `responded` (allocation's effects)."""
-    values = {"offered_qty": offered_qty, "offered_unit": (allocation.unit or allocation.inquiry.unit) if accept else None,
-              "offered_price": price, "lead_time_days": lead_time_days, "note": note,
-              "responded_at": utcnow()}
-    allocation_workflow.apply("offer" if accept else "decline", allocation, actor, "" if accept else note,
-                              values=values)
+           lead_time_days: int | None = None, note: str = "", unit: str | None = None, valid_until: date | None = None,
+           terms: str | None = None) -> None:
+    """The producer offers (a quantity per period in `unit`, the forwarded unit unless another is chosen; a price
+    per that unit; a lead time; how long the offer holds; the delivery terms) or declines with a reason, written
+    with the status; the facilitator reads it in the timeline and the inquiry moves to `responded`."""
+    if accept:
+        allocation_workflow.apply("offer", allocation, actor, values=_offer_values(
+            allocation, offered_qty, price, lead_time_days, note, unit, valid_until, terms))
+    else:
+        allocation_workflow.apply("decline", allocation, actor, note, values={
+            "offered_qty": None, "offered_unit": None, "offered_price": None, "lead_time_days": None,
+            "note": note, "responded_at": utcnow()})
+
+
+def revise_offer(allocation, actor: User, offered_qty: float, price: int, lead_time_days: int | None = None,
+                 note: str = "", unit: str | None = None, valid_until: date | None = None,
+                 terms: str | None = None) -> None:
+    """A new version of the producer's offer, until the facilitator has quoted it (the workflow's guard)."""
+    allocation_workflow.apply("revise", allocation, actor, values=_offer_values(
+        allocation, offered_qty, price, lead_time_days, note, unit, valid_until, terms))
+
+
+def withdraw_offer(allocation, actor: User, reason: str = "") -> None:
+    """The producer takes the offer back, until the facilitator has quoted it; the facilitator may forward again."""
+    allocation_workflow.apply("withdraw", allocation, actor, reason)
+
+
+OFFER_VALIDITY_DAYS = 14
+
+
+def _offer_values(allocation, offered_qty, price, lead_time_days, note, unit, valid_until, terms) -> dict:
+    unit = unit or allocation.unit or allocation.inquiry.unit
+    if not units.convertible(unit, allocation.unit or allocation.inquiry.unit, _kg_per_unit(allocation)):
+        raise units.UnitMismatch(unit, allocation.unit)
+    return {"offered_qty": offered_qty, "offered_unit": unit, "offered_price": price,
+            "lead_time_days": lead_time_days, "note": note, "terms": terms or None,
+            "offer_valid_until": valid_until or clock.today() + timedelta(days=OFFER_VALIDITY_DAYS),
+            "responded_at": utcnow()}
+
+
+def _kg_per_unit(allocation) -> float | None:
+    return allocation.product.kg_per_unit if allocation.product else None
+
+
+def offer_units(allocation) -> list[str]:
+    """The units a producer may offer a share in: those that convert with the unit it was asked in."""
+    from marketplace.core.vocab import UNITS
+
+    asked = allocation.unit or allocation.inquiry.unit
+    return [u for u in UNITS if units.convertible(u, asked, _kg_per_unit(allocation))]
+
+
+@dataclass(frozen=True)
+class OfferWarning:
+    """An offer the producer may still send once confirmed: `code` (above_asked, below_moq, above_spare) and
+    the figure it was compared with, in the offer's unit."""
+
+    code: str
+    limit: float
+    unit: str
+
+
+def offer_warnings(allocation, quantity: float, unit: str) -> list[OfferWarning]:
+    """More than asked, less than the listing's minimum order, more than its spare capacity in the months the
+    request asks deliveries in: each compared in one unit (core/units.py) and said in the offer's unit."""
+    from marketplace.trade import capacity
+
+    asked_unit = allocation.unit or allocation.inquiry.unit
+    kg = _kg_per_unit(allocation)
+    into = units.factor(unit, asked_unit, kg)  # UnitMismatch for a unit that does not convert
+    warnings = []
+    if quantity * into > allocation.requested_qty * (1 + 1e-9):
+        warnings.append(OfferWarning("above_asked", allocation.requested_qty / into, unit))
+    product = allocation.product
+    if product is not None:
+        in_listing = units.convert(quantity, unit, product.unit, kg)
+        back = units.factor(product.unit, unit, kg)
+        if product.min_order_qty and in_listing < product.min_order_qty * (1 - 1e-9):
+            warnings.append(OfferWarning("below_moq", product.min_order_qty * back, unit))
+        if product.monthly_capacity:
+            spare = capacity.spare_over([product], capacity.request_months(allocation.inquiry)).get(product.id)
+            if spare is not None and in_listing > spare * (1 + 1e-9):
+                warnings.append(OfferWarning("above_spare", spare * back, unit))
+    return warnings
+
+
+def offer_refusal(allocation, actor: User) -> str | None:
+    """Why the producer can no longer change a sent offer ("quoted"), or None while it can (or was not sent)."""
+    if str(allocation.status) != AllocationStatus.ACCEPTED:
+        return None
+    try:
+        allocation_workflow.check("revise", allocation, actor)
+    except TransitionNotAllowed as refused:
+        return refused.code
+    return None
 
 
 def advance(inquiry: Inquiry, name: str, actor: User) -> None:

@@ -126,7 +126,7 @@ def _answered(change: Change) -> None:
     """The facilitator reads the answer in the inquiry's timeline; the first answer moves the inquiry on."""
     share = change.obj
     request = share.inquiry
-    if change.name == "offer" and share.offered_qty is not None and share.offered_price is not None:
+    if change.name in ("offer", "revise") and share.offered_qty is not None and share.offered_price is not None:
         body = f"{share.offered_qty:g} {share.offered_unit or request.unit} @ Rp {share.offered_price:,}".replace(",", ".")
     else:
         body = "—"

@@ -106,6 +106,7 @@ _COMPARISON = re.compile(r"([\w.]*status)\s*(==|!=|\bnot in\b|\bin\b)\s*(\(?\s*'
 # never whether something may be done: (template, what is compared).
 DISPLAY_ONLY = {
     ("producer/inquiries.html", "a.status == 'accepted'"): "the producer's own offer, repeated",
+    ("producer/inquiries.html", "a.status == 'withdrawn'"): "the producer's own offer, withdrawn",
     ("facilitator/inquiry.html", "a.status == 'accepted'"): "each producer's answer: the offer",
     ("facilitator/inquiry.html", "a.status == 'declined'"): "each producer's answer: declined",
     ("producer/storefront.html", "revision.status == 'rejected'"): "the moderator's reason for a rejected change",

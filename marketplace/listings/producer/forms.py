@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     FieldList,
     FormField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,7 +25,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
 from marketplace.core.units import is_mass
 from marketplace.listings import fields
-from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, STORAGE, UNITS
+from marketplace.core import clock
+from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, DELIVERY_TERMS, STORAGE, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
 MONTHS = [
@@ -212,10 +214,42 @@ class StorefrontForm(Form):
 
 
 class OfferForm(Form):
-    offered_qty = NumberText(_l("Jumlah yang sanggup Anda penuhi"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    """An offer for one forwarded share, sent or revised: a quantity per period in a unit that converts with the
+    share's, a price per that unit, a lead time, a validity date and the delivery terms. What the producer may
+    still send once confirmed (more than asked, below the minimum order, above spare capacity) comes back beside
+    the quantity with the "send anyway" box (listings/producer/views.py)."""
+
+    offered_qty = NumberText(_l("Jumlah per periode yang sanggup Anda penuhi"), validators=[DataRequired(_REQUIRED)],
+                             allow_zero=False)
+    unit = SelectField(_l("Satuan"), choices=[])
     price = NumberText(_l("Harga per satuan (Rp)"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     lead_time_days = WholeNumber(_l("Waktu penyiapan (hari)"), validators=[Optional()], minimum=0, maximum=365)
+    valid_until = DayField(_l("Penawaran berlaku sampai"), validators=[Optional()])
+    terms = RadioField(_l("Syarat pengiriman"), choices=[(k, v) for k, v in DELIVERY_TERMS.items()], default="loco")
     note = TextAreaField(_l("Catatan untuk fasilitator"), validators=[Optional(), Length(max=2000)])
+    send_anyway = BooleanField(_l("Kirim tetap"))
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit.choices = [(u, UNITS.get(u, u)) for u in units]
+
+    def validate_valid_until(self, field):
+        if field.data and field.data < clock.today():
+            raise ValidationError(_l("Tanggal sudah lewat."))
+
+    def values(self) -> dict:
+        """What trade/service.answer and revise_offer take."""
+        return {"offered_qty": self.offered_qty.number, "price": int(round(self.price.number)),
+                "lead_time_days": self.lead_time_days.data, "note": (self.note.data or "").strip(),
+                "unit": self.unit.data, "valid_until": self.valid_until.data, "terms": self.terms.data or None}
+
+
+class WithdrawOfferForm(Form):
+    """Taking an offer back is a second step: the box says what happens, and nothing happens without it."""
+
+    reason = TextAreaField(_l("Alasan (opsional)"), validators=[Optional(), Length(max=1000)])
+    confirmed = BooleanField(_l("Ya, tarik penawaran ini. Fasilitator akan diberi tahu."),
+                             validators=[DataRequired(_l("Centang untuk memastikan penawaran ditarik."))])
 
 
 class DeclineForm(Form):

@@ -5,13 +5,15 @@ every change is recorded under the officer's name.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from marketplace.core import policies
+from marketplace.core import clock, policies
 from marketplace.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Allocation, Photo, Producer, Product
@@ -20,7 +22,7 @@ from marketplace.catalog import queries as catalog
 from marketplace.listings import dashboard, editing as listings, review as moderation
 from marketplace.trade import service as inquiries
 from marketplace.listings.photos import ImageRejected
-from marketplace.core.errors import flash_refusal, refuse
+from marketplace.core.errors import flash_refusal, refusal_message, refuse
 from marketplace.core.workflow import TransitionNotAllowed
 from marketplace.listings.workflow import publication
 
@@ -305,21 +307,68 @@ def photo_action(product_id: int, photo_id: int, action: str):
 
 # ---------------------------------------------------------------- forwarded inquiries
 
-@bp.get("/inquiries")
-def inquiries_list():
+# Each forwarded share on the page has its forms, prefixed by share so field ids stay unique: the offer (sent or
+# revised: the same form), the decline, and taking an offer back.
+_PREFIX = {"offer": "accept", "decline": "decline", "withdraw": "withdraw"}
+
+
+def _offer_form(allocation: Allocation, submitted: bool = False) -> forms.OfferForm:
+    """The offer form of one share: what was typed when it was the one sent, else the current offer or the
+    defaults (the forwarded quantity in the forwarded unit, valid for two weeks)."""
+    choices = inquiries.offer_units(allocation)
+    prefix = f"{_PREFIX['offer']}-{allocation.id}"
+    if submitted:
+        form = forms.OfferForm(prefix=prefix, units=choices)
+        if not form.unit.data:  # not sent: the unit it was asked in
+            form.unit.data = allocation.unit or allocation.inquiry.unit
+        return form
+    from marketplace.core.formatting import number
+
+    offered = str(allocation.status) == "accepted"
+    data = {
+        "offered_qty": number(allocation.offered_qty if offered else allocation.requested_qty, 3),
+        "unit": (allocation.offered_unit if offered else None) or allocation.unit or allocation.inquiry.unit,
+        "price": number(allocation.offered_price) if offered else "",
+        "lead_time_days": allocation.lead_time_days if offered else None,
+        "valid_until": (allocation.offer_valid_until if offered else None)
+        or clock.today() + timedelta(days=inquiries.OFFER_VALIDITY_DAYS),
+        "terms": (allocation.terms if offered else None) or "loco",
+        "note": allocation.note if offered else "",
+    }
+    return forms.OfferForm(formdata=None, prefix=prefix, units=choices, data=data)
+
+
+def _other_form(allocation: Allocation, kind: str, submitted: bool = False):
+    form_class = forms.DeclineForm if kind == "decline" else forms.WithdrawOfferForm
+    prefix = f"{_PREFIX[kind]}-{allocation.id}"
+    return form_class(prefix=prefix) if submitted else form_class(formdata=None, prefix=prefix)
+
+
+def _inquiries_page(shown: tuple[int, str, object] | None = None, warnings=(), status: int = 200):
+    """The forwarded shares with their forms; `shown` is (share id, kind, form) of a form sent back with its
+    errors or warnings: that share's form is open, with what was typed."""
     producer = current_producer()
     allocations = inquiries.allocations_for(producer)
+    offer_forms, decline_forms, withdraw_forms = {}, {}, {}
+    for a in allocations:
+        offer_forms[a.id] = _offer_form(a)
+        decline_forms[a.id] = _other_form(a, "decline")
+        withdraw_forms[a.id] = _other_form(a, "withdraw")
+    if shown is not None:
+        share_id, kind, form = shown
+        {"offer": offer_forms, "decline": decline_forms, "withdraw": withdraw_forms}[kind][share_id] = form
+    locked = {a.id: refusal_message(TransitionNotAllowed(code), "offer")
+              for a in allocations if (code := inquiries.offer_refusal(a, current_user))}
     return render_template(
-        "producer/inquiries.html", producer=producer, allocations=allocations,
-        offer_forms={a.id: _answer_form(a.id, "accept") for a in allocations},
-        decline_forms={a.id: _answer_form(a.id, "decline") for a in allocations},
-    )
+        "producer/inquiries.html", producer=producer, allocations=allocations, offer_forms=offer_forms,
+        decline_forms=decline_forms, withdraw_forms=withdraw_forms, locked=locked, shown=shown,
+        warnings=list(warnings),
+    ), status
 
 
-def _answer_form(allocation_id: int, action: str):
-    """One form per forwarded inquiry on the page, prefixed so field ids stay unique."""
-    form_class = forms.OfferForm if action == "accept" else forms.DeclineForm
-    return form_class(prefix=f"{action}-{allocation_id}")
+@bp.get("/inquiries")
+def inquiries_list():
+    return _inquiries_page()
 
 
 def _own_allocation(allocation_id: int) -> Allocation:
@@ -329,24 +378,48 @@ def _own_allocation(allocation_id: int) -> Allocation:
     return allocation
 
 
-@bp.post("/inquiries/<int:allocation_id>/<any(accept, decline):action>")
+OFFER_WARNINGS = {
+    "above_asked": lambda limit: _("Lebih dari yang diminta (%(limit)s).", limit=limit),
+    "below_moq": lambda limit: _("Kurang dari minimal pemesanan Anda (%(limit)s).", limit=limit),
+    "above_spare": lambda limit: _("Lebih dari kapasitas Anda yang masih tersedia pada bulan yang diminta "
+                                   "(%(limit)s).", limit=limit),
+}
+
+
+@bp.post("/inquiries/<int:allocation_id>/<any(accept, revise, decline, withdraw):action>")
 def answer_inquiry(allocation_id: int, action: str):
+    """Send an offer, revise it, decline, or take the offer back. A form with errors (or with warnings not yet
+    confirmed) shows the page again, status 400, with that share's form open and what was typed kept."""
+    from marketplace.core.formatting import quantity
+
     allocation = _own_allocation(allocation_id)
-    form = _answer_form(allocation_id, action)
+    kind = {"accept": "offer", "revise": "offer"}.get(action, action)
+    form = _offer_form(allocation, submitted=True) if kind == "offer" else _other_form(allocation, kind, submitted=True)
     if not form.validate_on_submit():
-        flash(_("Lengkapi jawaban Anda: %(problems)s",
-                problems="; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())),
-              "error")
-        return redirect(url_for("producer.inquiries_list") + f"#alokasi-{allocation_id}")
+        if form.errors.keys() == {"csrf_token"}:
+            abort(400)
+        return _inquiries_page((allocation_id, kind, form), status=400)
     try:
-        if action == "accept":
-            inquiries.answer(allocation, current_user, True, form.offered_qty.number, int(round(form.price.number)),
-                             form.lead_time_days.data, (form.note.data or "").strip())
-        else:
+        if kind == "offer":
+            values = form.values()
+            warnings = inquiries.offer_warnings(allocation, values["offered_qty"], values["unit"])
+            if warnings and not form.send_anyway.data:
+                form.offered_qty.errors = [OFFER_WARNINGS[w.code](quantity(w.limit, w.unit)) for w in warnings]
+                return _inquiries_page((allocation_id, kind, form), warnings=[w.code for w in warnings], status=400)
+            if action == "accept":
+                inquiries.answer(allocation, current_user, True, **values)
+            else:
+                inquiries.revise_offer(allocation, current_user, **values)
+        elif kind == "decline":
             inquiries.answer(allocation, current_user, False, note=form.note.data.strip())
+        else:
+            inquiries.withdraw_offer(allocation, current_user, (form.reason.data or "").strip())
     except TransitionNotAllowed as error:
-        return refuse(error, "answer", url_for("producer.inquiries_list"))
+        return refuse(error, "answer" if action in ("accept", "decline") else "offer",
+                      url_for("producer.inquiries_list") + f"#alokasi-{allocation_id}")
     db.session.commit()
-    flash(_("Penawaran Anda terkirim ke fasilitator BUMD.") if action == "accept"
-          else _("Jawaban Anda terkirim ke fasilitator BUMD."), "success")
-    return redirect(url_for("producer.inquiries_list"))
+    flash({"accept": _("Penawaran Anda terkirim ke fasilitator BUMD."),
+           "revise": _("Penawaran Anda diubah; fasilitator BUMD melihat versi barunya."),
+           "decline": _("Jawaban Anda terkirim ke fasilitator BUMD."),
+           "withdraw": _("Penawaran Anda ditarik.")}[action], "success")
+    return redirect(url_for("producer.inquiries_list") + f"#alokasi-{allocation_id}")

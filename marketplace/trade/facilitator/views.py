@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from marketplace.core import policies
 from marketplace.extensions import db
 from marketplace.trade.facilitator import forms
-from marketplace.core.formatting import inquiry_status
+from marketplace.core.formatting import inquiry_status, per_period
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
 from marketplace.catalog import queries as catalog
@@ -151,7 +151,7 @@ def _forwarding(item: Inquiry, suggestions, form: forms.ForwardForm | None = Non
                                        suggestion.product.unit)
         rows.append(ForwardRow(suggestion, candidate, notice, form[f"producer-{pid}"], form[f"qty-{pid}"]))
     return Forwarding(form=form, plan=proposal, rows=rows, total=total,
-                      per_period=str(inquiries.PER_PERIOD.get(item.frequency, "")))
+                      per_period=per_period(item.frequency))
 
 
 @bp.get("/inquiries/<int:inquiry_id>")
@@ -514,3 +514,6 @@ def edit_agreement(agreement_id: int):
     from marketplace.models import Agreement
 
     return _agreement_editor(db.get_or_404(Agreement, agreement_id))
+
+
+from marketplace.trade.facilitator import request_views  # noqa: E402,F401  (its routes are on this blueprint)

@@ -12,10 +12,12 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.core import clock
-from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, QueryForm
+from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, QueryForm, WholeNumber
 from marketplace.core.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
+MAX_PERIODS = 60
+PERIOD_CHOICES = {"once": _l("Sekali kirim"), "weekly": _l("Per minggu"), "monthly": _l("Per bulan")}
 # Nobody types a company, a name and a quantity faster than that.
 MIN_FILL_SECONDS = float(os.environ.get("INQUIRY_MIN_FILL_SECONDS", 3))
 # A form older than that is given again (with what was typed) under a new token: a token copied off a page
@@ -62,9 +64,14 @@ class InquiryForm(Form):
                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
     company_id_number = StringField(_l("NIB atau NPWP perusahaan (opsional)"), validators=[Optional(), Length(max=30)],
                                     description=_l("Mempercepat verifikasi oleh fasilitator."))
-    quantity = NumberText(_l("Jumlah"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    quantity = NumberText(_l("Jumlah per periode"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
-    frequency = SelectField(_l("Frekuensi"), choices=[(k, v) for k, v in FREQUENCIES.items()])
+    # The keys are vocab.FREQUENCIES; the labels say the period the volume is for.
+    frequency = SelectField(_l("Pengiriman"), choices=[(k, PERIOD_CHOICES[k]) for k in FREQUENCIES])
+    periods = WholeNumber(_l("Berapa kali (periode)"), validators=[Optional()], minimum=1, maximum=MAX_PERIODS,
+                          description=_l("Untuk pesanan berulang, misalnya 12 bulan. Diabaikan untuk sekali kirim."))
+    starts_on = DayField(_l("Mulai dikirim (opsional)"), validators=[Optional()],
+                         description=_l("Kosongkan: mulai pada tanggal dibutuhkan, atau awal bulan depan."))
     target_price = NumberText(_l("Harga yang diharapkan per satuan (Rp, opsional)"), allow_zero=False)
     delivery_city = SelectField(_l("Kota pengiriman"), choices=[("", "—")] + list(DELIVERY_CITIES.items()),
                                 validators=[DataRequired(_l("Pilih kota pengiriman."))])
@@ -81,6 +88,27 @@ class InquiryForm(Form):
     def validate_needed_by(self, field):
         if field.data and field.data < clock.today():
             raise ValidationError(_l("Tanggal sudah lewat."))
+
+    def validate_starts_on(self, field):
+        if field.data and field.data < clock.today():
+            raise ValidationError(_l("Tanggal sudah lewat."))
+
+    def volume(self) -> dict:
+        """The volume asked: per period, how many periods, from when. A one-off order has one period; without a
+        start date it starts on the needed-by date, or else on the first of next month."""
+        frequency = self.frequency.data if self.frequency.data in FREQUENCIES else "once"
+        periods = 1 if frequency == "once" else (self.periods.data or 1)
+        return {"quantity": self.quantity.number, "unit": self.unit.data, "frequency": frequency,
+                "periods": periods, "starts_on": self.starts_on.data or self.needed_by.data or first_of_next_month()}
+
+    def phrase(self) -> str:
+        """The volume in words, once the figures it needs were typed correctly (shown back beside the form)."""
+        from marketplace.core.formatting import volume_phrase
+
+        if self.quantity.number is None or self.quantity.errors or self.periods.errors or self.starts_on.errors \
+                or self.unit.data not in UNITS:
+            return ""
+        return volume_phrase(**self.volume())
 
     def issue(self) -> None:
         """A new one-time token for this form, signed with the time it was given and remembered in the session."""
@@ -121,11 +149,16 @@ class InquiryForm(Form):
             "company": self.company.data.strip(), "buyer_type": self.buyer_type.data,
             "contact_name": self.contact_name.data.strip(), "email": self.email.data.strip().lower(),
             "phone": self.phone.data, "company_id_number": (self.company_id_number.data or "").strip(),
-            "quantity": self.quantity.number, "unit": self.unit.data, "frequency": self.frequency.data,
+            **self.volume(),
             "target_price": int(round(self.target_price.number)) if self.target_price.number else None,
             "delivery_city": self.delivery_city.data, "needed_by": self.needed_by.data,
             "message": (self.message.data or "").strip(),
         }
+
+
+def first_of_next_month():
+    today = clock.today()
+    return today.replace(year=today.year + today.month // 12, month=today.month % 12 + 1, day=1)
 
 
 class TrackMessageForm(Form):
