@@ -75,3 +75,29 @@ def test_the_migrations_build_exactly_what_the_models_describe(fresh_app):
         context = MigrationContext.configure(connection, opts={"include_object": managed_by_models})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_recorded_deals_become_one_contract_per_inquiry_counted_in_their_month(fresh_app):
+    producer_id = ProductFactory().producer_id
+    db.session.remove()
+    downgrade(revision="0012")
+    now = "2026-05-04 10:00:00"
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO inquiry (id, reference, tracking_token, form_token, status, company, buyer_type, contact_name,"
+            " email, company_id_number, quantity, unit, frequency, periods, delivery_city, message, locale,"
+            " created_at, updated_at) VALUES (7, 'INQ-2026-000007', 't7', 'f7', 'closed', 'PT Uji', 'hotel', 'A',"
+            " 'a@b.id', '', 2, 'ton', 'monthly', 1, 'jakarta-pusat', '', 'id', :now, :now)"), {"now": now})
+        for n, (volume, price) in enumerate(((1200, 12_800), (800, 13_000)), start=1):
+            connection.execute(text(
+                "INSERT INTO deal (id, inquiry_id, producer_id, volume, unit, unit_price, value, starts_on, schedule,"
+                " created_at, updated_at) VALUES (:id, 7, :producer, :volume, 'kg', :price, :value, '2026-06-15',"
+                " 'Mingguan', :now, :now)"),
+                {"id": n, "producer": producer_id, "volume": volume, "price": price, "value": volume * price, "now": now})
+    upgrade()
+    assert "deal" not in inspect(db.engine).get_table_names()
+    contracts = db.session.execute(text("SELECT id, status, frequency, starts_on FROM contract")).all()
+    assert len(contracts) == 1 and contracts[0].status == "completed" and contracts[0].frequency == "once"
+    months = db.session.execute(text("SELECT month, quantity, value FROM contract_month ORDER BY quantity")).all()
+    assert [(str(m.month)[:10], m.quantity, m.value) for m in months] == [
+        ("2026-06-01", 800, 10_400_000), ("2026-06-01", 1200, 15_360_000)]

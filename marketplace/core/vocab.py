@@ -196,7 +196,7 @@ AUDIT_ACTIONS: dict[str, object] = {
     "agreement.updated": _l("Perjanjian kerja sama diubah"),
     "buyer_company.verified": _l("Perusahaan pembeli diverifikasi"),
     "inquiry.agreement_set": _l("Permintaan dikaitkan dengan perjanjian"),
-    "inquiry.deal_recorded": _l("Kesepakatan dicatat"),
+    "inquiry.deal_recorded": _l("Kesepakatan dicatat"),  # written before deals became contracts (0013)
     "inquiry.request_corrected": _l("Permintaan dikoreksi fasilitator"),
     "inquiry.reassigned": _l("Permintaan dialihkan ke fasilitator lain"),
     "inquiry.unassigned": _l("Permintaan dilepas dari fasilitator"),

@@ -19,7 +19,6 @@ from marketplace.models.inquiries import (
     Allocation,
     AllocationStatus,
     BuyerCompany,
-    Deal,
     EventVisibility,
     Inquiry,
     InquiryEvent,
@@ -52,7 +51,7 @@ __all__ = [
     "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
-    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Deal", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus", "SearchTerm",
+    "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus", "SearchTerm",
     "Quotation", "QuotationLine", "QuotationStatus", "Contract", "ContractLine", "ContractMonth", "ContractStatus", "Delivery",
     "DeliveryStatus",
 ]

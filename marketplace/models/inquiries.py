@@ -1,4 +1,4 @@
-"""Buyer inquiries, handled by BUMD facilitators: the request, its timeline, forwards to producers, deals."""
+"""Buyer inquiries, handled by BUMD facilitators: the request, its timeline, forwards to producers."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -39,7 +39,7 @@ class BuyerCompany(TimestampMixin, Base):
 
 
 class Agreement(Base):
-    """A cooperation agreement (MoU or PKS) that inquiries and deals fall under."""
+    """A cooperation agreement (MoU or PKS) that inquiries and contracts fall under."""
 
     __tablename__ = "agreement"
 
@@ -120,7 +120,6 @@ class Inquiry(TimestampMixin, Base):
     allocations: Mapped[list[Allocation]] = relationship(
         back_populates="inquiry", cascade="all, delete-orphan", order_by="Allocation.id"
     )
-    deals: Mapped[list[Deal]] = relationship(cascade="all, delete-orphan", order_by="Deal.id")
     quotations: Mapped[list[Quotation]] = relationship(  # noqa: F821 (models/contracts.py)
         back_populates="inquiry", cascade="all, delete-orphan", order_by="Quotation.version"
     )
@@ -210,24 +209,3 @@ class Allocation(TimestampMixin, Base):
     inquiry: Mapped[Inquiry] = relationship(back_populates="allocations")
     producer: Mapped[Producer] = relationship()
     product: Mapped[Product | None] = relationship()
-
-
-class Deal(TimestampMixin, Base):
-    """What was agreed with one producer: the figures the MoU monitoring is built from."""
-
-    __tablename__ = "deal"
-    __table_args__ = (Index("ix_deal_created_at", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
-    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="RESTRICT"), index=True)
-    volume: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(12))
-    unit_price: Mapped[int] = mapped_column(BigInteger)
-    value: Mapped[int] = mapped_column(BigInteger)  # Rupiah
-    starts_on: Mapped[date | None]
-    schedule: Mapped[str] = mapped_column(Text, default="")
-    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"), index=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-
-    producer: Mapped[Producer] = relationship()

@@ -429,12 +429,12 @@ def seed_history(agreement) -> int:
         price = product.price_min or 10000
         if moment + timedelta(hours=hours[3]) > now:
             continue
-        deal_at = moment + timedelta(hours=hours[3])
+        agreed_at = moment + timedelta(hours=hours[3])
         inquiry.agreement_id = agreement.id if under_agreement else None
-        inquiry.starts_on = (deal_at + timedelta(days=7)).date()
-        _contract_from(inquiry, [(allocation, product, quantity * share, price)], f"KTR-DEMO-{n:04d}", deal_at,
+        inquiry.starts_on = (agreed_at + timedelta(days=7)).date()
+        _contract_from(inquiry, [(allocation, product, quantity * share, price)], f"KTR-DEMO-{n:04d}", agreed_at,
                        facilitator)
-        moment = deal_at
+        moment = agreed_at
         step("agreed", 1)
     return created
 

@@ -7,7 +7,7 @@ What it builds (sizes are options; the default is the benchmark's "M" data set):
 - products whose titles come from a small vocabulary of common words ("beras", "keripik",
   "organik"…), so a common term matches thousands of listings, and a handful of rare words;
   1–3 price tiers, certificates (some expired), one live photo for most, a few drafts/pending;
-- inquiries spread over three years, most of them closed, declined or agreed (with deals),
+- inquiries spread over three years, most of them closed, declined or agreed (with a contract),
   some still open in the facilitator queue, with their items, a timeline event and buyer companies.
 
 Rows are written with the driver's bulk paths — `executemany` in large batches on SQLite,
