@@ -1,8 +1,12 @@
-"""A buyer asks for 2 tonnes of rice a month; the BUMD splits it over two producers; both accept;
-the facilitator records the deals; the buyer's tracking page shows the progress."""
+"""The trade desk's journey, in Chromium on the demo data (issue 14): a Food Station buyer asks on a phone for
+20 ton of premium rice a month for 12 months; the facilitator takes the proposed plan over at least two producers;
+the producers offer on phones, one of them in kg; the quotation reaches the buyer, who accepts it on the phone;
+the contract counts against the MoU, a delivery is recorded, and the dashboard shows 20 ton more contracted in
+each of the 12 months and the delivered volume in the first. axe runs on every new page."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -11,86 +15,163 @@ from tests.e2e.conftest import serious_violations, sign_in
 pytestmark = pytest.mark.e2e
 
 FACILITATOR = ("fasilitator@demo.etalasemetro.id", "Fasilitator-BUMD-2026")
+PHONE = {"width": 360, "height": 740}
+SHOTS = __import__("os").environ.get("JOURNEY_SHOTS")  # a folder to keep the journey's screenshots in
 
 
-def test_two_tonnes_of_rice_split_over_two_producers(browser, live_server, live_app, monkeypatch):
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+
+
+def _tons(text: str) -> float:
+    """'40 ton' / '35,5 ton' / '0 kg' → tonnes."""
+    number, unit = re.match(r"([\d.,]+)\s*(\w+)", text.strip()).groups()
+    value = float(number.replace(".", "").replace(",", "."))
+    return value / 1000 if unit == "kg" else value
+
+
+def _rice_months(page, base: str, first: date) -> dict[str, tuple[float, float]]:
+    """The MoU's rice target table for the 12 months from `first`: month → (contracted, delivered) in tonnes."""
+    last = date(first.year + (first.month + 10) // 12, (first.month + 10) % 12 + 1, 28)
+    page.goto(f"{base}/facilitator/dashboard?period=custom&start={first.isoformat()}&end={last.isoformat()}")
+    table = page.locator("table.figure-table", has=page.locator("caption", has_text="Beras"))
+    rows = {}
+    for row in table.locator("tbody tr").all():
+        cells = row.locator("th, td").all_inner_texts()
+        rows[cells[0]] = (_tons(cells[2]), _tons(cells[4]))
+    return rows
+
+
+def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(browser, live_server, live_app,
+                                                                                 monkeypatch):
     monkeypatch.setattr("marketplace.trade.inquiries.forms.MIN_FILL_SECONDS", 0)
-    buyer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-    buyer.goto(live_server + "/products?q=beras+premium")
-    buyer.locator(".product-card .card-title a").first.click()
-    buyer.get_by_role("link", name="Minta penawaran").click()
-    buyer.fill("#quantity", "2.000")
+    today = date.today()
+    first = date(today.year, today.month, 1)
+    facilitator = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID").new_page()
+    sign_in(facilitator, live_server, *FACILITATOR)
+    before = _rice_months(facilitator, live_server, first)
+    assert len(before) == 12
+
+    # 1. The buyer, on a phone, asks for 20 ton a month for 12 months, in ton, from today.
+    with live_app.app_context():
+        from sqlalchemy import select
+
+        from marketplace.extensions import db
+        from marketplace.models import Producer, Product
+
+        product_id = db.session.scalar(select(Product.id).join(Producer).where(
+            Producer.nib == "9285878682663", Product.name == "Beras Premium"))
+        db.session.remove()
+    buyer = browser.new_context(viewport=PHONE, locale="id-ID").new_page()
+    buyer.goto(f"{live_server}/products/{product_id}")
+    buyer.get_by_role("link", name="Minta penawaran").first.click()
+    buyer.fill("#quantity", "20")
+    buyer.select_option("#unit", "ton")
     buyer.select_option("#frequency", "monthly")
-    buyer.select_option("#delivery_city", "jakarta-selatan")
-    buyer.fill("#company", "Hotel Dharmawangsa")
-    buyer.select_option("#buyer_type", "hotel")
-    buyer.fill("#contact_name", "Rina Wijaya")
-    buyer.fill("#phone", "0812-3456-7890")
-    buyer.fill("#email", "rina@dharmawangsa.co.id")
-    assert serious_violations(buyer) == []
+    buyer.fill("#periods", "12")
+    buyer.fill("#starts_on", today.isoformat())
+    buyer.select_option("#delivery_city", "jakarta-timur")
+    buyer.fill("#company", "Perumda Food Station Tjipinang Jaya")
+    buyer.select_option("#buyer_type", "bumd")
+    buyer.fill("#contact_name", "Andi Saputra")
+    buyer.fill("#phone", "0813-1111-2222")
+    buyer.fill("#email", "andi@foodstation.co.id")
+    assert "20 ton per bulan selama 12 bulan" in buyer.locator("#volume-phrase").inner_text()
     buyer.get_by_role("button", name="Kirim permintaan").click()
-    if "Kirim permintaan" in buyer.title() or buyer.locator(".alert-warning").count():
+    if "/track/" not in buyer.url:
         buyer.get_by_role("button", name="Kirim permintaan").click()  # acknowledge the capacity warning
     buyer.wait_for_url(re.compile(r"/inquiries/track/"))
     reference = re.search(r"INQ-\d{4}-\d{6}", buyer.locator("h1").inner_text()).group(0)
     tracking = buyer.url
 
-    facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    sign_in(facilitator, live_server, *FACILITATOR)
-    facilitator.wait_for_url(re.compile(r"/facilitator/inquiries"))
+    # 2. The facilitator takes the proposed plan: at least two producers, the volume covered.
+    facilitator.goto(live_server + "/facilitator/inquiries")
     facilitator.get_by_role("link", name=reference).click()
     facilitator.get_by_role("button", name="Ambil").click()
-    rows = facilitator.locator("table.suggestions tbody tr")
-    assert rows.count() >= 2
-    for index in range(rows.count()):  # the proposed plan comes ticked: this journey makes its own split
-        rows.nth(index).locator("input[type=checkbox]").uncheck()
-    for index, quantity in ((0, "1.200"), (1, "800")):
-        rows.nth(index).locator("input[type=checkbox]").check()
-        rows.nth(index).locator("input[name^=qty-]").fill(quantity)
+    ticked = facilitator.locator("table.suggestions tbody input[type=checkbox]:checked")
+    assert ticked.count() >= 2
+    _shot(facilitator, "forwarding-plan-desktop")
+    assert serious_violations(facilitator) == []
     facilitator.get_by_role("button", name="Teruskan", exact=True).click()
     assert "Tercakup 100%" in facilitator.locator("main").inner_text()
-    assert serious_violations(facilitator) == []
 
-    # Each of the two producers signs in on a phone and sends an offer.
+    # 3. Each producer signs in on a phone and offers; the first answers in kg.
     with live_app.app_context():
-        from marketplace.extensions import db
-        from marketplace.models import Inquiry
         from marketplace.accounts.users import create_user
+        from marketplace.models import Inquiry
 
-        inquiry = db.session.query(Inquiry).filter_by(reference=reference).one()
+        inquiry = db.session.scalar(select(Inquiry).where(Inquiry.reference == reference))
+        inquiry_id = inquiry.id
         logins = []
         for allocation in inquiry.allocations:
             email = f"beras{allocation.producer_id}@contoh.id"
-            create_user(email, "kata-sandi-produsen-beras", "producer", allocation.producer.slug)
-            logins.append((email, "kata-sandi-produsen-beras", allocation.id, allocation.requested_qty))
+            if allocation.producer.accounts == []:
+                create_user(email, "kata-sandi-produsen-beras", "producer", allocation.producer.slug)
+            else:
+                email = None
+            logins.append((email, allocation.id, allocation.requested_qty, allocation.unit))
         db.session.commit()
         db.session.remove()
-    for email, password, allocation_id, quantity in logins:
-        producer = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-        sign_in(producer, live_server, email, password)
-        # the demo history may leave this producer older forwards still waiting, so only "some" is certain
-        assert re.search(r"\d+ permintaan pembeli menunggu jawaban Anda\.", producer.locator("main").inner_text())
-        producer.get_by_role("link", name="Jawab permintaan").click()
+    for n, (email, allocation_id, quantity, unit) in enumerate(logins):
+        if email is None:
+            continue
+        producer = browser.new_context(viewport=PHONE, locale="id-ID").new_page()
+        sign_in(producer, live_server, email, "kata-sandi-produsen-beras")
+        producer.goto(live_server + "/dashboard/inquiries")
         card = producer.locator(f"#alokasi-{allocation_id}")
-        assert "Hotel Dharmawangsa" not in card.inner_text()  # contact not released
-        card.locator("input[name$=offered_qty]").fill(f"{quantity:g}".replace(".", ","))
-        card.locator("input[name$=price]").fill("12.800")
+        kilos = quantity * 1000 if unit == "ton" else quantity
+        if n == 0:  # in kg, the listing's unit
+            card.locator("select[name$=-unit]").select_option("kg")
+            card.locator("input[name$=offered_qty]").fill(f"{kilos:.0f}")
+            card.locator("input[name$=-price]").fill("14.200")
+        else:  # in ton, the buyer's unit
+            card.locator("select[name$=-unit]").select_option("ton")
+            card.locator("input[name$=offered_qty]").fill(f"{kilos / 1000:g}".replace(".", ","))
+            card.locator("input[name$=-price]").fill("14.200.000")
         card.get_by_role("button", name="Kirim penawaran").click()
+        if "Penawaran Anda terkirim" not in producer.locator("main").inner_text():
+            card = producer.locator(f"#alokasi-{allocation_id}")
+            card.locator("input[name$=send_anyway]").check()
+            card.get_by_role("button", name="Kirim penawaran").click()
         assert "Penawaran Anda terkirim" in producer.locator("main").inner_text()
+        if n == 0:
+            _shot(producer, "producer-offer-phone")
+            assert serious_violations(producer) == []
         producer.context.close()
 
-    facilitator.reload()
-    form = facilitator.locator("form[action$='/deal']")
-    for option in form.locator("select option").all_inner_texts():
-        form.locator("select").select_option(label=option)
-        form.locator("input[name=volume]").fill("1.000")
-        form.locator("input[name=unit_price]").fill("12.800")
-        form.get_by_role("button", name="Catat kesepakatan").click()
-        form = facilitator.locator("form[action$='/deal']")
-    facilitator.get_by_role("button", name="Tandai sepakat").click()
-    assert "Rp 12.800.000" in facilitator.locator("main").inner_text()
-
+    # 4. The facilitator sends the quotation; the buyer accepts it on the phone, after a second step.
+    facilitator.goto(f"{live_server}/facilitator/inquiries/{inquiry_id}")
+    facilitator.get_by_role("button", name="Kirim penawaran harga ke pembeli").click()
+    assert "versi 1 terkirim" in facilitator.locator("main").inner_text()
     buyer.goto(tracking)
-    progress = buyer.locator(".timeline").inner_text()
-    for step in ("Diperiksa fasilitator", "Diteruskan ke produsen", "Produsen menjawab", "Sepakat"):
-        assert step in progress
+    quotation = buyer.locator("#penawaran")
+    assert "Rp" in quotation.inner_text() and "rata-rata" in quotation.inner_text()
+    assert buyer.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(buyer, "buyer-quotation-phone")
+    assert serious_violations(buyer) == []
+    buyer.get_by_role("button", name="Terima penawaran…").click()
+    assert serious_violations(buyer) == []
+    buyer.get_by_role("button", name="Ya, terima penawaran").click()
+    assert "kontrak KTR-" in buyer.locator("main").inner_text()
+
+    # 5. The contract counts against the MoU; a delivery of 12 ton is recorded today.
+    facilitator.goto(f"{live_server}/facilitator/inquiries/{inquiry_id}")
+    facilitator.locator("a", has_text="Kontrak KTR-").first.click()
+    mou = facilitator.locator("#agreement option", has_text="MOU-METRO-DKI-2026").get_attribute("value")
+    facilitator.locator("#agreement").select_option(mou)
+    facilitator.locator("form[action$='/agreement'] button").click()
+    in_kg = "(kg)" in facilitator.locator("#line_id option").first.inner_text()
+    facilitator.locator("#quantity").fill("12.000" if in_kg else "12")
+    facilitator.locator("#delivered_on").fill(today.isoformat())
+    facilitator.get_by_role("button", name="Catat pengiriman").click()
+    assert "Pengiriman dicatat" in facilitator.locator("main").inner_text()
+    _shot(facilitator, "contract-desktop")
+    assert serious_violations(facilitator) == []
+
+    # 6. The dashboard: 20 ton more contracted in each of the 12 months, the delivery in the first.
+    after = _rice_months(facilitator, live_server, first)
+    assert list(after) == list(before)
+    assert [round(after[m][0] - before[m][0], 2) for m in after] == [20.0] * 12
+    assert [round(after[m][1] - before[m][1], 3) for m in after] == [12.0] + [0.0] * 11
+    _shot(facilitator, "dashboard-mou-months-desktop")
