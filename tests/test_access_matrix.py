@@ -99,6 +99,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("producer.photo_action", "POST"):       row("login     ok        notfound  ok        forbidden  forbidden  forbidden"),
     ("producer.inquiries_list", "GET"):      row("login     ok        ok        ok        forbidden  forbidden  forbidden"),
     ("producer.answer_inquiry", "POST"):     row("login     ok        notfound  ok        forbidden  forbidden  forbidden"),
+    # A's contract line: B has a contracts page of its own, but A's line does not exist for B
+    ("producer.contracts_list", "GET"):      row("login     ok        ok        ok        forbidden  forbidden  forbidden"),
+    ("producer.record_delivery", "POST"):    row("login     ok        notfound  ok        forbidden  forbidden  forbidden"),
     # only field officers act for someone, and only for the producers assigned to them
     ("producer.act_for", "POST"):            row("login     notfound  notfound  ok        forbidden  forbidden  forbidden"),
     ("producer.stop_acting", "POST"):        row("login     ok        ok        ok        forbidden  forbidden  forbidden"),
@@ -188,6 +191,8 @@ FORM_DATA = {
     "producer.edit_product": PRODUCT_FORM,
     "producer.storefront": {"name": "Usaha A", "owner_name": "Sri", "kelurahan": "Imopuro", "action": "save"},
     "producer.answer_inquiry": {"decline-{allocation_id}-note": "Stok sedang habis."},
+    "producer.record_delivery": {"delivery-{line_id}-delivered_on": "2024-06-01", "delivery-{line_id}-quantity": "1",
+                                 "delivery-{line_id}-outcome": "accepted"},
     "moderation.decide": {"action": "reject", "reason": "Foto kurang jelas."},
     "moderation.suspend": {"reason": "Sertifikat kedaluwarsa."},
     "moderation.grade": {k: "3" for k in ("legality", "quality", "capacity", "packaging", "presentation")},

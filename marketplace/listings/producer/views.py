@@ -21,6 +21,7 @@ from marketplace.listings.producer import forms
 from marketplace.catalog import queries as catalog
 from marketplace.listings import dashboard, editing as listings, review as moderation
 from marketplace.trade import service as inquiries
+from marketplace.trade.forms import DeliveryFields
 from marketplace.listings.photos import ImageRejected
 from marketplace.core.errors import flash_refusal, refusal_message, refuse
 from marketplace.core.workflow import TransitionNotAllowed
@@ -359,10 +360,14 @@ def _inquiries_page(shown: tuple[int, str, object] | None = None, warnings=(), s
         {"offer": offer_forms, "decline": decline_forms, "withdraw": withdraw_forms}[kind][share_id] = form
     locked = {a.id: refusal_message(TransitionNotAllowed(code), "offer")
               for a in allocations if (code := inquiries.offer_refusal(a, current_user))}
+    # The share whose inquiry became a contract with a line of this producer: a link to that line.
+    contract_lines = {a.id: line for a in allocations
+                      if (line := next((line for c in a.inquiry.contracts for line in c.lines
+                                        if line.producer_id == a.producer_id), None))}
     return render_template(
         "producer/inquiries.html", producer=producer, allocations=allocations, offer_forms=offer_forms,
         decline_forms=decline_forms, withdraw_forms=withdraw_forms, locked=locked, shown=shown,
-        warnings=list(warnings),
+        warnings=list(warnings), contract_lines=contract_lines,
     ), status
 
 
@@ -423,3 +428,78 @@ def answer_inquiry(allocation_id: int, action: str):
            "decline": _("Jawaban Anda terkirim ke fasilitator BUMD."),
            "withdraw": _("Penawaran Anda ditarik.")}[action], "success")
     return redirect(url_for("producer.inquiries_list") + f"#alokasi-{allocation_id}")
+
+
+# ---------------------------------------------------------------- contracts and their deliveries
+
+def _own_lines(producer: Producer) -> list:
+    """The producer's own contract lines, newest contract first (another producer's line of the same contract is
+    not shown)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from marketplace.models import Contract, ContractLine, Inquiry
+
+    return list(db.session.scalars(
+        select(ContractLine).join(ContractLine.contract).where(ContractLine.producer_id == producer.id)
+        .options(selectinload(ContractLine.contract).selectinload(Contract.inquiry)
+                 .selectinload(Inquiry.allocations),
+                 selectinload(ContractLine.months), selectinload(ContractLine.deliveries),
+                 selectinload(ContractLine.product))
+        .order_by(Contract.starts_on.desc(), ContractLine.id.desc())))
+
+
+def _buyer_released(line) -> bool:
+    """Whether the buyer's contact was released to this producer for the contract's inquiry."""
+    return any(a.producer_id == line.producer_id and policies.can_see_buyer_contact(current_user, a)
+               for a in line.contract.inquiry.allocations)
+
+
+def _delivery_form(line, submitted: bool = False) -> DeliveryFields:
+    prefix = f"delivery-{line.id}"
+    if submitted:
+        return DeliveryFields(prefix=prefix)
+    return DeliveryFields(formdata=None, prefix=prefix, data={"delivered_on": clock.today(), "outcome": "accepted"})
+
+
+def _contracts_page(shown: tuple[int, DeliveryFields] | None = None, status: int = 200):
+    """The producer's contract lines, each with a delivery form when its contract is active; `shown` is (line id,
+    form) of a form sent back with its errors: that line's form is open, with what was typed."""
+    from marketplace.trade import contracts
+
+    producer = current_producer()
+    lines = _own_lines(producer)
+    delivery_forms = {line.id: _delivery_form(line) for line in lines if contracts.is_active(line.contract)}
+    if shown is not None:
+        delivery_forms[shown[0]] = shown[1]
+    return render_template(
+        "producer/contracts.html", producer=producer, lines=lines, delivery_forms=delivery_forms,
+        shown_line=shown[0] if shown else None, released={line.id: _buyer_released(line) for line in lines},
+        delivered=contracts.delivered, recorded=contracts.recorded_deliveries,
+    ), status
+
+
+@bp.get("/contracts")
+def contracts_list():
+    return _contracts_page()
+
+
+@bp.post("/contracts/lines/<int:line_id>/deliveries")
+def record_delivery(line_id: int):
+    """A delivery of the producer's own line, recorded by the producer (or its field officer)."""
+    from marketplace.models import ContractLine
+    from marketplace.trade import contracts
+
+    line = db.get_or_404(ContractLine, line_id)
+    if line.producer_id != current_producer().id or not policies.can_record_delivery(current_user, line):
+        abort(404)  # another producer's line does not exist, as far as this user can tell
+    form = _delivery_form(line, submitted=True)
+    if not form.validate_on_submit():
+        return _contracts_page((line.id, form), status=400)
+    try:
+        contracts.record_delivery(line, **form.values(), actor=current_user)
+    except TransitionNotAllowed as error:
+        return refuse(error, "contract", url_for("producer.contracts_list") + f"#baris-{line.id}")
+    db.session.commit()
+    flash(_("Pengiriman dicatat."), "success")
+    return redirect(url_for("producer.contracts_list") + f"#baris-{line.id}")

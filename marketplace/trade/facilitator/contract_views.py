@@ -92,8 +92,7 @@ def record_delivery(contract_id: int):
         return _contract_page(item, 400, delivery_form=form)
     line = next(line for line in item.lines if line.id == form.line_id.data)
     try:
-        contracts.record_delivery(line, form.delivered_on.data, form.quantity.number, form.outcome.data == "accepted",
-                                  (form.note.data or "").strip(), current_user)
+        contracts.record_delivery(line, **form.values(), actor=current_user)
     except TransitionNotAllowed as error:
         return refuse(error, "contract", _to_contract(item))
     db.session.commit()

@@ -6,6 +6,7 @@ from wtforms import BooleanField, FieldList, FormField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.core.forms import DayField, Form, IdField, NumberText, QueryForm, SearchText, SubForm
+from marketplace.trade.forms import DeliveryFields
 from marketplace.city.monitoring import DEFAULT_PRESET, PRESETS, Period, check_custom, months_back
 from marketplace.models import InquiryStatus
 from marketplace.core.vocab import BUYER_TYPES, UNITS
@@ -246,24 +247,10 @@ class ContractAgreementForm(Form):
                             validators=[DataRequired(_l("Pilih perjanjian, atau \u201ctidak termasuk perjanjian\u201d."))])
 
 
-class DeliveryForm(Form):
+class DeliveryForm(DeliveryFields):
+    """A delivery recorded from the contract page: which producer's line, then the shared fields."""
+
     line_id = SelectField(_l("Baris kontrak (produsen)"), coerce=int, choices=[])
-    delivered_on = DayField(_l("Tanggal diterima"), validators=[DataRequired(_l("Isi tanggal penerimaan."))])
-    quantity = NumberText(_l("Jumlah"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
-    outcome = SelectField(_l("Hasil pemeriksaan saat diterima"),
-                          choices=[("accepted", _l("Diterima pembeli")), ("rejected", _l("Ditolak saat diterima"))])
-    note = TextAreaField(_l("Catatan"), validators=[Length(max=2000)],
-                         description=_l("Wajib bila ditolak: apa yang tidak sesuai."))
-
-    def validate_delivered_on(self, field):
-        from marketplace.core import clock
-
-        if field.data and field.data > clock.today():
-            raise ValidationError(_l("Tanggal penerimaan belum tiba."))
-
-    def validate_note(self, field):
-        if self.outcome.data == "rejected" and not (field.data or "").strip():
-            raise ValidationError(_l("Tulis mengapa kiriman ditolak."))
 
 
 class LineCorrectionForm(Form):
