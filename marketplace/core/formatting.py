@@ -68,7 +68,7 @@ def quantity(value: float | None, unit: str) -> str:
 @lru_cache(maxsize=8192)
 def _quantity(value: float, unit: str, _locale: str) -> str:
     if unit == "kg" and value >= 1000:
-        value, unit, text = value / 1000, "ton", number(value / 1000, 1)
+        value, unit, text = value / 1000, "ton", number(value / 1000, 3)  # exact to the kilogram
     else:
         text = number(value)
     amount = UNIT_AMOUNTS.get(unit)

@@ -146,7 +146,7 @@ def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(
     assert "versi 1 terkirim" in facilitator.locator("main").inner_text()
     buyer.goto(tracking)
     quotation = buyer.locator("#penawaran")
-    assert "Rp" in quotation.inner_text() and "rata-rata" in quotation.inner_text()
+    assert "Rp" in quotation.inner_text() and "Harga rata-rata" in quotation.inner_text()
     assert buyer.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     _shot(buyer, "buyer-quotation-phone")
     assert serious_violations(buyer) == []

@@ -49,7 +49,7 @@ def test_the_buyer_reads_the_quotation_on_the_tracking_page_and_accepts_in_two_s
     text = text_of(page)
     assert "Beras Premium A" in text and "Gapoktan Sri Rejeki" in text
     assert "Rp 12.500.000 / ton" in text and "8 ton" in text and "Rp 252.400.000" in text
-    assert "rata-rata Rp 12.620.000 / ton" in text
+    assert "Harga rata-rata Rp 12.620.000 / ton" in text
     token = csrf_from(page)
     first = buyer.post("/inquiries/track/tok-food-station/quotation/1/accept", data={"csrf_token": token})
     assert first.status_code == 200 and "Ya, terima penawaran" in first.get_data(as_text=True)

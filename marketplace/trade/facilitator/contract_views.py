@@ -37,6 +37,9 @@ def _agreement_form(contract: Contract, **kwargs) -> forms.ContractAgreementForm
 
 
 def _delivery_form(contract: Contract, **kwargs) -> forms.DeliveryForm:
+    from marketplace.core import clock
+
+    kwargs.setdefault("delivered_on", clock.today())  # most deliveries are recorded the day they arrive
     form = forms.DeliveryForm(**kwargs)
     form.line_id.choices = [(line.id, f"{line.producer.name} ({line.unit})") for line in contract.lines]
     return form

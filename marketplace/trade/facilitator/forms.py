@@ -5,11 +5,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from marketplace.core.forms import DayField, Form, IdField, NumberText, QueryForm, SearchText, SubForm
+from marketplace.core.forms import DayField, Form, IdField, NumberText, QueryForm, SearchText, SubForm, WholeNumber
 from marketplace.trade.forms import DeliveryFields
 from marketplace.city.monitoring import DEFAULT_PRESET, PRESETS, Period, check_custom, months_back
 from marketplace.models import InquiryStatus
-from marketplace.core.vocab import BUYER_TYPES, UNITS
+from marketplace.trade.inquiries.forms import MAX_PERIODS, PERIOD_CHOICES
+from marketplace.core.vocab import BUYER_TYPES, FREQUENCIES, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
 
@@ -107,6 +108,36 @@ class ForwardForm(Form):
     def shares(self) -> list[tuple[int, float]]:
         """(producer id, quantity) for every ticked producer; call after validate()."""
         return [(pid, self[f"qty-{pid}"].number) for pid in self.picked()]
+
+
+# ---------------------------------------------------------------- the facilitator's correction of the request
+
+class RequestCorrectionForm(Form):
+    quantity = NumberText(_l("Jumlah per periode"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
+    unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
+    frequency = SelectField(_l("Pengiriman"), choices=[(k, PERIOD_CHOICES[k]) for k in FREQUENCIES])
+    periods = WholeNumber(_l("Berapa kali (periode)"), validators=[Optional()], minimum=1, maximum=MAX_PERIODS)
+    starts_on = DayField(_l("Mulai dikirim"), validators=[Optional()])
+    reason = TextAreaField(_l("Alasan koreksi (dibaca pembeli)"),
+                           validators=[DataRequired(_l("Tulis alasannya.")), Length(max=1000)])
+
+    def values(self) -> dict:
+        return {"quantity": self.quantity.number, "unit": self.unit.data, "frequency": self.frequency.data,
+                "periods": self.periods.data or 1, "starts_on": self.starts_on.data}
+
+
+def correction_form(inquiry: Inquiry) -> RequestCorrectionForm:
+    """The form the include shows: the one sent back with its errors, or one filled with what is asked now."""
+    from flask import g
+
+    sent = g.get("request_correction_form")
+    if sent is not None:
+        return sent
+    from marketplace.core.formatting import number
+
+    return RequestCorrectionForm(formdata=None, data={
+        "quantity": number(inquiry.quantity, 3), "unit": inquiry.unit, "frequency": inquiry.frequency,
+        "periods": inquiry.periods, "starts_on": inquiry.starts_on})
 
 
 # ---------------------------------------------------------------- monitoring period and agreements

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -291,6 +291,34 @@ def advance(inquiry_id: int, action: str):
     return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
 
 
+# ---------------------------------------------------------------- the facilitator's correction of the request
+
+@bp.app_context_processor
+def _correction_form():
+    return {"request_correction_form": forms.correction_form}
+
+
+@bp.post("/inquiries/<int:inquiry_id>/request")
+def correct_request(inquiry_id: int):
+    item = db.get_or_404(Inquiry, inquiry_id)
+    if not policies.acts_on_inquiry(current_user, item):
+        abort(403)
+    if not policies.can_correct_request(current_user, item):  # finished meanwhile
+        flash(_("Permintaan ini sudah selesai; yang diminta tidak dapat dikoreksi lagi."), "error")
+        return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id))
+    form = forms.RequestCorrectionForm()
+    if not form.validate_on_submit():
+        if form.errors.keys() == {"csrf_token"}:
+            abort(400)
+        g.request_correction_form = form
+        return _page(item), 400
+    changed = inquiries.correct_request(item, form.values(), form.reason.data.strip(), current_user)
+    db.session.commit()
+    flash(_("Permintaan dikoreksi; pembeli melihat koreksi dan alasannya.") if changed
+          else _("Tidak ada yang berubah."), "success" if changed else "info")
+    return redirect(url_for("facilitator.inquiry", inquiry_id=inquiry_id) + "#permintaan")
+
+
 # ---------------------------------------------------------------- the quotation to the buyer
 
 def quotation_form(item: Inquiry, **kwargs) -> forms.QuotationForm:
@@ -515,5 +543,3 @@ def edit_agreement(agreement_id: int):
 
     return _agreement_editor(db.get_or_404(Agreement, agreement_id))
 
-
-from marketplace.trade.facilitator import request_views  # noqa: E402,F401  (its routes are on this blueprint)
