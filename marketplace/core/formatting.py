@@ -63,12 +63,20 @@ def quantity(value: float | None, unit: str) -> str:
     return _quantity(value, unit, str(get_locale()))
 
 
+def exact_quantity(value: float | None, unit: str) -> str:
+    """A quantity agreed to the kilogram (a quotation, a contract line, a delivery): 12.250 kg reads '12,25 ton',
+    not the summary's '12,2 ton'."""
+    if value is None:
+        return ""
+    return _quantity(value, unit, str(get_locale()), 3)
+
+
 # A list page writes the same few quantities and days dozens of times; Babel takes tens of microseconds for each.
 # The locale is part of the key, and the text is made under that same (current) locale.
 @lru_cache(maxsize=8192)
-def _quantity(value: float, unit: str, _locale: str) -> str:
+def _quantity(value: float, unit: str, _locale: str, digits: int = 1) -> str:
     if unit == "kg" and value >= 1000:
-        value, unit, text = value / 1000, "ton", number(value / 1000, 3)  # exact to the kilogram
+        value, unit, text = value / 1000, "ton", number(value / 1000, digits)
     else:
         text = number(value)
     amount = UNIT_AMOUNTS.get(unit)
@@ -289,6 +297,7 @@ def status_label(table: str):
 
 
 FILTERS = {
+    "exact_quantity": exact_quantity,
     "quotation_status": status_label("quotation_status"),
     "contract_status": status_label("contract_status"),
     "delivery_status": status_label("delivery_status"),

@@ -80,6 +80,7 @@ def test_the_language_switch_is_remembered_on_the_next_page(page_at, live_server
 
     if viewport == "phone":
         page.locator(".navbar-toggler").click()
+        page.locator(".navbar-collapse.show").wait_for()
     page.locator(".lang-switch").get_by_role("link", name="ID").click()
     page.wait_for_url(re.compile(r"lang=id"))
     page.goto(live_server + "/producers")

@@ -238,3 +238,11 @@ def test_closing_an_agreed_inquiry_is_a_second_step(app, accounts, contract):
     assert client.post(url, data={"csrf_token": token, "confirmed": "y"}).status_code == 302
     db.session.expire_all()
     assert str(db.session.get(Inquiry, contract.inquiry_id).status) == "closed"
+
+
+def test_an_amount_agreed_to_the_kilogram_reads_exactly(app, accounts, request_):
+    """8.250 kg in a quotation reads '8,25 ton' (a summary's one decimal would say 8,2)."""
+    picks = [(a, 8250 if a.offered_unit == "kg" else a.offered_qty) for a in quotations.offers(request_)]
+    quotations.build(request_, picks, clock.today() + timedelta(days=7), True, "", accounts.facilitator)
+    db.session.commit()
+    assert "8,25 ton" in text_of(app.test_client().get("/inquiries/track/tok-food-station"))
