@@ -84,10 +84,6 @@ def offers(inquiry: Inquiry) -> list[Allocation]:
             if str(a.status) == AllocationStatus.ACCEPTED and a.offered_qty and a.offered_price]
 
 
-def latest(inquiry: Inquiry) -> Quotation | None:
-    return inquiry.quotations[-1] if inquiry.quotations else None
-
-
 def can_quote(inquiry: Inquiry, actor) -> bool:
     """A new version can be built while the inquiry is being worked and nothing was accepted yet."""
     return (policies.can_facilitate(actor) and str(inquiry.status) in (InquiryStatus.RESPONDED, InquiryStatus.NEGOTIATING)
