@@ -63,6 +63,11 @@ def quantity(value: float | None, unit: str) -> str:
     return _quantity(value, unit, str(get_locale()))
 
 
+def form_number(value: float) -> str:
+    """A stored number back into a form field, written the Indonesian way without grouping (2,5 — 1000)."""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
 def exact_quantity(value: float | None, unit: str) -> str:
     """A quantity agreed to the kilogram (a quotation, a contract line, a delivery): 12.250 kg reads '12,25 ton',
     not the summary's '12,2 ton'."""

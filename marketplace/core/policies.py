@@ -212,7 +212,6 @@ RULES = {
     "monitor": can_monitor,
     "read_reports": can_read_reports,
     "see_buyer_contact": can_see_buyer_contact,
-    "record_delivery": can_record_delivery,
     "correct_request": can_correct_request,
     "view_producer": can_view_producer,
     "view_product": can_view_product,

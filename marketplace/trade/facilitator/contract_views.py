@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.core import policies
 from marketplace.core.errors import refuse
+from marketplace.core.formatting import form_number
 from marketplace.core.workflow import TransitionNotAllowed
 from marketplace.extensions import db
 from marketplace.models import Contract, Delivery
@@ -51,16 +52,12 @@ def _contract_page(contract: Contract, status: int = 200, **forms_):
         agreement_form=forms_.get("agreement_form") or _agreement_form(contract),
         delivery_form=forms_.get("delivery_form") or _delivery_form(contract),
         correction_forms={line.id: (forms_.get("correction_form") if forms_.get("line_id") == line.id else None)
-                          or forms.LineCorrectionForm(prefix=f"line-{line.id}", quantity=_plain(line.quantity),
+                          or forms.LineCorrectionForm(prefix=f"line-{line.id}", quantity=form_number(line.quantity),
                                                       price=str(line.price))
                           for line in contract.lines},
         confirm_form=forms.ConfirmForm(), delivered=contracts.delivered,
         active=contracts.is_active(contract),
     ), status
-
-
-def _plain(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
 
 
 @bp.get("/contracts/<int:contract_id>")

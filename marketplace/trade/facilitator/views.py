@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from marketplace.core import policies
 from marketplace.extensions import db
 from marketplace.trade.facilitator import forms
-from marketplace.core.formatting import inquiry_status, per_period
+from marketplace.core.formatting import form_number, inquiry_status, per_period
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
 from marketplace.catalog import queries as catalog
@@ -134,7 +134,7 @@ def _forwarding(item: Inquiry, suggestions, form: forms.ForwardForm | None = Non
     if from_plan:
         data = {}
         for producer_id, quantity in proposal.shares:
-            data[f"producer-{producer_id}"], data[f"qty-{producer_id}"] = True, _plain(quantity)
+            data[f"producer-{producer_id}"], data[f"qty-{producer_id}"] = True, form_number(quantity)
         form = forms.ForwardForm.for_producers([s.producer.id for s in suggestions], data=data)
         total = proposal.total
     else:
@@ -492,7 +492,7 @@ def _agreement_editor(agreement=None):
             form.targets.pop_entry()
         for target in agreement.targets:
             form.targets.append_entry({"id": str(target.id), "category_id": target.category_id,
-                                       "volume": _plain(target.volume_per_month), "unit": target.unit})
+                                       "volume": form_number(target.volume_per_month), "unit": target.unit})
         form.targets.append_entry()
     locale = str(get_locale())
     choices = [(0, "—")] + [(c.id, c.name(locale)) for c in catalog.categories()]
@@ -525,11 +525,6 @@ def _agreement_editor(agreement=None):
         status = 200 if request.form.get("action") == "add_target" else 400
         return render_template("facilitator/agreement_form.html", form=form, agreement=agreement), status
     return render_template("facilitator/agreement_form.html", form=form, agreement=agreement)
-
-
-def _plain(value: float) -> str:
-    """A stored number back into the form, written the Indonesian way without grouping (2,5 — 1000)."""
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
