@@ -54,7 +54,7 @@ ACCOUNTS = {"facilitator": "fasilitator@scale.etalasemetro.id", "moderator": "mo
 # name → (producers, products, inquiries); `--sizes` picks among them
 SIZES = {"100k": (10_000, 100_000, 1_000_000), "1m": (10_000, 1_000_000, 1_000_000)}
 # Rough seeding times on this machine's two cores, for the estimate printed up front (SQLite, PostgreSQL)
-SEED_MINUTES = {"100k": (1.5, 2.0), "1m": (8.0, 10.0)}
+SEED_MINUTES = {"100k": (1.5, 2.0), "1m": (5.0, 8.0)}
 MIX = "mix (browse + 10 % inquiry posts)"
 
 
@@ -638,7 +638,7 @@ def table(data: dict) -> list[str]:
         codes = ", ".join(f"{code}: {n:,}" for code, n in sorted(mix["keepalive"]["statuses"].items()))
         lines.append(f"- Mix: browsing is anonymous, one request in ten posts an inquiry with a form issued to it "
                      f"({data.get('mix_forms', 0):,} forms per run, then posted again); {posts:,} posts answered "
-                     f"with a redirect, {mix.get('inquiries_created', 0):,} inquiries stored (keep-alive run's "
+                     f"with a redirect within the runs, {mix.get('inquiries_created', 0):,} inquiries stored (keep-alive run's "
                      f"statuses: {codes}).")
     i = data["ids"]
     lines.append(f"- Pages: product {i['product']}, storefront `{i['producer']}` ({i['producer_n']} listings), "
@@ -761,6 +761,7 @@ def main() -> None:
                         help="one listening socket in the master (GUNICORN_REUSE_PORT=0), to compare the spread")
     parser.add_argument("--port", type=int, default=8765, help="the app's port; the bare reference uses the next")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
+    parser.add_argument("--estimate", action="store_true", help="print the estimated duration and stop")
     parser.add_argument("--out-dir", default=str(BENCH), help="where results-<db>-<size>.json and RESULTS.md go")
     args = parser.parse_args()
     ensure_wrk()
@@ -783,6 +784,11 @@ def main() -> None:
         f"Estimated duration ≈ {total / 60:.0f} min (measuring {measuring / 60:.0f}, seeding what is not cached "
         f"{seeding / 60:.0f}, copying the data sets {copying / 60:.0f}); finishes ≈ "
         f"{datetime.fromtimestamp(time.time() + total):%H:%M}.")
+    if args.estimate:
+        return
+    if out_dir.resolve() == BENCH:  # the one-file-per-database results of the benchmark before issue 18
+        for legacy in ("results-sqlite.json", "results-postgres.json"):
+            (BENCH / legacy).unlink(missing_ok=True)
     started = time.time()
     runs = []
     bare_log = Path(tempfile.mkstemp(prefix="etalase-bench-bare-", suffix=".log")[1])
