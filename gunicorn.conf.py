@@ -18,6 +18,14 @@ bind = os.environ.get("GUNICORN_BIND", os.environ.get("BIND", "127.0.0.1:8000"))
 workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread"
+# One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the workers.
+# With the single socket of the master, kept-alive connections pile onto whichever worker wakes first and stay
+# there (a benchmark's 16 connections often all landed on one of two workers). gunicorn 27 creates no socket in
+# the master when this is on: each worker binds its own in spawn_worker, preload or not (bench/README.md shows
+# the requests per worker it gives). GUNICORN_REUSE_PORT=0 goes back to the shared socket. Caveats: a second
+# server started on the same port by the same user shares it instead of failing, and a worker that dies drops
+# the connections still waiting in its own queue.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") == "1"
 # Load the app once in the master: workers share its memory pages (copy-on-write) and start fast.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # Recycle a worker now and then so a slow leak cannot grow; jitter keeps them from restarting together.
@@ -38,8 +46,25 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def post_fork(server, worker):
     """Connections opened in the master (during preload) must not be shared with the workers."""
+    import sys
+
+    if "marketplace.extensions" not in sys.modules:  # not preloaded, or not this app (bench/bare.py)
+        return
     from wsgi import app
     from marketplace.extensions import db
 
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    """GUNICORN_WORKER_HEADER=1 (bench/run.py sets it): every response says which worker answered it
+    (`X-Worker: <pid>`), so the benchmark can count requests per worker without an access log."""
+    if os.environ.get("GUNICORN_WORKER_HEADER") != "1":
+        return
+    app, header = worker.wsgi, ("X-Worker", str(os.getpid()))
+
+    def tagged(environ, start_response):
+        return app(environ, lambda status, headers, *exc: start_response(status, [*headers, header], *exc))
+
+    worker.wsgi = tagged

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""One-command benchmark: seed the data set, serve it with gunicorn on loopback, measure with wrk.
+"""One-command benchmark: seed the data sets, serve them with gunicorn on loopback, measure with wrk.
 
-    .venv/bin/python bench/run.py                      # SQLite and PostgreSQL, the "M" data set
-    .venv/bin/python bench/run.py --db sqlite --duration 10
-    .venv/bin/python bench/run.py --producers 1000 --products 10000 --inquiries 100000   # a quick "S" run
+    .venv/bin/python bench/run.py                                   # both databases, 100k and 1M listings
+    .venv/bin/python bench/run.py --db sqlite --sizes 100k           # one database, one size
+    .venv/bin/python bench/run.py --producers 200 --products 2000 --inquiries 5000 --duration 2 \\
+        --ceiling-duration 2 --out-dir /tmp/bench-small             # a quick check of the script itself
 
-For each database it (1) seeds `seed scale` once and keeps it (SQLite: a file under bench/.cache/,
-PostgreSQL: a template database `etalase_bench_cache_<hash>`; each run works on a copy, because
-the mixed load writes inquiries); (2) starts gunicorn with gunicorn.conf.py and BENCH_CEILING=1;
-(3) runs wrk against the ceiling (/_bench/ceiling: the base template and 24 cards from memory) and
-every page, in the same run; (4) writes bench/results-<db>.json and bench/RESULTS.md with each
-page's ratio to the ceiling next to its goal. wrk comes from Debian (`apt-get install -y wrk`; the
-script does it when it runs as root). Nothing here is part of the unit tests.
+For each database and data set it (1) seeds `seed scale` once and keeps it (SQLite: a file under
+bench/.cache/, PostgreSQL: a template database `etalase_bench_cache_<hash>`; each run works on a copy,
+because the mix writes inquiries); (2) serves it with gunicorn.conf.py and BENCH_CEILING=1, beside the bare
+Flask reference (bench/bare.py: 24 plain cards from memory) served by the same gunicorn.conf.py;
+(3) measures with wrk every page twice — with keep-alive (wrk's default; the headline) and with a new
+connection per request (`Connection: close`) — and the four ceilings (bare and in-app, both connection
+modes) at the start, between the page groups and at the end; (4) writes results-<db>-<size>.json and
+RESULTS.md: each page's req/s, p50/p95/p99, its ratio to both ceilings measured around its group, the
+requests each worker answered (the `X-Worker` header, GUNICORN_WORKER_HEADER=1) and the workers' RSS,
+next to the goals of issue 18. wrk comes from Debian (`apt-get install -y wrk`; the script does it when
+it runs as root). Nothing here is part of the unit tests.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -34,20 +40,22 @@ import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchstats as bs  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 CACHE = BENCH / ".cache"
 REPORT_LUA = BENCH / "report.lua"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-FACILITATOR = ("fasilitator@scale.etalasemetro.id", "Fasilitator-Skala-2026")
-
-# name → (goal as a ratio of the ceiling's requests/s, or None: reported without a goal)
-GOALS = {
-    "catalog": 0.5, "catalog, 2 filters": 0.5, "catalog, page 200": 0.5,
-    "search, rare term": None, "search, common term": 0.3, "search, term + filter": None,
-    "product": 0.6, "storefront": 0.6, "facilitator queue": 0.4, "mix (10% inquiry posts)": None,
-}
-RSS_GOAL_MB = 120
+PASSWORD = "Fasilitator-Skala-2026"  # marketplace/seed/scale.py: every scale account has it
+ACCOUNTS = {"facilitator": "fasilitator@scale.etalasemetro.id", "moderator": "moderator@scale.etalasemetro.id",
+            "producer": "produsen@scale.etalasemetro.id"}
+# name → (producers, products, inquiries); `--sizes` picks among them
+SIZES = {"100k": (10_000, 100_000, 1_000_000), "1m": (10_000, 1_000_000, 1_000_000)}
+# Rough seeding times on this machine's two cores, for the estimate printed up front (SQLite, PostgreSQL)
+SEED_MINUTES = {"100k": (1.5, 2.0), "1m": (5.0, 8.0)}
+MIX = "mix (browse + 10 % inquiry posts)"
 
 
 def log(message: str) -> None:
@@ -81,9 +89,24 @@ def schema_hash(sizes: tuple[int, int, int]) -> str:
     return digest.hexdigest()[:10]
 
 
+def gunicorn_env(args) -> dict:
+    """The gunicorn settings both servers share (the app and the bare reference)."""
+    env = {"GUNICORN_WORKER_HEADER": "1", "GUNICORN_REUSE_PORT": "1" if args.reuse_port else "0",
+           "PYTHONUNBUFFERED": "1"}
+    if args.workers:
+        env["GUNICORN_WORKERS"] = str(args.workers)
+    if args.threads:
+        env["GUNICORN_THREADS"] = str(args.threads)
+    return env
+
+
+def clean_environ() -> dict:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "GUNICORN_"))}
+
+
 def base_env(database_url: str, workdir: Path) -> dict:
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "GUNICORN_"))},
+        **clean_environ(),
         "APP_ENV": "production", "SECRET_KEY": "bench-only-not-secret", "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(workdir / "instance"), "UPLOAD_DIR": str(workdir / "uploads"),
         "BENCH_CEILING": "1", "INQUIRY_LIMIT": "1000000 per minute", "INQUIRY_MIN_FILL_SECONDS": "0",
@@ -100,6 +123,22 @@ def seed(env: dict, sizes: tuple[int, int, int]) -> str:
                 "--inquiries", str(sizes[2]), capture=True)
     print(out, flush=True)
     return out
+
+
+def is_cached(kind: str, sizes, pg_url: str) -> bool:
+    if kind == "sqlite":
+        return (CACHE / f"sqlite-{schema_hash(sizes)}.db").exists()
+    try:
+        from sqlalchemy import text
+
+        admin = _pg_admin(pg_url)
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": f"etalase_bench_cache_{schema_hash(sizes)}"}).scalar()
+        admin.dispose()
+        return bool(found)
+    except Exception:  # noqa: BLE001 — only for the estimate; the run itself reports a PostgreSQL that is down
+        return False
 
 
 # ------------------------------------------------------------------ databases
@@ -120,7 +159,7 @@ def prepare_sqlite(sizes, workdir: Path) -> tuple[str, str]:
             conn.execute("PRAGMA journal_mode=DELETE")
         building.rename(cached)
         seed_log.write_text(out)
-    log(f"copying the cached data set {cached.name}")
+    log(f"copying the cached data set {cached.name} ({cached.stat().st_size / 1e9:.1f} GB)")
     target = workdir / "bench.db"
     shutil.copyfile(cached, target)
     return f"sqlite:///{target}", seed_log.read_text() if seed_log.exists() else ""
@@ -152,6 +191,7 @@ def prepare_postgres(sizes, workdir: Path, base_url: str) -> tuple[str, str, cal
             CACHE.mkdir(parents=True, exist_ok=True)
             seed_log.write_text(out)
         log(f"creating {run_name} from the template {cache_name}")
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{run_name}"'))
         conn.execute(text(f'CREATE DATABASE "{run_name}" TEMPLATE "{cache_name}"'))
 
     def drop():
@@ -165,7 +205,8 @@ def prepare_postgres(sizes, workdir: Path, base_url: str) -> tuple[str, str, cal
 
 
 def sample_ids(database_url: str) -> dict:
-    """A typical product and storefront (a producer with about the mean number of listings)."""
+    """A typical product and storefront (a producer with about the mean number of listings), the largest
+    storefront, and an open inquiry of the facilitator's with a forward (its page shows the most)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
@@ -178,36 +219,98 @@ def sample_ids(database_url: str) -> dict:
             "SELECT pr.slug, count(*) AS n FROM producer pr JOIN product p ON p.producer_id = pr.id "
             "WHERE pr.status = 'published' AND p.status = 'published' GROUP BY pr.slug HAVING count(*) BETWEEN 8 AND 12 "
             "ORDER BY pr.slug LIMIT 1")).first()
+        if producer is None:  # a small data set: whichever storefront has a few listings
+            producer = conn.execute(text(
+                "SELECT pr.slug, count(*) AS n FROM producer pr JOIN product p ON p.producer_id = pr.id "
+                "WHERE pr.status = 'published' AND p.status = 'published' GROUP BY pr.slug "
+                "ORDER BY abs(count(*) - 10), pr.slug LIMIT 1")).first()
         biggest = conn.execute(text(
             "SELECT pr.slug, count(*) AS n FROM producer pr JOIN product p ON p.producer_id = pr.id "
             "WHERE pr.status = 'published' AND p.status = 'published' GROUP BY pr.slug ORDER BY n DESC LIMIT 1")).first()
+        inquiry = conn.execute(text(
+            "SELECT i.id FROM inquiry i JOIN user_account u ON u.id = i.assigned_to_id WHERE u.email = :e "
+            "AND i.status IN ('negotiating', 'responded', 'forwarded', 'in_review') "
+            "ORDER BY i.status = 'negotiating' DESC, i.id DESC LIMIT 1"), {"e": ACCOUNTS["facilitator"]}).scalar()
+        dashboard = conn.execute(text(
+            "SELECT pr.slug, (SELECT count(*) FROM product p WHERE p.producer_id = pr.id) FROM user_account u "
+            "JOIN producer pr ON pr.id = u.producer_id WHERE u.email = :e"), {"e": ACCOUNTS["producer"]}).first()
     engine.dispose()
+    if not (product and producer and biggest and inquiry and dashboard):
+        sys.exit(f"the data set lacks a page to measure: product {product}, storefront {producer}, "
+                 f"largest {biggest}, inquiry {inquiry}, producer account {dashboard} (seed scale too old?)")
     return {"product": product, "producer": producer[0], "producer_n": producer[1],
-            "biggest": biggest[0], "biggest_n": biggest[1]}
+            "biggest": biggest[0], "biggest_n": biggest[1], "inquiry": inquiry,
+            "dashboard": dashboard[0], "dashboard_n": dashboard[1]}
+
+
+def pages_for(ids: dict) -> list[list[dict]]:
+    """The measured pages in groups; the four ceilings are measured before the first group, between two groups
+    and after the last, and each page's ratios are to the ceilings just before and after its group."""
+    def page(name, path, kind="anon", who=None):
+        return {"name": name, "path": path, "kind": kind, "who": who}
+
+    return [
+        [page("home", "/"),
+         page("catalog", "/products"),
+         page("catalog, 2 filters", "/products?category=olahan-pangan&kecamatan=metro-timur"),
+         page("catalog, page 200", "/products?page=200"),
+         page("producer directory", "/producers")],
+        [page("search, rare term", "/products?q=kecombrang"),
+         page("search, common term", "/products?q=beras"),
+         page("search, term + filter", "/products?q=keripik&kecamatan=metro-barat"),
+         page("product", f"/products/{ids['product']}"),
+         page(f"storefront ({ids['producer_n']} listings)", f"/producers/{ids['producer']}"),
+         page(f"storefront, largest ({ids['biggest_n']:,} listings)", f"/producers/{ids['biggest']}")],
+        [page("API products", "/api/v1/products"),
+         page("API producers", "/api/v1/producers"),
+         page(f"producer dashboard ({ids['dashboard_n']:,} listings)", "/dashboard/", "signed", "producer"),
+         page("moderation queue", "/moderation/", "signed", "moderator"),
+         page("facilitator queue", "/facilitator/inquiries", "signed", "facilitator"),
+         page("inquiry page", f"/facilitator/inquiries/{ids['inquiry']}", "signed", "facilitator"),
+         page("monitoring dashboard", "/facilitator/dashboard", "signed", "facilitator")],
+        [page(MIX, "/products", "mix")],
+    ]
+
+
+PAGE_COUNT = sum(len(g) for g in pages_for({"product": 1, "producer": "x", "producer_n": 1, "biggest": "y",
+                                            "biggest_n": 1, "inquiry": 1, "dashboard": "z", "dashboard_n": 1}))
+GROUP_COUNT = 4
 
 
 # ------------------------------------------------------------------ server and client
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 class Server:
-    def __init__(self, env: dict, port: int):
+    """gunicorn with gunicorn.conf.py serving `app` (the marketplace or the bare reference) on loopback."""
+
+    def __init__(self, env: dict, port: int, app: str, log_path: Path):
         self.port = port
+        self.app = app
+        self.log_path = log_path
         self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
+        # With SO_REUSEPORT a second server on a busy port would share it instead of failing: check first.
+        if not port_free(self.port):
+            sys.exit(f"port {self.port} is in use (a server left over?): choose another with --port")
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.log_file = open(Path(self.env["INSTANCE_PATH"]).parent / "gunicorn.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"], cwd=ROOT,
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115
+        self.proc = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), self.app], cwd=ROOT,
                                      env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
-        for _ in range(300):
+        for _ in range(600):
             try:
                 if self.get("/healthz")[0] == 200:
                     return self
             except OSError:
                 pass
             if self.proc.poll() is not None:
-                sys.exit(f"gunicorn exited: see {self.log_file.name}")
+                sys.exit(f"gunicorn exited: see {self.log_path}")
             time.sleep(0.2)
         sys.exit("gunicorn did not answer /healthz")
 
@@ -218,26 +321,32 @@ class Server:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
         self.log_file.close()
 
     def workers(self) -> list[int]:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
-    def rss_mb(self) -> list[float]:
-        sizes = []
+    def memory_mb(self, field: str = "Rss") -> dict[str, float]:
+        """Each worker's resident memory (`Rss`), or its proportional share (`Pss`: the pages it shares with
+        the master and the other workers after preload counted once, split between them)."""
+        sizes = {}
         for pid in self.workers():
             try:
-                status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             except OSError:
                 continue
-            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            match = re.search(rf"^{field}:\s+(\d+) kB", rollup, re.M)
             if match:
-                sizes.append(int(match.group(1)) / 1024)
+                sizes[str(pid)] = round(int(match.group(1)) / 1024, 1)
         return sizes
 
+    def rss_mb(self) -> dict[str, float]:
+        return self.memory_mb("Rss")
+
     def get(self, path: str, cookie: str = "", method: str = "GET", body: str | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Cookie": cookie} if cookie else {}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -245,8 +354,22 @@ class Server:
         response = conn.getresponse()
         data = response.read().decode("utf-8", "replace")
         cookies = [c.split(";", 1)[0] for k, c in response.getheaders() if k.lower() == "set-cookie"]
+        worker = response.getheader("X-Worker", "")
         conn.close()
-        return response.status, data, cookies
+        return response.status, data, cookies, worker
+
+    def warm(self, path: str, cookie: str = "", per_worker: int = 3) -> None:
+        """Until every worker has answered the page `per_worker` times (its caches filled); a new connection per
+        request, so the kernel picks the worker (SO_REUSEPORT)."""
+        expected = len(self.workers()) or 1
+        seen: dict[str, int] = {}
+        for _ in range(20 * expected * per_worker):
+            status, _body, _c, worker = self.get(path, cookie=cookie)
+            if status != 200:
+                sys.exit(f"{path} answered {status}")
+            seen[worker] = seen.get(worker, 0) + 1
+            if len(seen) >= expected and min(seen.values()) >= per_worker:
+                return
 
 
 def _field(page: str, name: str) -> str:
@@ -257,46 +380,52 @@ def _field(page: str, name: str) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
-def sign_in(server: Server) -> str:
-    """Sign the facilitator in once; the session cookie is reused for every queue request."""
-    status, page, cookies = server.get("/auth/login")
+def sign_in(server: Server, email: str) -> str:
+    """Sign in through the real login form (with its CSRF token); the session cookie is reused by wrk."""
+    status, page, cookies, _w = server.get("/auth/login")
     cookie = "; ".join(cookies)
-    body = urllib.parse.urlencode({"csrf_token": _field(page, "csrf_token"), "email": FACILITATOR[0],
-                                   "password": FACILITATOR[1]})
-    status, _page, cookies = server.get("/auth/login", cookie=cookie, method="POST", body=body)
+    body = urllib.parse.urlencode({"csrf_token": _field(page, "csrf_token"), "email": email, "password": PASSWORD})
+    status, _page, cookies, _w = server.get("/auth/login", cookie=cookie, method="POST", body=body)
     if status != 302 or not cookies:
-        sys.exit(f"facilitator sign-in failed ({status})")
+        sys.exit(f"sign-in of {email} failed ({status})")
     return "; ".join(cookies)
 
 
-def inquiry_form(server: Server, product: int) -> tuple[str, str, str]:
-    status, page, cookies = server.get(f"/inquiries/new?product={product}")
-    return "; ".join(cookies), _field(page, "csrf_token"), _field(page, "started")
+def inquiry_forms(server: Server, product: int, count: int, path: Path) -> None:
+    """`count` inquiry forms as a browser gets them, each in a session of its own, one a line of `path`
+    (cookie, CSRF token, form token, start stamp): each one posted stores one inquiry (bench/report.lua)."""
+    lines = []
+    for _ in range(count):
+        status, page, cookies, _w = server.get(f"/inquiries/new?product={product}")
+        if status != 200:
+            sys.exit(f"the inquiry form answered {status}")
+        lines.append("\t".join(("; ".join(cookies), _field(page, "csrf_token"), _field(page, "form_token"),
+                                _field(page, "started"))))
+    path.write_text("\n".join(lines) + "\n")
 
 
-def wrk(url: str, duration: int, connections: int, threads: int, cookie: str = "", lua_args: list[str] = ()) -> dict:
-    # A new connection per request, as nginx proxies by default. With keep-alive, wrk's 16 connections are
-    # accepted by whichever worker wakes first and often all land in one of the two: throughput then halves
-    # for that run (the ceiling measured 330 or 160 req/s at random), which made ratios meaningless.
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(REPORT_LUA),
-           "-H", "Connection: close"]
+def wrk(url: str, args, duration: float, close: bool, cookie: str = "", lua_args: list[str] = ()) -> dict:
+    """Keep-alive is wrk's default (the headline figure); `close` sends `Connection: close`, a new TCP
+    connection per request. SO_REUSEPORT (gunicorn.conf.py) spreads kept-alive connections over the workers:
+    with the master's one socket they often all landed on one worker (see the per-worker counts)."""
+    cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{duration}s", "--timeout", "10s",
+           "-s", str(REPORT_LUA)]
+    if close:
+        cmd += ["-H", "Connection: close"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     cmd += [url]
     if lua_args:
         cmd += ["--", *lua_args]
     out = subprocess.run(cmd, check=True, text=True, capture_output=True).stdout
-    data = json.loads(out.split("JSON ", 1)[1].splitlines()[0])
-    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
-    data["errors"] = data["connect"] + data["read"] + data["write"] + data["status"] + data["timeout"]
-    return data
+    return bs.parse_wrk(out)
 
 
-# ------------------------------------------------------------------ one database
+# ------------------------------------------------------------------ one database and size
 
 
-def run_database(kind: str, args, sizes) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix=f"etalase-bench-{kind}-"))
+def run_one(kind: str, label: str, sizes, args, bare: Server) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"etalase-bench-{kind}-{label}-"))
     (workdir / "instance").mkdir()
     (workdir / "uploads").mkdir()
     drop = None
@@ -306,67 +435,69 @@ def run_database(kind: str, args, sizes) -> dict:
         else:
             url, seed_out, drop = prepare_postgres(sizes, workdir, args.pg_url)
         ids = sample_ids(url)
-        env = base_env(url, workdir)
-        if args.workers:
-            env["GUNICORN_WORKERS"] = str(args.workers)
-        if args.threads:
-            env["GUNICORN_THREADS"] = str(args.threads)
-        with Server(env, args.port) as server:
-            cookie = sign_in(server)
-            form_cookie, csrf, started = inquiry_form(server, ids["product"])
-            pages = {
-                "ceiling": "/_bench/ceiling",
-                "catalog": "/products",
-                "catalog, 2 filters": "/products?category=olahan-pangan&kecamatan=metro-timur",
-                "catalog, page 200": "/products?page=200",
-                "search, rare term": "/products?q=kecombrang",
-                "search, common term": "/products?q=beras",
-                "search, term + filter": "/products?q=keripik&kecamatan=metro-barat",
-                "product": f"/products/{ids['product']}",
-                "storefront": f"/producers/{ids['producer']}",
-                "storefront, largest": f"/producers/{ids['biggest']}",
-                "facilitator queue": "/facilitator/inquiries",
-            }
-            base = f"http://127.0.0.1:{args.port}"
-            results = {}
-            for name, path in pages.items():
-                page_cookie = cookie if name == "facilitator queue" else ""
-                for _ in range(3 * (args.workers or 2)):  # warm every worker (caches, prepared statements)
-                    status, _body, _c = server.get(path, cookie=page_cookie)
-                    if status != 200:
-                        sys.exit(f"{path} answered {status}")
-                log(f"{kind}: {name} ({path})")
-                results[name] = {**wrk(base + path, args.duration, args.connections, args.wrk_threads, page_cookie),
-                                 "path": path, "rss_mb": server.rss_mb()}
-                if name != "ceiling":  # the ceiling right after each page: the machine's load drifts (shared)
-                    results[name]["ceiling"] = wrk(base + pages["ceiling"], args.ceiling_duration, args.connections,
-                                                   args.wrk_threads)
+        env = {**base_env(url, workdir), **gunicorn_env(args)}
+        groups = pages_for(ids)
+        with Server(env, args.port, "wsgi:app", workdir / "gunicorn.log") as app:
+            cookies = {who: sign_in(app, email) for who, email in ACCOUNTS.items()}
+            app_base, bare_base = f"http://127.0.0.1:{app.port}", f"http://127.0.0.1:{bare.port}"
+            app.warm("/_bench/ceiling")
+            bare.warm("/")
+            blocks: list[dict] = []
+
+            def ceilings(where: str) -> None:
+                log(f"{kind} {label}: ceilings ({where})")
+                block = {"where": where}
+                for series, base, path in (("bare", bare_base, "/"), ("app", app_base, "/_bench/ceiling")):
+                    block[series] = wrk(base + path, args, args.ceiling_duration, close=False)
+                    block[series + "_close"] = wrk(base + path, args, args.ceiling_duration, close=True)
+                block["rss_mb"], block["pss_mb"] = app.rss_mb(), app.memory_mb("Pss")
+                blocks.append(block)
+
+            mix_paths = [p["path"] for p in groups[0] + groups[1] if p["kind"] == "anon"]
+            results = []
+            ceilings("start")
+            for number, group in enumerate(groups):
+                for page in group:
+                    cookie = cookies.get(page["who"], "")
+                    lua_args: list[str] = []
+                    forms: dict[str, Path] = {}
+                    if page["kind"] == "mix":
+                        # Browsing is anonymous (no cookie); each post carries a form of its own and its session.
+                        log(f"{kind} {label}: fetching 2 × {args.mix_forms} inquiry forms for the mix")
+                        forms = {mode: workdir / f"forms-{mode}.tsv" for mode in ("keepalive", "close")}
+                        for path in forms.values():  # each wrk run starts its Lua state afresh: a file each
+                            inquiry_forms(app, ids["product"], args.mix_forms, path)
+                        before = count_inquiries(url)
+                    else:
+                        app.warm(page["path"], cookie)
+                    log(f"{kind} {label}: {page['name']} ({page['path']})")
+                    entry = {**page, "group": number}
+                    for mode in ("keepalive", "close"):
+                        if page["kind"] == "mix":
+                            lua_args = ["mix", str(forms[mode]), str(args.wrk_threads), str(ids["product"]),
+                                        *mix_paths]
+                        entry[mode] = wrk(app_base + page["path"], args, args.duration, mode == "close", cookie,
+                                          lua_args)
+                    entry["rss_mb"], entry["pss_mb"] = app.rss_mb(), app.memory_mb("Pss")
+                    if page["kind"] == "mix":
+                        entry["inquiries_created"] = count_inquiries(url) - before
+                    results.append(entry)
+                ceilings("end" if number == len(groups) - 1 else f"after group {number + 1}")
             # Page 200 against page 1 with one client, alternating, so queueing and the drifting load cancel out.
-            sequential: dict[str, list[float]] = {"catalog": [], "catalog, page 200": []}
+            sequential: dict[str, list[float]] = {"/products": [], "/products?page=200": []}
             for _ in range(args.sequential):
-                for name in sequential:
+                for path in sequential:
                     t0 = time.perf_counter()
-                    server.get(pages[name])
-                    sequential[name].append((time.perf_counter() - t0) * 1e6)
-            single = {name: sorted(values)[len(values) // 2] for name, values in sequential.items()}
-            mix_paths = [pages[n] for n in ("catalog", "catalog, 2 filters", "search, common term",
-                                            "search, rare term", "product", "storefront", "catalog, page 200")]
-            before = count_inquiries(url)
-            log(f"{kind}: mix")
-            results["mix (10% inquiry posts)"] = {
-                **wrk(base + "/products", args.duration, args.connections, args.wrk_threads, form_cookie,
-                      ["mix", csrf, started, str(ids["product"]), *mix_paths]),
-                "path": "7 pages + POST /inquiries/new", "rss_mb": server.rss_mb(),
-                "ceiling": wrk(base + pages["ceiling"], args.ceiling_duration, args.connections, args.wrk_threads)}
-            results["mix (10% inquiry posts)"]["inquiries_created"] = count_inquiries(url) - before
-            log(f"{kind}: ceiling again")
-            results["ceiling, after"] = {**wrk(base + pages["ceiling"], args.duration, args.connections,
-                                               args.wrk_threads), "path": pages["ceiling"], "rss_mb": server.rss_mb()}
-        return {"database": kind, "sizes": sizes, "ids": ids, "seed": seed_out, "results": results, "single": single,
-                "versions": versions(url), "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "workers": int(env.get("GUNICORN_WORKERS", os.cpu_count() or 2)),
-                "threads": int(env.get("GUNICORN_THREADS", 4)),
-                "connections": args.connections, "duration": args.duration, "loadavg": os.getloadavg()}
+                    app.get(path)
+                    sequential[path].append((time.perf_counter() - t0) * 1e6)
+            single = {path: statistics.median(v) for path, v in sequential.items() if v}
+            workers = len(app.workers())
+        return {"database": kind, "size": label, "sizes": sizes, "ids": ids, "seed": seed_out, "pages": results,
+                "ceilings": blocks, "single": single, "versions": versions(url),
+                "date": datetime.now(UTC).isoformat(timespec="seconds"), "workers": workers,
+                "threads": int(env.get("GUNICORN_THREADS", 4)), "reuse_port": args.reuse_port,
+                "connections": args.connections, "duration": args.duration, "mix_forms": args.mix_forms,
+                "ceiling_duration": args.ceiling_duration, "loadavg": os.getloadavg()}
     finally:
         if drop:
             drop()
@@ -411,140 +542,269 @@ def machine() -> str:
     except OSError:
         pass
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0:1]
+    gunicorn = subprocess.run([str(Path(sys.executable).with_name("gunicorn")), "--version"], capture_output=True,
+                              text=True).stdout.strip()
     return (f"{os.cpu_count()} cores ({cpu}), {mem}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {' '.join(wrk_version)}")
+            f"Python {platform.python_version()}, {gunicorn}, {' '.join(wrk_version)}")
 
 
 def ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
 
+def page_ratios(data: dict) -> dict[str, dict]:
+    """Per page: its figures in both modes and the ratios to the ceilings around its group."""
+    blocks = data["ceilings"]
+    bare_p99 = statistics.median(b["bare"]["p99_us"] for b in blocks if b["bare"]["requests"]) if blocks else 0
+    out = {}
+    for page in data["pages"]:
+        ka, close = page["keepalive"], page["close"]
+        near = {s: bs.nearest(blocks, page["group"], s) for s in bs.SERIES}
+        goal, verdict = bs.verdict(page["kind"], bs.ratio(ka, near["bare"]), ka["p99_us"], bare_p99)
+        out[page["name"]] = {
+            "ka": ka, "close": close, "near": near, "goal": goal, "verdict": verdict,
+            "bare": bs.ratio(ka, near["bare"]), "app": bs.ratio(ka, near["app"]),
+            "bare_close": bs.ratio(close, near["bare_close"]), "app_close": bs.ratio(close, near["app_close"]),
+            "rss": max(page["rss_mb"].values() or [0]), "kind": page["kind"],
+        }
+    return out
+
+
 def table(data: dict) -> list[str]:
-    res = data["results"]
-    ceiling = res["ceiling"]
-    after = res.get("ceiling, after", ceiling)
-    runs = [r for r in (ceiling, after) if r["requests"]]  # a run starved by the load on the machine is left out
-    ceiling_rps = sum(r["rps"] for r in runs) / len(runs)
-    # The mix's goal is against the ceiling's usual p99: the median over every ceiling measurement of the run
-    # (one stall of a few seconds on a shared machine would otherwise set the bar).
-    p99s = [r["p99_us"] for r in runs] + [r["ceiling"]["p99_us"] for r in res.values()
-                                          if r.get("ceiling", {}).get("requests")]
-    ceiling_p99 = statistics.median(p99s)
+    rows = page_ratios(data)
+    blocks = data["ceilings"]
+    workers = data["workers"]
+    bare_p99s = [b["bare"]["p99_us"] for b in blocks if b["bare"]["requests"]]
+    bare_p99 = statistics.median(bare_p99s) if bare_p99s else 0
+    p = data["sizes"]
     lines = [
-        f"Data set: {data['sizes'][0]:,} producers, {data['sizes'][1]:,} products, {data['sizes'][2]:,} inquiries. "
-        f"{data['versions']}. gunicorn {data['workers']} workers × {data['threads']} threads; wrk "
-        f"{data['connections']} connections (a new one per request), {data['duration']} s per page. Run at {data['date']}, "
-        f"load average at the end {', '.join(f'{x:.2f}' for x in data['loadavg'])}.",
+        f"Data set: {p[0]:,} producers, {p[1]:,} listings, {p[2]:,} inquiries. {data['versions']}. gunicorn "
+        f"{workers} workers × {data['threads']} threads, SO_REUSEPORT {'on' if data.get('reuse_port') else 'off'}; "
+        f"wrk {data['connections']} connections, {data['duration']} s per page and mode, "
+        f"{data['ceiling_duration']} s per ceiling. Run at {data['date']}, load average at the end "
+        f"{', '.join(f'{x:.2f}' for x in data['loadavg'])}.",
         "",
-        "Each page's ratio is to the ceiling measured right after it (its req/s in the third column), so a drift "
-        "in the machine's load during the run does not count for or against a page.",
+        "Goals are checked with keep-alive against the bare reference measured around the page's group; "
+        f"the p99 bar is {bs.P99_FACTOR:g} × the bare reference's median p99 of this run ({ms(bare_p99)} ms). "
+        "\"Per worker\" is the share of the keep-alive requests each worker answered.",
         "",
-        "| page | req/s | ceiling req/s | ratio to ceiling | goal | p50 ms | p95 ms | p99 ms | errors | RSS/worker MB | |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| page | goal | req/s | p50 ms | p95 ms | p99 ms | × bare | × in-app | | new conn. req/s | p99 ms "
+        "| × bare | × in-app | per worker | RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|",
     ]
-    for name, r in res.items():
-        near = r.get("ceiling") if r.get("ceiling", {}).get("requests") else None
-        base_rps = near["rps"] if near else ceiling_rps
-        ratio = r["rps"] / base_rps if base_rps else 0
-        goal = GOALS.get(name)
-        verdict = ""
-        if goal is not None:
-            verdict = "pass" if ratio >= goal else "miss"
-        if name == "mix (10% inquiry posts)":
-            goal_text = f"p99 ≤ 2× ceiling p99 ({ms(2 * ceiling_p99)} ms)"
-            verdict = "pass" if r["p99_us"] <= 2 * ceiling_p99 else "miss"
-        elif goal is not None:
-            goal_text = f"≥ {goal}"
-        else:
-            goal_text = "—"
-        rss = max(r["rss_mb"]) if r["rss_mb"] else 0
-        lines.append(f"| {name} | {r['rps']:.0f} | {base_rps:.0f} | {ratio:.2f} | {goal_text} | {ms(r['p50_us'])} | {ms(r['p95_us'])} | "
-                     f"{ms(r['p99_us'])} | {r['errors']} | {rss:.0f} | {verdict} |")
-    p1, p200 = res["catalog"], res["catalog, page 200"]
-    slower = p200["p50_us"] / p1["p50_us"] if p1["p50_us"] else 0
-    rss_all = max(max(r["rss_mb"] or [0]) for r in res.values())
-    mix = res["mix (10% inquiry posts)"]
+    for name, r in rows.items():
+        ka, close = r["ka"], r["close"]
+        errors = ka["errors"] + close["errors"]
+        flag = f" ({errors} errors)" if errors else ""
+        lines.append(
+            f"| {name}{flag} | {r['goal']} | {ka['rps']:.0f} | {ms(ka['p50_us'])} | {ms(ka['p95_us'])} | "
+            f"{ms(ka['p99_us'])} | {r['bare']:.2f} | {r['app']:.2f} | {r['verdict']} | {close['rps']:.0f} | "
+            f"{ms(close['p99_us'])} | {r['bare_close']:.2f} | {r['app_close']:.2f} | "
+            f"{bs.spread_text(ka['workers'], workers)} | {r['rss']:.0f} |")
     lines += [
         "",
-        f"- Page 200 vs page 1 under load (p50 of the wrk runs above): {slower:.2f}×.",
-        *([f"- Page 200 vs page 1 with one client, alternating ({data['single']['catalog, page 200'] / 1000:.1f} ms "
-           f"vs {data['single']['catalog'] / 1000:.1f} ms median): "
-           f"{data['single']['catalog, page 200'] / data['single']['catalog']:.2f}× — goal ≤ 1.2×: "
-           f"{'pass' if data['single']['catalog, page 200'] <= 1.2 * data['single']['catalog'] else 'miss'}."]
-          if data.get("single") else []),
-        f"- Memory: largest worker {rss_all:.0f} MB — goal ≤ {RSS_GOAL_MB} MB: {'pass' if rss_all <= RSS_GOAL_MB else 'miss'}.",
-        f"- Mix: {mix.get('inquiries_created', 0)} inquiries stored during the mix; mix p99 {ms(mix['p99_us'])} ms; "
-        f"ceiling p99 {ms(ceiling_p99)} ms (median of the run's {len(p99s)} ceiling measurements, "
-        f"{ms(min(p99s))}–{ms(max(p99s))} ms).",
-        f"- Ceiling: {ceiling['rps']:.0f} req/s at the start, {after['rps']:.0f} at the end of the run.",
-        f"- Pages: product {data['ids']['product']}, storefront `{data['ids']['producer']}` "
-        f"({data['ids']['producer_n']} listings), largest storefront `{data['ids']['biggest']}` "
-        f"({data['ids']['biggest_n']} listings).",
+        "Ceilings, measured at the start, between the groups and at the end (req/s, p99 ms; per worker with "
+        "keep-alive):",
+        "",
+        "| when | bare | p99 | per worker | bare, new conn. | in-app | p99 | per worker | in-app, new conn. |",
+        "|---|---:|---:|---|---:|---:|---:|---|---:|",
     ]
+    for b in blocks:
+        lines.append(
+            f"| {b['where']} | {b['bare']['rps']:.0f} | {ms(b['bare']['p99_us'])} | "
+            f"{bs.spread_text(b['bare']['workers'], workers)} | {b['bare_close']['rps']:.0f} | {b['app']['rps']:.0f} | "
+            f"{ms(b['app']['p99_us'])} | {bs.spread_text(b['app']['workers'], workers)} | "
+            f"{b['app_close']['rps']:.0f} |")
+    rss_all = max([r["rss"] for r in rows.values()] + [max(b["rss_mb"].values() or [0]) for b in blocks])
+    per_worker = max((p["rss_mb"] for p in data["pages"]), key=lambda d: max(d.values() or [0]), default={})
+    pss_all = max([max(p.get("pss_mb", {}).values() or [0]) for p in data["pages"]] or [0])
+    passed = sum(r["verdict"] == "pass" for r in rows.values())
+    goals = sum(bool(r["verdict"]) for r in rows.values())
+    lines += [
+        "",
+        f"- Goals met: {passed} of {goals} pages; memory: largest worker {rss_all:.0f} MB "
+        f"({', '.join(f'{v:.0f}' for v in per_worker.values())} MB per worker at that point) — goal ≤ "
+        f"{bs.RSS_GOAL_MB} MB: {'pass' if rss_all <= bs.RSS_GOAL_MB else 'miss'}. Proportional (PSS, the pages "
+        f"shared with the preloading master split between the processes): at most {pss_all:.0f} MB a worker.",
+    ]
+    single = data.get("single") or {}
+    if len(single) == 2:
+        p1, p200 = single["/products"], single["/products?page=200"]
+        lines.append(f"- Page 200 vs page 1 with one client, alternating: {ms(p200)} ms vs {ms(p1)} ms median "
+                     f"({p200 / p1:.2f}×).")
+    mix = next((p for p in data["pages"] if p["kind"] == "mix"), None)
+    if mix:
+        posts = sum(mix[m]["statuses"].get("302", 0) for m in ("keepalive", "close"))
+        codes = ", ".join(f"{code}: {n:,}" for code, n in sorted(mix["keepalive"]["statuses"].items()))
+        lines.append(f"- Mix: browsing is anonymous, one request in ten posts an inquiry with a form issued to it "
+                     f"({data.get('mix_forms', 0):,} forms per run, then posted again); {posts:,} posts answered "
+                     f"with a redirect within the runs, {mix.get('inquiries_created', 0):,} inquiries stored (keep-alive run's "
+                     f"statuses: {codes}).")
+    i = data["ids"]
+    lines.append(f"- Pages: product {i['product']}, storefront `{i['producer']}` ({i['producer_n']} listings), "
+                 f"largest storefront `{i['biggest']}` ({i['biggest_n']:,}), producer dashboard of `{i['dashboard']}` "
+                 f"({i['dashboard_n']:,} listings), inquiry {i['inquiry']}.")
     seed_line = next((line for line in data["seed"].splitlines() if line.startswith("Loaded")), "")
     if seed_line:
         lines.append(f"- Seeding (`seed scale`, when the cache was built): {seed_line}")
     return lines
 
 
-def write_report(path: Path, command: str) -> None:
+def scale_table(small: dict, large: dict) -> list[str]:
+    a, b = page_ratios(small), page_ratios(large)
+
+    def key(name: str) -> str:  # storefront names carry their listing counts, which differ between sizes
+        return re.sub(r" \([\d,]+ listings\)", "", name)
+
+    b_by = {key(n): r for n, r in b.items()}
+    lines = [
+        f"Each page's ratio to the bare reference (keep-alive) at {small['size']} and {large['size']}; flagged when "
+        f"the larger data set's is more than {bs.SCALE_DROP:.0%} below.",
+        "",
+        f"| page | × bare {small['size']} | × bare {large['size']} | × in-app {small['size']} | "
+        f"× in-app {large['size']} | |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, r in a.items():
+        other = b_by.get(key(name))
+        if other:
+            lines.append(f"| {key(name)} | {r['bare']:.2f} | {other['bare']:.2f} | {r['app']:.2f} | "
+                         f"{other['app']:.2f} | {bs.scale_flag(r['bare'], other['bare'])} |")
+    return lines
+
+
+def write_report(path: Path, runs: list[dict], command: str) -> None:
     sections = []
-    for kind, title in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
-        result = BENCH / f"results-{kind}.json"
-        if result.exists():
-            sections += [f"## {title}", "", *table(json.loads(result.read_text())), ""]
+    titles = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    for kind in ("sqlite", "postgres"):
+        mine = [d for d in runs if d["database"] == kind]
+        for data in mine:
+            sections += [f"## {titles[kind]}, {data['size']}", "", *table(data), ""]
+        if len(mine) > 1:
+            sections += [f"## {titles[kind]}: {mine[0]['size']} against {mine[-1]['size']}", "",
+                         *scale_table(mine[0], mine[-1]), ""]
     notes = (BENCH / "NOTES.md").read_text() if (BENCH / "NOTES.md").exists() else ""
     path.write_text("\n".join([
         "# Benchmark results",
         "",
-        "Written by `bench/run.py` (do not edit by hand; the notes at the end come from bench/NOTES.md).",
+        "Written by `bench/run.py` from one run (do not edit by hand; the notes at the end come from bench/NOTES.md).",
         "",
         f"Machine: {machine()}.",
         "",
-        "Ratios to the ceiling, measured in the same run, are the comparable figures; absolute requests/s depend "
+        "Ratios to the ceilings, measured in the same run, are the comparable figures; absolute requests/s depend "
         "on the machine and on what else runs on it (each section gives the load average at its end).",
         "",
-        "Reproduce (both databases, ≈ 10 minutes once the data sets are cached; the first run seeds them): "
-        "`make install && .venv/bin/python bench/run.py` — or `--db sqlite` / `--db postgres` "
-        f"for one (PostgreSQL server: `--pg-url`, default {PG_DEFAULT}). This file was last written by: `{command}`.",
+        "- **Bare reference** (`bench/bare.py`): a minimal Flask app rendering 24 plain cards from memory with a "
+        "plain Jinja template, served by the same gunicorn.conf.py and measured by the same wrk settings.",
+        "- **In-app ceiling** (`/_bench/ceiling`, only with `BENCH_CEILING=1`): the app's base template and 24 "
+        "real product cards from memory, no database.",
+        "- **Keep-alive** (wrk's default) is the headline; **new conn.** sends `Connection: close`, a TCP set-up per "
+        "request. gunicorn binds one socket per worker (SO_REUSEPORT), which spreads kept-alive connections.",
+        f"- **Goals** (issue 18): anonymous pages ≥ {bs.ANON_RATIO} × the bare reference's req/s and p99 ≤ "
+        f"{bs.P99_FACTOR:g} × its p99; signed-in pages ≥ {bs.SIGNED_RATIO} ×; the mix p99 ≤ {bs.P99_FACTOR:g} × "
+        f"its p99; ≤ {bs.RSS_GOAL_MB} MB per worker; at 1M listings no ratio more than {bs.SCALE_DROP:.0%} below "
+        "its 100k figure.",
         "",
-        "Ceiling (QUALITY.md): `/_bench/ceiling`, the same base template and 24 product cards rendered from memory by "
-        "the same gunicorn, no database; enabled only with `BENCH_CEILING=1`.",
+        f"Reproduce: `make install && .venv/bin/python bench/run.py` (see bench/README.md). This file was written "
+        f"by: `{command}`.",
         "",
         *sections,
         notes,
     ]))
 
 
+def size_label(products: int) -> str:
+    if products and products % 1_000_000 == 0:
+        return f"{products // 1_000_000}m"
+    return f"{products // 1000}k" if products and products % 1000 == 0 else str(products)
+
+
+def parse_sizes(args) -> list[tuple[str, tuple[int, int, int]]]:
+    """`--sizes 100k,1m` (presets) or `producers/products/inquiries` triples; --producers/--products/--inquiries
+    make one data set of their own (the 100k preset for what they leave out)."""
+    if args.products is not None or args.producers is not None or args.inquiries is not None:
+        base = SIZES["100k"]
+        sizes = (args.producers if args.producers is not None else base[0],
+                 args.products if args.products is not None else base[1],
+                 args.inquiries if args.inquiries is not None else base[2])
+        return [(size_label(sizes[1]), sizes)]
+    out = []
+    for name in [s.strip().lower() for s in args.sizes.split(",") if s.strip()]:
+        if re.fullmatch(r"\d+/\d+/\d+", name):
+            triple = tuple(int(x) for x in name.split("/"))
+            out.append((size_label(triple[1]), triple))
+        elif name in SIZES:
+            out.append((name, SIZES[name]))
+        else:
+            sys.exit(f"unknown size {name}: {', '.join(SIZES)} or producers/products/inquiries, e.g. 200/2000/5000")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both (comma-separated)")
-    parser.add_argument("--producers", type=int, default=10_000)
-    parser.add_argument("--products", type=int, default=100_000)
-    parser.add_argument("--inquiries", type=int, default=1_000_000)
-    parser.add_argument("--duration", type=int, default=12, help="seconds of wrk per page")
-    parser.add_argument("--ceiling-duration", type=int, default=6,
-                        help="seconds of the ceiling measured right after each page (its ratio's denominator)")
-    parser.add_argument("--sequential", type=int, default=100,
+    parser.add_argument("--sizes", default="100k,1m", help=f"data sets, comma-separated: {', '.join(SIZES)}, or producers/products/inquiries triples")
+    parser.add_argument("--producers", type=int, help="a data set of its own instead of --sizes")
+    parser.add_argument("--products", type=int, help="a data set of its own instead of --sizes")
+    parser.add_argument("--inquiries", type=int, help="a data set of its own instead of --sizes")
+    parser.add_argument("--duration", type=int, default=8, help="seconds of wrk per page and connection mode")
+    parser.add_argument("--ceiling-duration", type=int, default=5, help="seconds of wrk per ceiling measurement")
+    parser.add_argument("--sequential", type=int, default=60,
                         help="requests of page 1 and page 200 each, one client, alternating (median compared)")
+    parser.add_argument("--mix-forms", type=int, default=400,
+                        help="inquiry forms fetched per mix run: each stores one inquiry, then they are posted again")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, default=0, help="threads per worker (default: gunicorn.conf.py)")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--no-reuse-port", dest="reuse_port", action="store_false",
+                        help="one listening socket in the master (GUNICORN_REUSE_PORT=0), to compare the spread")
+    parser.add_argument("--port", type=int, default=8765, help="the app's port; the bare reference uses the next")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
-    parser.add_argument("--out", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--estimate", action="store_true", help="print the estimated duration and stop")
+    parser.add_argument("--out-dir", default=str(BENCH), help="where results-<db>-<size>.json and RESULTS.md go")
     args = parser.parse_args()
     ensure_wrk()
-    sizes = (args.producers, args.products, args.inquiries)
-    for kind in [k.strip() for k in args.db.split(",") if k.strip()]:
+    kinds = [k.strip() for k in args.db.split(",") if k.strip()]
+    for kind in kinds:
         if kind not in ("sqlite", "postgres"):
             sys.exit(f"unknown database {kind}")
-        data = run_database(kind, args, sizes)
-        (BENCH / f"results-{kind}.json").write_text(json.dumps(data, indent=1))
-        print("\n".join(table(data)), flush=True)
-    write_report(Path(args.out), "python bench/run.py " + " ".join(sys.argv[1:]))
-    log(f"wrote {args.out}")
+    sizes = parse_sizes(args)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    combos = [(kind, label, s) for kind in kinds for label, s in sizes]
+    measuring = bs.estimate_seconds(PAGE_COUNT, GROUP_COUNT + 1, args.duration, args.ceiling_duration, len(combos))
+    seeding = sum(SEED_MINUTES.get(label, (0.5, 0.5))[kind == "postgres"] * 60
+                  for kind, label, s in combos if not is_cached(kind, s, args.pg_url))
+    copying = sum(60 if label == "1m" else 10 for _k, label, _s in combos)
+    total = measuring + seeding + copying
+    log(f"{len(combos)} runs ({', '.join(f'{k} {l}' for k, l, _ in combos)}): {PAGE_COUNT} pages × 2 connection "
+        f"modes × {args.duration:g} s and {GROUP_COUNT + 1} × 4 ceilings × {args.ceiling_duration:g} s each. "
+        f"Estimated duration ≈ {total / 60:.0f} min (measuring {measuring / 60:.0f}, seeding what is not cached "
+        f"{seeding / 60:.0f}, copying the data sets {copying / 60:.0f}); finishes ≈ "
+        f"{datetime.fromtimestamp(time.time() + total):%H:%M}.")
+    if args.estimate:
+        return
+    if out_dir.resolve() == BENCH:  # the one-file-per-database results of the benchmark before issue 18
+        for legacy in ("results-sqlite.json", "results-postgres.json"):
+            (BENCH / legacy).unlink(missing_ok=True)
+    started = time.time()
+    runs = []
+    bare_log = Path(tempfile.mkstemp(prefix="etalase-bench-bare-", suffix=".log")[1])
+    with Server({**clean_environ(), **gunicorn_env(args)}, args.port + 1, "bench.bare:app", bare_log) as bare:
+        for kind, label, s in combos:
+            data = run_one(kind, label, s, args, bare)
+            (out_dir / f"results-{kind}-{label}.json").write_text(json.dumps(data, indent=1))
+            print("\n".join(table(data)), flush=True)
+            runs.append(data)
+            write_report(out_dir / "RESULTS.md", runs, "python bench/run.py " + " ".join(sys.argv[1:]))
+    bare_log.unlink(missing_ok=True)
+    for kind in kinds:
+        mine = [d for d in runs if d["database"] == kind]
+        if len(mine) > 1:
+            print("\n".join(scale_table(mine[0], mine[-1])), flush=True)
+    log(f"wrote {out_dir / 'RESULTS.md'} in {(time.time() - started) / 60:.1f} min (estimated {total / 60:.0f})")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def seed_scale_command(producers, products, inquiries, random_seed, append):
     """Bulk-load a large, skewed data set for benchmarks into an empty database of its own."""
     import time
 
-    from marketplace.seed.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, seed_scale
+    from marketplace.seed.scale import (FACILITATOR_EMAIL, FACILITATOR_PASSWORD, MODERATOR_EMAIL, PRODUCER_EMAIL,
+                                        seed_scale)
 
     started = time.perf_counter()
     try:
@@ -62,6 +63,7 @@ def seed_scale_command(producers, products, inquiries, random_seed, append):
     total = sum(rows.values())
     click.echo(f"Loaded {total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s).")
     click.echo(f"Facilitator: {FACILITATOR_EMAIL} / {FACILITATOR_PASSWORD}")
+    click.echo(f"Moderator and producer (the most listings): {MODERATOR_EMAIL}, {PRODUCER_EMAIL}, same password")
 
 
 @contextmanager

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from marketplace import create_app
 from marketplace.extensions import db
-from marketplace.models import Inquiry, InquiryStatus, Producer, Product, PublicationStatus, Role
+from marketplace.models import Inquiry, InquiryStatus, Producer, Product, PublicationStatus, Role, User
 from marketplace.catalog import queries as catalog, cache as catalog_cache
 from marketplace.listings import editing as listings, review as moderation
-from marketplace.seed.scale import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, DatabaseNotEmpty, seed_scale
+from marketplace.seed.scale import (FACILITATOR_EMAIL, FACILITATOR_PASSWORD, MODERATOR_EMAIL, PRODUCER_EMAIL,
+                                    DatabaseNotEmpty, seed_scale)
 from marketplace.trade.workflow import OPEN
 from tests.conftest import csrf_from
 from tests.factories import PhotoFactory, ProducerFactory, ProductFactory, UserFactory, category
@@ -139,6 +140,21 @@ class TestSeedScale(ReadOnly):
                                         .order_by(Inquiry.id.desc()).limit(1))
         refs = re.findall(r">(INQ-\d{4}-\d+)<", html)
         assert refs and refs[0] == newest_open and len(refs) == 50
+
+    def test_the_moderator_and_the_largest_producer_sign_in_to_their_pages(self, client, ctx, scale):
+        """bench/run.py measures the moderation queue and the dashboard of the producer with the most listings."""
+        for email, path in ((MODERATOR_EMAIL, "/moderation/"), (PRODUCER_EMAIL, "/dashboard/")):
+            page = client.get("/auth/login")
+            response = client.post("/auth/login", data={"csrf_token": csrf_from(page), "email": email,
+                                                        "password": FACILITATOR_PASSWORD})
+            assert response.status_code == 302, email
+            assert client.get(path).status_code == 200, path
+            client.post("/auth/logout", data={"csrf_token": csrf_from(client.get(path))})
+        owner = db.session.scalar(select(User.producer_id).where(User.email == PRODUCER_EMAIL))
+        listings_of = (select(func.count(Product.id)).join(Producer)
+                       .where(Producer.status == PublicationStatus.PUBLISHED).group_by(Producer.id))
+        owned = db.session.scalar(select(func.count(Product.id)).where(Product.producer_id == owner))
+        assert owned == max(db.session.scalars(listings_of)) > 1
 
     @pytest.mark.parametrize("name", ["catalog", "catalog search and filters", "catalog page 2", "storefront",
                                       "product", "home", "directory"])
