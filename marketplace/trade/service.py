@@ -418,6 +418,7 @@ class Suggestion:
     spare: float | None = None  # spare capacity in every month asked, in the request's unit (trade/capacity.py)
     price: float | None = None  # the listing's lowest price per request unit, None when on request
     grade_match: bool = True  # the grade (or variety) asked for, or none was asked (trade/plan.requested_grade)
+    named: bool = False  # a listing the buyer named in a line of the request (trade/plan.line_plan)
 
     @property
     def capacity(self) -> float:
@@ -467,15 +468,22 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     """Producers with a published product of the inquiry's commodity in a unit that converts to the request's
     (core/units.py), one listing each, the most fitting first: the requested grade (trade/plan.requested_grade),
     then curated, then spare capacity in the months asked, then a minimum order the request can meet, then how
-    reliably they answer. Figures are in the request's unit."""
+    reliably they answer. Figures are in the request's unit.
+
+    A request with lines (one per listing the buyer named) has those listings first, each its producer's listing,
+    whatever their commodity."""
     from marketplace.trade import capacity, plan
 
     category_id = inquiry.category_id
-    if category_id is None:
+    named = {line.product_id for line in inquiry.lines if line.product_id is not None}
+    if category_id is None and not named:
         return []
+    among = [Product.category_id == category_id] if category_id is not None else []
+    if named:
+        among.append(Product.id.in_(named))
     products = db.session.scalars(
         select(Product).join(Product.producer)
-        .where(Product.category_id == category_id,
+        .where(or_(*among),
                Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
         .options(selectinload(Product.producer).selectinload(Producer.accounts),
                  selectinload(Product.certificates))
@@ -493,15 +501,16 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     for product, to_request in convertible:
         item = Suggestion(product.producer, product, None, None, to_request=to_request,
                           spare=spare.get(product.id, 0.0) * to_request, price=_price_per(product, inquiry.unit),
-                          grade_match=plan.grade_matches(product, grade))
+                          grade_match=plan.grade_matches(product, grade), named=product.id in named)
         current = best.get(product.producer_id)
-        if current is None or (item.grade_match, item.spare) > (current.grade_match, current.spare):
+        if current is None or (item.named, item.grade_match, item.spare) > (current.named, current.grade_match,
+                                                                           current.spare):
             best[product.producer_id] = item
     answers = responsiveness(list(best))
     for producer_id, item in best.items():
         item.responsiveness, item.median_hours = answers.get(producer_id, (None, None))
     items = sorted(best.values(), key=lambda s: (
-        not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
+        not s.named, not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
         -(s.responsiveness if s.responsiveness is not None else 0.5),
     ))
     return items[:limit]

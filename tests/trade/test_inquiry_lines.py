@@ -221,3 +221,37 @@ def test_the_inquiry_page_lists_each_line(app, accounts, sent):
     assert "Beras Premium A — Poktan Siger: 2 ton per bulan selama 6 bulan" in words
     assert "Beras Medium B — Gapoktan Mulya: 3 ton per bulan selama 6 bulan" in words
     assert "Beras Karung C — KWT Sejahtera: 20 karung per bulan selama 6 bulan" in words
+
+
+def test_forwarding_is_filled_in_from_the_lines_and_asks_each_listing_in_its_unit(app, accounts, sent, rice):
+    from marketplace.models import Allocation
+    from marketplace.trade import service
+    from tests.conftest import csrf_from
+    from tests.htmlq import checked, form_data
+
+    a, b, c = rice
+    # another rice listing of A's producer with more spare capacity: the line names the first one
+    ProductFactory(producer=a.producer, name="Beras Lain A", unit="kg", monthly_capacity=90_000, category=a.category)
+    # and a rice producer the buyer did not name
+    other = ProductFactory(name="Beras Lain", unit="kg", monthly_capacity=50_000, category=a.category,
+                           producer=ProducerFactory(name="Gapoktan Lain", curated=True))
+    service.claim(sent.id, accounts.facilitator)
+    db.session.commit()
+    facilitator = app.test_client()
+    login(facilitator, accounts.facilitator)
+    doc = parse(facilitator.get(f"/facilitator/inquiries/{sent.id}").get_data(as_text=True))
+    assert doc.by_id("plan-from-lines") is not None
+    # the request is in kg (the lines' total): each line's quantity in it
+    assert value(doc, f"qty-{a.producer_id}") == "2000"
+    assert value(doc, f"qty-{b.producer_id}") == "3000"
+    assert value(doc, f"qty-{c.producer_id}") == "1000"
+    assert checked(doc, f"producer-{a.producer_id}") and not checked(doc, f"producer-{other.producer_id}")
+    total = doc.by_id("forward-total").text().replace(" %", "%")
+    assert "6 ton" in total and "100%" in total
+    # the facilitator may still change a quantity before forwarding
+    data = form_data(doc.find("form", **{"data-forward-plan": True}))
+    data[f"qty-{b.producer_id}"] = "2500"
+    assert facilitator.post(f"/facilitator/inquiries/{sent.id}/forward", data=data).status_code == 302
+    asked = {x.producer_id: (x.product_id, x.requested_qty, x.unit) for x in db.session.query(Allocation)}
+    assert asked == {a.producer_id: (a.id, 2000, "kg"), b.producer_id: (b.id, 2.5, "ton"),
+                     c.producer_id: (c.id, 20, "karung")}
