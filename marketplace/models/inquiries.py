@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace.models.accounts import User
 from marketplace.models.base import Base, TimestampMixin, utcnow
@@ -127,6 +127,9 @@ class Inquiry(TimestampMixin, Base):
     contracts: Mapped[list[Contract]] = relationship(  # noqa: F821
         back_populates="inquiry", cascade="all, delete-orphan", order_by="Contract.id"
     )
+
+    # How many lines the request has, where a list reads it in its own statement (trade/service.queue); else None.
+    line_count: Mapped[int | None] = query_expression()
 
     @property
     def lines(self) -> list[InquiryItem]:

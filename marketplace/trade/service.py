@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from marketplace.core import clock, policies
 from marketplace.core import units
@@ -259,9 +259,12 @@ class QueueFilters:
 def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> tuple[list[Inquiry], int | None]:
     """Newest first, one page at a time (keyset on id); returns (rows, id to continue before).
     `limit=None` returns every matching row (exports)."""
-    # What each row shows, in the same statement: who holds it, and whether the company is verified.
+    # What each row shows, in the same statement: who holds it, whether the company is verified, how many lines.
+    lines = (select(func.count(InquiryItem.id)).where(InquiryItem.inquiry_id == Inquiry.id,
+                                                      InquiryItem.quantity.is_not(None))
+             .correlate(Inquiry).scalar_subquery())
     stmt = select(Inquiry).options(joinedload(Inquiry.assigned_to), joinedload(Inquiry.buyer_company),
-                                   selectinload(Inquiry.items))  # a request's lines ("3 produk")
+                                   with_expression(Inquiry.line_count, lines))
     if filters.status == "open":
         stmt = stmt.where(Inquiry.status.in_([str(s) for s in OPEN]))
     elif filters.status:
