@@ -30,7 +30,9 @@
   var form = document.querySelector("form[data-compare-bar]");
   if (!form) { return; }
   var max = parseInt(form.getAttribute("data-max"), 10) || 4;
-  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[type=checkbox][form='" + form.id + "']"));
+  // form.id would be its inputs named "id": the attribute is read instead.
+  var boxes = Array.prototype.slice.call(
+    document.querySelectorAll("input[type=checkbox][form='" + form.getAttribute("id") + "']"));
   var count = form.querySelector("[data-compare-count]");
   var status = form.querySelector("[data-compare-status]");
   var clear = form.querySelector("[data-compare-clear]");
