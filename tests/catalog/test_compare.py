@@ -112,11 +112,14 @@ def test_unknown_hidden_and_malformed_ids_are_skipped_with_a_message(rice, clien
     assert "Beras Premium A" in body and "Beras Medium B" not in body
 
 
-@pytest.mark.parametrize("query", ["", "id=", "qty=abc&unit=kg&id=1", "qty=1e999&unit=zz", "qty=-5&unit=kg",
-                                   "id=1&id=1&id=1", "unit=%00&qty=%00"])
-def test_no_query_string_gives_an_error(ctx, client, query):
-    ProductFactory()
-    assert client.get(f"/products/compare?{query}").status_code == 200
+@pytest.mark.parametrize("query", ["", "id=", "qty=abc&unit=kg&id={a}", "qty=1e999&unit=zz&id={a}",
+                                   "qty=-5&unit=kg&id={a}&id={b}", "id={a}&id={a}&id={a}", "unit=%00&qty=%00&id={b}",
+                                   "qty=9999999999999&unit=ton&id={a}&id={b}&id={c}", "qty=5&unit=ekor&id={c}"])
+def test_no_query_string_gives_an_error(rice, client, query):
+    a, b, c = rice
+    assert client.get("/products/compare?" + query.format(a=a.id, b=b.id, c=c.id)).status_code == 200
+    assert client.get("/inquiries/new?" + query.replace("id=", "product=").format(a=a.id, b=b.id, c=c.id)
+                      ).status_code == 200
 
 
 def test_a_quantity_that_is_no_number_is_refused_beside_the_field(rice, client):
