@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import serious_violations, sign_in
+from tests.e2e.test_buyer_journey import SMALL_TARGETS, TARGETS
 
 pytestmark = pytest.mark.e2e
 
@@ -63,6 +64,9 @@ def test_compare_three_rices_then_ask_for_two_in_one_request(browser, live_serve
         region.evaluate("el => el.scrollLeft = el.scrollWidth")
         label = buyer.locator("tr.compare-row-price th").bounding_box()
         assert label["x"] >= 0 and label["x"] < 30
+        # only the table scrolls sideways, and every target is thumb-sized
+        assert buyer.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+        assert buyer.evaluate(SMALL_TARGETS, " ".join(TARGETS.split())) == []
     _shot(buyer, f"compare-table-{size}")
     assert serious_violations(buyer) == []
 
