@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("catalog.home", "GET"):                 PUBLIC,
     ("catalog.products", "GET"):             PUBLIC,
     ("catalog.product", "GET"):              PUBLIC,
+    ("catalog.compare", "GET"):              PUBLIC,
     ("catalog.producers", "GET"):            PUBLIC,
     ("catalog.producer", "GET"):             PUBLIC,
     ("api.products", "GET"):                 PUBLIC,

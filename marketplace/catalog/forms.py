@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from marketplace.catalog import queries, search
-from marketplace.core.forms import MAX_NUMBER, Choice, Flag, NumberText, PlainNumber, QueryForm, SearchText, WholeNumber
+from marketplace.core.forms import (MAX_NUMBER, Choice, Flag, IdList, NumberText, PlainNumber, QueryForm, SearchText,
+                                    WholeNumber)
+from marketplace.core.vocab import UNITS
 from marketplace.listings import fields
 
 
@@ -103,3 +105,19 @@ def list_form(name: str, base: type[ListArgs], declared: list[fields.Filter], fi
 
 ProductListArgs = list_form("ProductListArgs", CatalogArgs, queries.CatalogFilters.declared, queries.CatalogFilters)
 ProducerListArgs = list_form("ProducerListArgs", ListArgs, queries.ProducerFilters.declared, queries.ProducerFilters)
+
+
+class CompareArgs(QueryForm):
+    """The compare view's query string: the listings (`?id=3&id=7`, in the order ticked) and the quantity the buyer
+    typed with its unit. A quantity is typed, so it reads the Indonesian way ('1.500' is fifteen hundred)."""
+
+    id = IdList("")
+    qty = NumberText("", allow_zero=False)
+    unit = Choice("", choices=tuple(UNITS))
+
+    def asked(self):
+        from marketplace.catalog.compare import Asked
+
+        quantity = None if self.qty.errors else self.qty.number
+        unit = self.value("unit")
+        return Asked(quantity, unit) if quantity is not None and unit else Asked()

@@ -51,6 +51,19 @@ def products():
     )
 
 
+@bp.get("/products/compare")
+def compare():
+    """Up to four listings side by side (catalog/compare.py), from the ticks of the catalog's cards."""
+    from marketplace.catalog import compare as comparing
+    from marketplace.core import clock
+    from marketplace.core.vocab import UNITS
+
+    args = forms.CompareArgs()
+    comparison = comparing.compare(args.id.data or [], args.asked(), clock.today(), dropped=args.id.dropped)
+    return render_template("catalog/compare.html", comparison=comparison, args=args, units=UNITS,
+                           max_compared=comparing.MAX_COMPARED)
+
+
 @bp.get("/products/<int:product_id>")
 @bp.get("/products/<int:product_id>-<slug>")
 def product(product_id: int, slug: str | None = None):

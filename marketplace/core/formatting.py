@@ -150,6 +150,13 @@ def inquiry_volume(inquiry) -> str:
     return volume_phrase(inquiry.quantity, inquiry.unit, inquiry.frequency, inquiry.periods, inquiry.starts_on)
 
 
+def line_volume(line) -> str:
+    """One line of a request for several listings, in words: its own quantity per period for the inquiry's period
+    and duration ('2 ton per bulan selama 6 bulan'); the start is the inquiry's, said once with its total."""
+    inquiry = line.inquiry
+    return volume_phrase(line.quantity, line.unit, inquiry.frequency, inquiry.periods, None)
+
+
 def long_date(value: date | datetime | None) -> str:
     """'17 Agustus 2026' ('August 17, 2026'); a moment is dated in Metro's time (WIB), so both kinds read alike."""
     if value is None:
@@ -321,6 +328,7 @@ FILTERS = {
     "rounded_quantity": rounded_quantity,
     "volume_phrase": volume_phrase,
     "volume": inquiry_volume,
+    "line_volume": line_volume,
     "iso_date": iso_date,
     "unit_label": unit_label,
     "long_date": long_date,

@@ -137,6 +137,34 @@ class IdField(WholeNumber):
             raise ValidationError(_NOT_AN_ID)
 
 
+class IdList(wtforms.Field):
+    """Every id sent under one name (`?id=3&id=7`), in the order sent, each once; values that are no id are
+    dropped (`.dropped` counts them), never an error. At most `limit` are read: a URL of a thousand ids is cut."""
+
+    def __init__(self, label=None, validators=None, limit: int = 50, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.limit = limit
+        self.dropped = 0
+
+    def process_formdata(self, valuelist):
+        ids: list[int] = []
+        self.dropped = 0
+        for raw in valuelist[: self.limit]:
+            text = str(raw).strip()
+            if re.fullmatch(r"[0-9]{1,18}", text) and 1 <= int(text) <= MAX_ID:
+                if int(text) not in ids:
+                    ids.append(int(text))
+            else:
+                self.dropped += 1
+        self.data = ids
+
+    def process_data(self, value):
+        self.data = list(value or [])
+
+    def _value(self):
+        return ""
+
+
 # Every number a user types is below this: more than any price, quantity or capacity, and far from float's limits.
 MAX_NUMBER = 1e12
 

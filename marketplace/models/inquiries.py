@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace.models.accounts import User
 from marketplace.models.base import Base, TimestampMixin, utcnow
@@ -113,7 +113,8 @@ class Inquiry(TimestampMixin, Base):
     agreement: Mapped[Agreement | None] = relationship()
 
     assigned_to: Mapped[User | None] = relationship()
-    items: Mapped[list[InquiryItem]] = relationship(back_populates="inquiry", cascade="all, delete-orphan")
+    items: Mapped[list[InquiryItem]] = relationship(back_populates="inquiry", cascade="all, delete-orphan",
+                                                    order_by="InquiryItem.id")
     events: Mapped[list[InquiryEvent]] = relationship(
         back_populates="inquiry", cascade="all, delete-orphan", order_by="InquiryEvent.id"
     )
@@ -127,9 +128,19 @@ class Inquiry(TimestampMixin, Base):
         back_populates="inquiry", cascade="all, delete-orphan", order_by="Contract.id"
     )
 
+    # How many lines the request has, where a list reads it in its own statement (trade/service.queue); else None.
+    line_count: Mapped[int | None] = query_expression()
+
+    @property
+    def lines(self) -> list[InquiryItem]:
+        """The lines of a request for several listings, each with its quantity; [] for a single-quantity one."""
+        return [item for item in self.items if item.quantity is not None]
+
 
 class InquiryItem(Base):
-    """A product (or a whole storefront) the buyer asked about."""
+    """A product (or a whole storefront) the buyer asked about. In a request for several listings each item is a
+    line with its own quantity per period and unit (the inquiry's `quantity`/`unit` is then their total, in one
+    unit); the item of a single-quantity inquiry has neither."""
 
     __tablename__ = "inquiry_item"
 
@@ -137,6 +148,8 @@ class InquiryItem(Base):
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"), index=True)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id", ondelete="SET NULL"), index=True)
+    quantity: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(12))
 
     inquiry: Mapped[Inquiry] = relationship(back_populates="items")
     product: Mapped[Product | None] = relationship()

@@ -473,6 +473,7 @@ def _contract_from(inquiry, lines, reference: str, moment, facilitator):
 # ---------------------------------------------------------------- the trade desk's story
 
 STORY_PRODUCT = ("9285878682663", "Beras Premium")  # Poktan Siger Emas Banjarsari: 35,46 t a month
+LINES_PRODUCT = ("7490052211693", "Beras Premium")  # Poktan Cahaya Tani: the second line of a request with two
 
 
 def seed_story(agreement) -> int:
@@ -537,6 +538,26 @@ def seed_story(agreement) -> int:
         food_station.events.append(InquiryEvent(kind="status", visibility=EventVisibility.BUYER, to_status="new",
                                                 by_buyer=True))
         db.session.add(food_station)
+        created += 1
+    second = db.session.scalar(select(Product).join(Product.producer)
+                               .where(Producer.nib == LINES_PRODUCT[0], Product.name == LINES_PRODUCT[1]))
+    if "INQ-CERITA-03" not in existing and second is not None:
+        # A request for two listings at once, from the compare view: a line each, the total in kilograms.
+        hotel = Inquiry(
+            reference="INQ-CERITA-03", tracking_token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
+            company="Hotel Borobudur Jakarta", buyer_type="hotel", contact_name="Maya Lestari",
+            email="purchasing@borobudur.contoh.id", phone="+6281277778888", quantity=5_000, unit="kg",
+            frequency="monthly", periods=6, starts_on=date(today.year + today.month // 12, today.month % 12 + 1, 1),
+            delivery_city="jakarta-pusat", category_id=product.category_id,
+            message="Dua beras premium untuk dapur hotel; kemasan 25 kg.",
+        )
+        inquiry_workflow.place(hotel, inquiry_workflow.initial)
+        hotel.items.append(InquiryItem(product_id=product.id, producer_id=product.producer_id, quantity=3, unit="ton"))
+        hotel.items.append(InquiryItem(product_id=second.id, producer_id=second.producer_id, quantity=2_000,
+                                       unit="kg"))
+        hotel.events.append(InquiryEvent(kind="status", visibility=EventVisibility.BUYER, to_status="new",
+                                         by_buyer=True))
+        db.session.add(hotel)
         created += 1
     db.session.flush()
     return created

@@ -184,16 +184,44 @@ def requested_listing(inquiry):
     return next((item.product for item in inquiry.items if item.product is not None), None)
 
 
+def requested_listings(inquiry) -> list:
+    """Every listing the inquiry names (one, or one per line of a request for several)."""
+    return [item.product for item in inquiry.items if item.product is not None]
+
+
 def requested_grade(inquiry) -> str:
-    """The grade (or variety) asked for: that of the listing the buyer asked about; "" when none is named."""
-    listing = requested_listing(inquiry)
-    return _plain(listing.grade) if listing is not None else ""
+    """The grade (or variety) asked for: that of the listings the buyer asked about, when they share one; ""
+    when none is named or they differ."""
+    grades = {_plain(listing.grade) for listing in requested_listings(inquiry)}
+    return grades.pop() if len(grades) == 1 else ""
 
 
 def required_certificates(inquiry) -> set[str]:
-    """The certificate kinds the listing the buyer asked about carries: what the buyer chose it with."""
-    listing = requested_listing(inquiry)
-    return {c.kind for c in listing.certificates} if listing is not None else set()
+    """The certificate kinds every listing the buyer asked about carries: what the buyer chose them with."""
+    kinds = [{c.kind for c in listing.certificates} for listing in requested_listings(inquiry)]
+    return set.intersection(*kinds) if kinds else set()
+
+
+def line_plan(inquiry, suggestions) -> Plan | None:
+    """For a request with lines, the shares the buyer asked for: each line's quantity, in the request's unit, for the
+    producer of its listing (lines of one producer added up); None for a request without lines."""
+    lines = inquiry.lines
+    if not lines:
+        return None
+    by_listing = {s.product.id: s for s in suggestions}
+    shares: dict[int, float] = {}
+    for line in lines:
+        suggestion = by_listing.get(line.product_id)
+        if suggestion is None:  # unpublished since, or in a unit that no longer converts
+            continue
+        try:
+            quantity = units.convert(line.quantity, line.unit or suggestion.product.unit, inquiry.unit,
+                                     suggestion.product.kg_per_unit)
+        except units.UnitMismatch:
+            continue
+        key = suggestion.producer.id
+        shares[key] = round(shares.get(key, 0.0) + quantity, 6)
+    return Plan(need=inquiry.quantity, shares=list(shares.items()))
 
 
 def start_day(inquiry) -> date:

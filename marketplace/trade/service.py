@@ -5,7 +5,7 @@ An inquiry never goes straight to a producer: it lands in the BUMD facilitators'
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from marketplace.core import clock, policies
 from marketplace.core import units
@@ -52,44 +52,68 @@ class DuplicateSubmission(Exception):
 
 @dataclass
 class Subject:
-    """What the buyer is asking about: a product, a storefront, or nothing in particular."""
+    """What the buyer is asking about: a product, a storefront, several listings at once (a request with one line
+    per listing, from the compare view), or nothing in particular."""
 
     product: Product | None = None
     producer: Producer | None = None
+    listings: list[Product] = field(default_factory=list)
 
     @property
     def unit(self) -> str | None:
         return self.product.unit if self.product else None
 
+    @property
+    def has_lines(self) -> bool:
+        return bool(self.listings)
+
     def quantity_warnings(self, quantity: float | None, unit: str | None = None) -> list[str]:
         """The listing's minimum order and monthly capacity against the amount asked, compared in one unit
         (core/units.py): 1 ton is below a minimum of 1.500 kg. Units that cannot be compared say so."""
-        if not self.product or quantity is None:
-            return []
-        product = self.product
-        try:
-            amount = units.convert(quantity, unit or product.unit, product.unit, product.kg_per_unit)
-        except units.UnitMismatch:
-            return ["units_differ"]
-        warnings = []
-        if amount < product.min_order_qty:
-            warnings.append("below_moq")
-        if product.monthly_capacity and amount > product.monthly_capacity:
-            warnings.append("above_capacity")
-        return warnings
+        return listing_warnings(self.product, quantity, unit) if self.product else []
+
+    def line_warnings(self, lines) -> dict[int, list[str]]:
+        """Per listing id, the warnings of its line ((listing, quantity, unit) triples); only lines that have some."""
+        found = {product.id: listing_warnings(product, quantity, unit) for product, quantity, unit in lines}
+        return {pid: codes for pid, codes in found.items() if codes}
 
 
-def subject_for(product_id: int | None, producer_slug: str | None) -> Subject:
+def listing_warnings(product: Product, quantity: float | None, unit: str | None = None) -> list[str]:
+    """below_moq, above_capacity, or units_differ for `quantity` `unit` asked of `product`."""
+    if quantity is None:
+        return []
+    try:
+        amount = units.convert(quantity, unit or product.unit, product.unit, product.kg_per_unit)
+    except units.UnitMismatch:
+        return ["units_differ"]
+    warnings = []
+    if amount < product.min_order_qty:
+        warnings.append("below_moq")
+    if product.monthly_capacity and amount > product.monthly_capacity:
+        warnings.append("above_capacity")
+    return warnings
+
+
+def _published_products(ids: list[int]) -> list[Product]:
+    rows = {p.id: p for p in db.session.scalars(
+        select(Product).join(Product.producer)
+        .where(Product.id.in_(ids), Product.status == PublicationStatus.PUBLISHED,
+               Producer.status == PublicationStatus.PUBLISHED)
+        .options(selectinload(Product.producer)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def subject_for(product_ids: list[int] | int | None, producer_slug: str | None) -> Subject:
     """Only published products and storefronts can be asked about; anything else is ignored.
-    `product_id` is an id already read from the request (inquiries.forms.SubjectArgs)."""
-    if product_id is not None:
-        product = db.session.scalar(
-            select(Product).join(Product.producer)
-            .where(Product.id == product_id, Product.status == PublicationStatus.PUBLISHED,
-                   Producer.status == PublicationStatus.PUBLISHED)
-        )
-        if product is not None:
-            return Subject(product=product, producer=product.producer)
+    `product_ids` are ids already read from the request (inquiries.forms.SubjectArgs): one names the product asked
+    about, several (those still published) make a request with one line per listing."""
+    if isinstance(product_ids, int):
+        product_ids = [product_ids]
+    found = _published_products(list(product_ids)) if product_ids else []
+    if len(found) > 1:
+        return Subject(listings=found)
+    if found:
+        return Subject(product=found[0], producer=found[0].producer)
     if producer_slug:
         producer = db.session.scalar(
             select(Producer).where(Producer.slug == producer_slug, Producer.status == PublicationStatus.PUBLISHED)
@@ -99,20 +123,30 @@ def subject_for(product_id: int | None, producer_slug: str | None) -> Subject:
     return Subject()
 
 
-def submit(values: dict, subject: Subject, form_token: str, locale: str) -> Inquiry:
+def submit(values: dict, subject: Subject, form_token: str, locale: str, lines=()) -> Inquiry:
     """Store the inquiry and queue the buyer's confirmation; raises DuplicateSubmission for a resent form.
+
+    `lines`: for a request for several listings, (listing, quantity per period, unit) per line; `values` then
+    carries their total (inquiries/forms.InquiryLinesForm.total). Its commodity is theirs when they share one.
 
     `form_token` is the secret part of the one-time token the form was issued with (inquiries/forms.py): it is
     taken once (a unique column). The caller decides who may see the inquiry a duplicate points to."""
     existing = db.session.scalar(select(Inquiry).where(Inquiry.form_token == form_token))
     if existing is not None:
         raise DuplicateSubmission(existing)
+    lines = list(lines)
+    categories = {product.category_id for product, _quantity, _unit in lines}
+    category_id = subject.product.category_id if subject.product else (
+        categories.pop() if len(categories) == 1 else None)
     inquiry = Inquiry(
         reference=f"TMP-{form_token[:16]}", tracking_token=secrets.token_urlsafe(32), form_token=form_token,
-        status=InquiryStatus.NEW, locale=locale,
-        category_id=subject.product.category_id if subject.product else None, **values,
+        status=InquiryStatus.NEW, locale=locale, category_id=category_id, **values,
     )
-    if subject.product is not None:
+    if lines:
+        for product, quantity, unit in lines:
+            inquiry.items.append(InquiryItem(product_id=product.id, producer_id=product.producer_id,
+                                             quantity=quantity, unit=unit))
+    elif subject.product is not None:
         inquiry.items.append(InquiryItem(product_id=subject.product.id, producer_id=subject.producer.id))
     elif subject.producer is not None:
         inquiry.items.append(InquiryItem(producer_id=subject.producer.id))
@@ -225,8 +259,12 @@ class QueueFilters:
 def queue(user: User, filters: QueueFilters, limit: int | None = QUEUE_PAGE) -> tuple[list[Inquiry], int | None]:
     """Newest first, one page at a time (keyset on id); returns (rows, id to continue before).
     `limit=None` returns every matching row (exports)."""
-    # What each row shows, in the same statement: who holds it, and whether the company is verified.
-    stmt = select(Inquiry).options(joinedload(Inquiry.assigned_to), joinedload(Inquiry.buyer_company))
+    # What each row shows, in the same statement: who holds it, whether the company is verified, how many lines.
+    lines = (select(func.count(InquiryItem.id)).where(InquiryItem.inquiry_id == Inquiry.id,
+                                                      InquiryItem.quantity.is_not(None))
+             .correlate(Inquiry).scalar_subquery())
+    stmt = select(Inquiry).options(joinedload(Inquiry.assigned_to), joinedload(Inquiry.buyer_company),
+                                   with_expression(Inquiry.line_count, lines))
     if filters.status == "open":
         stmt = stmt.where(Inquiry.status.in_([str(s) for s in OPEN]))
     elif filters.status:
@@ -383,6 +421,7 @@ class Suggestion:
     spare: float | None = None  # spare capacity in every month asked, in the request's unit (trade/capacity.py)
     price: float | None = None  # the listing's lowest price per request unit, None when on request
     grade_match: bool = True  # the grade (or variety) asked for, or none was asked (trade/plan.requested_grade)
+    named: bool = False  # a listing the buyer named in a line of the request (trade/plan.line_plan)
 
     @property
     def capacity(self) -> float:
@@ -432,15 +471,22 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     """Producers with a published product of the inquiry's commodity in a unit that converts to the request's
     (core/units.py), one listing each, the most fitting first: the requested grade (trade/plan.requested_grade),
     then curated, then spare capacity in the months asked, then a minimum order the request can meet, then how
-    reliably they answer. Figures are in the request's unit."""
+    reliably they answer. Figures are in the request's unit.
+
+    A request with lines (one per listing the buyer named) has those listings first, each its producer's listing,
+    whatever their commodity."""
     from marketplace.trade import capacity, plan
 
     category_id = inquiry.category_id
-    if category_id is None:
+    named = {line.product_id for line in inquiry.lines if line.product_id is not None}
+    if category_id is None and not named:
         return []
+    among = [Product.category_id == category_id] if category_id is not None else []
+    if named:
+        among.append(Product.id.in_(named))
     products = db.session.scalars(
         select(Product).join(Product.producer)
-        .where(Product.category_id == category_id,
+        .where(or_(*among),
                Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
         .options(selectinload(Product.producer).selectinload(Producer.accounts),
                  selectinload(Product.certificates))
@@ -458,15 +504,16 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     for product, to_request in convertible:
         item = Suggestion(product.producer, product, None, None, to_request=to_request,
                           spare=spare.get(product.id, 0.0) * to_request, price=_price_per(product, inquiry.unit),
-                          grade_match=plan.grade_matches(product, grade))
+                          grade_match=plan.grade_matches(product, grade), named=product.id in named)
         current = best.get(product.producer_id)
-        if current is None or (item.grade_match, item.spare) > (current.grade_match, current.spare):
+        if current is None or (item.named, item.grade_match, item.spare) > (current.named, current.grade_match,
+                                                                           current.spare):
             best[product.producer_id] = item
     answers = responsiveness(list(best))
     for producer_id, item in best.items():
         item.responsiveness, item.median_hours = answers.get(producer_id, (None, None))
     items = sorted(best.values(), key=lambda s: (
-        not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
+        not s.named, not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
         -(s.responsiveness if s.responsiveness is not None else 0.5),
     ))
     return items[:limit]

@@ -74,6 +74,8 @@ def seeded(app):
                 "history": tuple(db.session.scalar(text(f"SELECT COUNT(*) FROM {t}"))
                                  for t in ("inquiry", "contract", "agreement_target")),
                 "story": _story(),
+                "lines": [(line.quantity, line.unit) for line in db.session.scalar(
+                    select(Inquiry).where(Inquiry.reference == "INQ-CERITA-03")).lines],
                 "tracking_tokens": dict(db.session.execute(select(Inquiry.reference, Inquiry.tracking_token)).all()),
                 "producer_account_store": db.session.scalar(
                     select(Producer.nib).join(User, User.producer_id == Producer.id)
@@ -142,8 +144,11 @@ class TestSeedDemo(ReadOnly):
 
     def test_seed_demo_gives_the_dashboard_six_months_of_inquiries_contracts_and_targets(self, seeded):
         inquiries, contracts, targets = seeded["history"]
-        assert (inquiries, targets) == (142, 3) and contracts > 20
-        assert "142 new demo inquiries" in seeded["first"].output
+        assert (inquiries, targets) == (143, 3) and contracts > 20
+        assert "143 new demo inquiries" in seeded["first"].output
+
+    def test_the_demo_has_a_request_for_two_listings_with_a_line_each(self, seeded):
+        assert seeded["lines"] == [(3, "ton"), (2000, "kg")]
 
     def test_the_demo_tells_the_pooling_story(self, seeded):
         """Food Station's 20 t a month of premium rice waits in the queue; no premium-rice listing has 20 t a month
@@ -264,3 +269,4 @@ def test_users_scope_with_an_unknown_category_lists_the_slugs_to_choose_from(app
     assert "kerajinan-wastra" in result.output and "beras-serealia" in result.output
     help_text = " ".join(app.test_cli_runner().invoke(args=["users", "scope", "--help"]).output.split())
     assert "lists them all" in help_text
+

@@ -118,6 +118,7 @@ class Forwarding:
     total: float  # of the ticked quantities, in the request's unit
 
     per_period: str = ""
+    from_lines: bool = False  # filled in from the lines the buyer asked for, not from the solver's split
 
     @property
     def coverage(self) -> float:
@@ -130,6 +131,9 @@ def _forwarding(item: Inquiry, suggestions, form: forms.ForwardForm | None = Non
     if not suggestions or not policies.can("forward", item):
         return None
     proposal, candidates = plan.plan_for(item, suggestions)
+    asked = plan.line_plan(item, suggestions)
+    if asked is not None:
+        proposal = asked
     from_plan = form is None
     if from_plan:
         data = {}
@@ -151,7 +155,7 @@ def _forwarding(item: Inquiry, suggestions, form: forms.ForwardForm | None = Non
                                        suggestion.product.unit)
         rows.append(ForwardRow(suggestion, candidate, notice, form[f"producer-{pid}"], form[f"qty-{pid}"]))
     return Forwarding(form=form, plan=proposal, rows=rows, total=total,
-                      per_period=per_period(item.frequency))
+                      per_period=per_period(item.frequency), from_lines=asked is not None)
 
 
 @bp.get("/inquiries/<int:inquiry_id>")

@@ -12,7 +12,9 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.core import clock
-from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, QueryForm, WholeNumber
+from marketplace.core import units
+from marketplace.core.forms import (Choice, DayField, Form, IdList, NumberText, PhoneNumber, QueryForm,
+                                    WholeNumber)
 from marketplace.core.vocab import BUYER_TYPES, DELIVERY_CITIES, FREQUENCIES, UNITS
 
 _REQUIRED = _l("Wajib diisi.")
@@ -44,11 +46,27 @@ def _stamp_signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="inquiry-form-started")
 
 
-class SubjectArgs(QueryForm):
-    """What the form is about: `?product=<id>` or `?producer=<slug>`."""
+# A request names at most as many listings as the compare view shows side by side.
+MAX_LINES = 4
 
-    product = IdField()
+
+class SubjectArgs(QueryForm):
+    """What the form is about: `?product=<id>` (several for a request with one line per listing, from the compare
+    view: `?product=3&product=7`) or `?producer=<slug>`; and the quantity typed on the compare view, which fills
+    the lines in (`qty`, `unit`)."""
+
+    product = IdList(limit=MAX_LINES)
     producer = StringField()
+    qty = NumberText(allow_zero=False)
+    unit = Choice(choices=tuple(UNITS))
+
+    def products(self) -> list[int]:
+        return self.product.data or []
+
+    def asked(self) -> tuple[float, str] | None:
+        """The quantity brought from the compare view, or None."""
+        quantity, unit = (None if self.qty.errors else self.qty.number), self.value("unit")
+        return (quantity, unit) if quantity is not None and unit else None
 
 
 class InquiryForm(Form):
@@ -154,6 +172,101 @@ class InquiryForm(Form):
             "delivery_city": self.delivery_city.data, "needed_by": self.needed_by.data,
             "message": (self.message.data or "").strip(),
         }
+
+
+def line_units(product) -> list[tuple[str, object]]:
+    """The units a line for `product` may be typed in: those that convert into the listing's unit."""
+    return [(code, label) for code, label in UNITS.items() if units.convertible(code, product.unit, product.kg_per_unit)]
+
+
+def summed_in(product, unit: str) -> str:
+    """The unit a line's quantity is added up in: kilograms for whatever weighs (mass, or the listing's own
+    countable unit with a stated weight), else the countable unit itself."""
+    if units.is_mass(unit) or (unit == product.unit and units.kg_per(unit, product.kg_per_unit) is not None):
+        return units.KG
+    return unit
+
+
+class InquiryLinesForm(InquiryForm):
+    """The inquiry form of a request for several listings: one line per listing, each with its own quantity per
+    period (`qty-<id>`) and unit (`unit-<id>`, the listing's unit by default, or one that converts into it); the
+    rest is shared. The inquiry's quantity is the lines' total in one unit, so lines whose units cannot be added
+    up (kg and ekor without a weight) are refused beside the field."""
+
+    quantity = None
+    unit = None
+
+    @classmethod
+    def for_listings(cls, listings, **kwargs) -> InquiryLinesForm:
+        form_class = type("InquiryLinesForm", (cls,), {})
+        for product in listings:
+            setattr(form_class, f"qty-{product.id}", NumberText(_l("Jumlah per periode"),
+                                                                 validators=[DataRequired(_REQUIRED)],
+                                                                 allow_zero=False))
+            setattr(form_class, f"unit-{product.id}", SelectField(_l("Satuan"), choices=line_units(product),
+                                                                  default=product.unit))
+        form = form_class(**kwargs)
+        form.listings = list(listings)
+        return form
+
+    def line_fields(self) -> list[tuple[object, object, object]]:
+        """(listing, its quantity field, its unit field), in the order the listings were named."""
+        return [(p, self[f"qty-{p.id}"], self[f"unit-{p.id}"]) for p in self.listings]
+
+    def fill(self, asked: tuple[float, str] | None) -> None:
+        """Each line in its listing's unit; the quantity brought from the compare view, converted, when it converts."""
+        from marketplace.core.formatting import form_number
+
+        for product, quantity, unit in self.line_fields():
+            unit.data = product.unit
+            if asked is not None:
+                try:
+                    amount = units.convert(asked[0], asked[1], product.unit, product.kg_per_unit)
+                except units.UnitMismatch:
+                    continue
+                quantity.data = form_number(round(amount, 3))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        lines = [(p, q, u) for p, q, u in self.line_fields() if q.number is not None and not u.errors]
+        if lines:
+            first_product, _q, first_unit = lines[0]
+            common = summed_in(first_product, first_unit.data)
+            for product, _quantity, unit in lines[1:]:
+                if summed_in(product, unit.data) != common:
+                    unit.errors = [*unit.errors, _l(
+                        "Satuan ini tidak dapat dijumlahkan dengan baris pertama (%(unit)s). Kirim produk ini "
+                        "dalam permintaan terpisah.", unit=UNITS.get(first_unit.data, first_unit.data))]
+                    valid = False
+        return valid
+
+    def lines(self) -> list[tuple[object, float, str]]:
+        """(listing, quantity per period, unit) per line; call after validate()."""
+        return [(p, q.number, u.data) for p, q, u in self.line_fields()]
+
+    def total(self) -> tuple[float, str]:
+        """The lines' total per period and its unit: their own unit when all are typed in one mass unit (or one
+        countable unit without a weight), else kilograms. Call after a successful validate()."""
+        lines = self.lines()
+        unit_set = {unit for _p, _q, unit in lines}
+        first_product, _q, first_unit = lines[0]
+        common = summed_in(first_product, first_unit)
+        if len(unit_set) == 1 and (units.is_mass(first_unit) or common == first_unit):
+            unit = first_unit
+        else:
+            unit = common
+        total = sum(units.convert(q, u, unit, p.kg_per_unit) for p, q, u in lines)
+        return round(total, 6), unit
+
+    def volume(self) -> dict:
+        frequency = self.frequency.data if self.frequency.data in FREQUENCIES else "once"
+        periods = 1 if frequency == "once" else (self.periods.data or 1)
+        quantity, unit = self.total()
+        return {"quantity": quantity, "unit": unit, "frequency": frequency, "periods": periods,
+                "starts_on": self.starts_on.data or self.needed_by.data or first_of_next_month()}
+
+    def phrase(self) -> str:
+        return ""
 
 
 def first_of_next_month():

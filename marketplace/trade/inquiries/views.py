@@ -22,13 +22,25 @@ def _inquiry_limit() -> str:
 @limiter.limit(_inquiry_limit, methods=["POST"])
 def new():
     about = forms.SubjectArgs()
-    subject = inquiries.subject_for(about.value("product"), about.value("producer"))
-    form = forms.InquiryForm()
+    subject = inquiries.subject_for(about.products(), about.value("producer"))
+    if subject.has_lines:
+        form = forms.InquiryLinesForm.for_listings(subject.listings)
+    else:
+        form = forms.InquiryForm()
     if request.method == "GET":
         form.issue()
-        if subject.unit:
-            form.unit.data = subject.unit
+        if subject.has_lines:
+            form.fill(about.asked())
+        else:
+            if subject.unit:
+                form.unit.data = subject.unit
+            asked = about.asked()
+            if asked is not None:
+                from marketplace.core.formatting import form_number
+
+                form.quantity.data, form.unit.data = form_number(asked[0]), asked[1]
     warnings: list[str] = []
+    line_warnings: dict[int, list[str]] = {}
     if form.validate_on_submit():
         if form.is_a_bot():
             # Answer as if it worked; store nothing.
@@ -42,12 +54,16 @@ def new():
         elif stamp is forms.Stamp.TOO_FAST:
             flash(_("Formulir ini terkirim terlalu cepat. Periksa isian Anda, lalu kirim lagi."), "warning")
         else:
-            warnings = subject.quantity_warnings(form.quantity.number, form.unit.data)
-            if warnings and form.acknowledged.data != "1":
+            if subject.has_lines:
+                line_warnings = subject.line_warnings(form.lines())
+            else:
+                warnings = subject.quantity_warnings(form.quantity.number, form.unit.data)
+            if (warnings or line_warnings) and form.acknowledged.data != "1":
                 form.acknowledged.data = "1"  # shown once; sending again means "yes, this quantity"
             else:
                 try:
-                    inquiry = inquiries.submit(form.values(), subject, form.nonce, str(get_locale()))
+                    inquiry = inquiries.submit(form.values(), subject, form.nonce, str(get_locale()),
+                                               lines=form.lines() if subject.has_lines else ())
                 except inquiries.DuplicateSubmission as duplicate:
                     if form.issued_to_this_browser():  # a double click, or the browser sent the form again
                         return redirect(url_for("inquiries.track", token=duplicate.inquiry.tracking_token))
@@ -62,7 +78,8 @@ def new():
                     return redirect(url_for("inquiries.track", token=inquiry.tracking_token))
     elif form.stamp() is forms.Stamp.STALE:
         form.issue()  # shown again with errors to fix: with a token that will still be taken
-    return render_template("inquiries/new.html", form=form, subject=subject, warnings=warnings)
+    return render_template("inquiries/new.html", form=form, subject=subject, warnings=warnings,
+                           line_warnings=line_warnings)
 
 
 @bp.after_request
