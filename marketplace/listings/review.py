@@ -347,15 +347,19 @@ def compare(obj: Product | Producer, revision: Revision | None) -> list[FieldDif
 
 
 def history(obj: Product | Producer) -> list[AuditEvent]:
-    """Every decision on this record and on its revisions, newest first."""
+    """Every decision on this record and on its revisions (for a storefront, on its certificates too), newest
+    first."""
     revision_ids = list(db.session.scalars(
         select(Revision.id).where(Revision.object_type == obj.__tablename__, Revision.object_id == obj.id)
     ))
+    certificates = [(AuditEvent.object_type == "certificate") & (AuditEvent.producer_id == obj.id)] \
+        if isinstance(obj, Producer) else []
     return list(db.session.scalars(
         select(AuditEvent)
         .where(or_(
             (AuditEvent.object_type == obj.__tablename__) & (AuditEvent.object_id == obj.id),
             (AuditEvent.object_type == "revision") & AuditEvent.object_id.in_(revision_ids or [-1]),
+            *certificates,
         ))
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.id.desc())

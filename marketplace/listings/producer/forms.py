@@ -172,7 +172,7 @@ class CertificateForm(SubForm):
 
     id = IdField()
     kind = SelectField(_l("Jenis"), choices=[(k, v) for k, v in CERTIFICATES.items()])
-    number = StringField(_l("Nomor"), validators=[Optional(), Length(max=80)])
+    number = StringField(_l("Nomor"), validators=[Length(max=80)])  # required once the row states something
     issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=120)],
                          description=_l("Misalnya BPJPH, Dinas Kesehatan Kota Metro, BPOM."))
     valid_until = DayField(_l("Berlaku sampai"), validators=[Optional()],
