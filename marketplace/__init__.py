@@ -150,6 +150,15 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=policies.can, is_public=policies.is_public, available_actions=available_actions,
                                  edits_wait_for_review=edits_wait_for_review)
+    from marketplace.listings import certificates
+
+    def certificate_state(cert, today=None) -> str:
+        """The state a buyer reads (templates/_macros/certificates.html): on Metro's day unless told."""
+        return certificates.certificate_state(cert, today or clock.today())
+
+    app.jinja_env.globals.update(certificate_state=certificate_state)
+    app.jinja_env.filters.update(certificate_state=certificates.state_label,
+                                 certificate_state_description=lambda s: str(certificates.STATE_DESCRIPTIONS.get(s, s)))
 
     @app.context_processor
     def _today():

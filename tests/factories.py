@@ -8,7 +8,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Category, Certificate, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
+from marketplace.models import Category, Certificate, CertificateDocument, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
 from marketplace.catalog import search
 from marketplace.listings.editing import set_price_tiers
 
@@ -77,6 +77,29 @@ class CertificateFactory(Base):
     number = factory.Sequence(lambda n: f"ID181100000{n:05d}")
     issuer = "BPJPH"
     valid_until = None
+
+
+class CertificateDocumentFactory(Base):
+    """A stored document (a small checked PNG, re-encoded), owned by its producer."""
+
+    class Meta:
+        model = CertificateDocument
+
+    producer = factory.SubFactory(ProducerFactory)
+    media_type = "image/webp"
+    size = 0
+
+    @factory.lazy_attribute
+    def key(self):
+        import io
+
+        from PIL import Image
+
+        from marketplace.listings import certificates
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 56), (250, 250, 240)).save(buffer, "PNG")
+        return certificates.write(certificates.check(buffer.getvalue()))
 
 
 class UserFactory(Base):

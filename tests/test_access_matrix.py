@@ -29,7 +29,7 @@ from marketplace.models import (Agreement, Allocation, Contract, ContractLine, D
                                 Quotation, QuotationLine)
 from marketplace.listings import photos as images
 from tests.conftest import csrf_from, login
-from tests.factories import CertificateFactory, PhotoFactory, ProductFactory
+from tests.factories import CertificateDocumentFactory, CertificateFactory, PhotoFactory, ProductFactory
 
 ROLES = ("anonymous", "producer_a", "producer_b", "officer", "moderator", "facilitator", "admin")
 
@@ -49,6 +49,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("static", "GET"):                       PUBLIC,
     ("main.media", "GET"):                   PUBLIC,
     ("main.healthz", "GET"):                 PUBLIC,
+    # producer A's certificate document, not made public: staff and whoever manages A; a 404 for anyone else
+    ("main.certificate_document", "GET"):    row("notfound  ok        notfound  ok        ok         ok         ok"),
     ("main.ceiling", "GET"):                 row("notfound notfound notfound notfound notfound notfound notfound"),
     ("catalog.home", "GET"):                 PUBLIC,
     ("catalog.products", "GET"):             PUBLIC,
@@ -113,6 +115,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("moderation.suspend", "POST"):          row("login     forbidden forbidden forbidden ok         forbidden  ok"),
     ("moderation.grade", "POST"):            row("login     forbidden forbidden forbidden ok         forbidden  ok"),
     ("moderation.curated", "POST"):          row("login     forbidden forbidden forbidden ok         forbidden  ok"),
+    ("moderation.certificate_verification", "POST"): row("login forbidden forbidden forbidden ok     forbidden  ok"),
     # the import's items approved together: the list to confirm (empty: back to the queue), then one POST
     ("moderation.import_approval", "GET"):   row("login     forbidden forbidden forbidden ok         forbidden  ok"),
     ("moderation.approve_imported", "POST"): row("login     forbidden forbidden forbidden ok         forbidden  ok"),
@@ -178,7 +181,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
 # Which value an <any(...)> part of a URL takes: the least destructive one.
 ACTIONS = {
     "producer.product_action": "submit", "producer.photo_action": "first", "producer.answer_inquiry": "decline",
-    "moderation.curated": "award", "admin.set_active": "reactivate", "facilitator.decide": "decline", "facilitator.advance": "negotiate",
+    "moderation.curated": "award", "moderation.certificate_verification": "verify", "admin.set_active": "reactivate", "facilitator.decide": "decline", "facilitator.advance": "negotiate",
     "contracts.contract_status": "complete", "inquiries.track_quotation": "ask_change",
 }
 
@@ -217,7 +220,8 @@ def _png(size=(40, 30)) -> bytes:
 def world(app, accounts):
     """Producer A's records, which everyone else probes."""
     store = accounts.producer_a_store
-    certificate = CertificateFactory(producer=store)
+    document = CertificateDocumentFactory(producer=store)
+    certificate = CertificateFactory(producer=store, document_key=document.key)
     product = ProductFactory(producer=store, name="Beras A")
     product.certificates.append(certificate)
     stored = images.store(_png())
@@ -247,7 +251,7 @@ def world(app, accounts):
         "producer_id": store.id, "object_id": product.id, "kind": "products", "token": inquiry.tracking_token,
         "inquiry_id": inquiry.id, "allocation_id": allocation.id, "fmt": "csv", "filename": "css/app.css",
         "agreement_id": agreement.id, "version": 1, "contract_id": contract.id, "line_id": contract.lines[0].id,
-        "delivery_id": delivery.id,
+        "delivery_id": delivery.id, "document_key": document.key, "certificate_id": certificate.id,
         "user_id": accounts.producer_b.id,
     }
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, ClassVar, Self
 
 from flask import g
-from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import Select, and_, exists, func, or_, select, true, tuple_
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from marketplace.core import clock
@@ -15,6 +15,7 @@ from marketplace.core.text import like_pattern
 from marketplace.models import (
     Category,
     Certificate,
+    CertificateStatus,
     Contract,
     ContractMonth,
     ContractStatus,
@@ -138,16 +139,21 @@ def public_products() -> Select:
     )
 
 
-def _valid_cert_exists(kind: str, today: date):
+def _valid_cert_exists(kind: str | None, today: date, verified: bool = False):
+    """The listing names a certificate valid today (not expired; an expired one never counts, whatever its
+    verification), of this kind (any, for None), and with `verified` one a moderator verified."""
     return exists(
         select(1)
         .select_from(product_certificate.join(Certificate))
-        .where(
-            product_certificate.c.product_id == Product.id,
-            Certificate.kind == kind,
-            or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
-        )
+        .where(product_certificate.c.product_id == Product.id, *_cert_counts(today, verified),
+               *([Certificate.kind == kind] if kind else []))
     )
+
+
+def _cert_counts(today: date, verified: bool) -> list:
+    """The certificates the catalog's filter counts: valid today, and verified when asked."""
+    return [or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+            *([Certificate.status == str(CertificateStatus.VERIFIED)] if verified else [])]
 
 
 def _category_ids(slug: str) -> list[int]:
@@ -187,13 +193,15 @@ def _spare_at_least(value: float, today: date):
     return and_(Product.monthly_capacity >= value, Product.id.not_in(short_this_month(value, today)))
 
 
-def _condition(f: fields.Filter, value: Any, today: date):
+def _condition(f: fields.Filter, value: Any, today: date, filters=None):
     """The WHERE clause of one declared filter: as its declaration says (fields.Filter), a comparison of the column
-    it is declared on; two parameters name something else than their column holds."""
+    it is declared on; three parameters name something else than their column holds."""
     if f.param == "category":  # a slug, for the id column: the category and its sub-categories
         return Product.category_id.in_(_category_ids(value))
-    if f.param == "cert":  # a certificate's kind: the listing holds one of that kind, valid today
-        return _valid_cert_exists(value, today)
+    if f.param == "cert":  # a certificate's kind: the listing holds one of that kind, valid today (verified if asked)
+        return _valid_cert_exists(value, today, verified=bool(getattr(filters, "cert_verified", False)))
+    if f.param == "cert_verified":  # with `cert`, that condition says it; alone: any kind, verified
+        return true() if getattr(filters, "cert", None) else _valid_cert_exists(None, today, verified=True)
     if f.measure == "spare":
         return _spare_at_least(value, today)
     column = getattr(_MODELS[f.table], f.field_name)
@@ -210,7 +218,7 @@ def _filtered(filters: CatalogFilters, today: date) -> tuple[Select, object]:
     for f in filters.declared:
         value = getattr(filters, f.param)
         if value:
-            stmt = stmt.where(_condition(f, value, today))
+            stmt = stmt.where(_condition(f, value, today, filters))
     return stmt, rank
 
 
@@ -284,7 +292,8 @@ def card_snapshot(product: Product) -> Product:
         producer=Producer(id=producer.id, slug=producer.slug, name=producer.name, kecamatan=producer.kecamatan,
                           curated=producer.curated),
         price_tiers=[PriceTier(min_qty=t.min_qty, price=t.price) for t in product.price_tiers],
-        certificates=[Certificate(kind=c.kind, valid_until=c.valid_until) for c in product.certificates],
+        certificates=[Certificate(kind=c.kind, number=c.number, issuer=c.issuer, valid_until=c.valid_until,
+                                  status=c.status) for c in product.certificates],
         photos=[Photo(key=p.key, position=p.position, width=p.width, height=p.height, alt=p.alt, live=p.live)
                 for p in product.photos],
     )
@@ -366,7 +375,7 @@ def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, in
         .join(product_certificate, product_certificate.c.product_id == Product.id)
         .join(Certificate, and_(
             Certificate.id == product_certificate.c.certificate_id,
-            or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+            *_cert_counts(today, bool(getattr(filters, "cert_verified", False))),
         ))
         .group_by(Certificate.kind)
         .order_by(None)

@@ -75,6 +75,17 @@ REFUSALS = {
         "reason_required": _l("Tulis atau pilih alasan agar produsen tahu apa yang harus diperbaiki."),
         None: _l("Tindakan ini tidak dapat dilakukan."),
     },
+    # A moderator verifying a certificate, or taking a verification back.
+    "certificate": {
+        "number_required": _l("Sertifikat tanpa nomor tidak dapat diverifikasi. Minta produsen melengkapi nomornya."),
+        "expired": _l("Sertifikat ini sudah kedaluwarsa; tidak ada yang diverifikasi sampai produsen "
+                      "memperbaruinya."),
+        "state": _l("Status verifikasi sertifikat ini sudah berubah. Muat ulang halaman."),
+        "conflict": _l("Status verifikasi sertifikat ini sudah berubah. Muat ulang halaman."),
+        "actor": _l("Sertifikat ini di luar kategori kurasi Anda."),
+        "reason_required": _l("Tulis alasannya; alasan dicatat di riwayat dan dibaca produsen."),
+        None: _l("Tindakan ini tidak dapat dilakukan."),
+    },
     # A facilitator claiming an inquiry.
     "claim": {
         "conflict": _l("Permintaan ini sudah diambil fasilitator lain."),

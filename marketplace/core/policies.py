@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from marketplace.models import Producer, Product, PublicationStatus, Revision, Role, User
+from marketplace.models import Certificate, Producer, Product, PublicationStatus, Revision, Role, User
 
 STAFF = {Role.MODERATOR, Role.FACILITATOR, Role.ADMIN}
 
@@ -67,6 +67,8 @@ def _categories_of(obj) -> set[int]:
         return {p.category_id for p in obj.products}
     if isinstance(obj, Revision):
         return {obj.data.get("category_id")} if obj.object_type == "product" and obj.data else set()
+    if isinstance(obj, Certificate):  # checked by the moderators of its storefront's categories
+        return _categories_of(obj.producer)
     return set()
 
 
@@ -195,6 +197,15 @@ def can_see_producer_contact(user: User | None, producer: Producer) -> bool:
     return can_edit(user, producer) or _is_staff(user)
 
 
+def can_view_certificate_document(user: User | None, document) -> bool:
+    """A certificate's scanned document (models.CertificateDocument): staff (moderators check it, facilitators show it
+    to buyers they work with, admins), and whoever manages the storefront; anyone else only once the producer made it
+    public on a certificate of a storefront buyers can see."""
+    if document is None:
+        return False
+    return _is_staff(user) or can_manage_producer(user, document.producer_id) or document.is_public
+
+
 def can_send_for_review(user: User | None, obj) -> bool:
     """The storefront's or listing's "send for review" button (what it sends: listings/editing.py)."""
     from marketplace.listings.editing import can_send_for_review as sendable
@@ -216,6 +227,7 @@ RULES = {
     "view_producer": can_view_producer,
     "view_product": can_view_product,
     "see_producer_contact": can_see_producer_contact,
+    "view_certificate_document": can_view_certificate_document,
     "import_inventory": can_import_inventory,
     "administer": can_administer,
 }

@@ -17,6 +17,8 @@ from marketplace.listings import fields
 from marketplace.models import (
     OPEN_REVISION_STATUSES,
     Certificate,
+    CertificateDocument,
+    CertificateStatus,
     Photo,
     PriceTier,
     Producer,
@@ -27,7 +29,9 @@ from marketplace.models import (
     User,
 )
 from marketplace.accounts import audit
+from marketplace.listings import certificates as certificate_documents
 from marketplace.listings import photos as images
+from marketplace.core.workflow import TransitionNotAllowed
 from marketplace.core.text import slugify
 from marketplace.listings.workflow import publication
 
@@ -266,41 +270,103 @@ def producer_values_live(producer: Producer) -> dict:
     values = {name: getattr(producer, name) for name in PRODUCER_FIELDS}
     values["certificates"] = [
         {"id": c.id, "kind": c.kind, "number": c.number, "issuer": c.issuer,
-         "valid_until": c.valid_until.isoformat() if c.valid_until else None}
+         "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+         "document_key": c.document_key, "document_public": bool(c.document_public)}
         for c in producer.certificates
     ]
     return values
 
 
-def apply_producer_values(producer: Producer, values: dict) -> None:
-    """Write a payload (checked against the declaration: PayloadError for an undeclared key or a bad value)."""
+# What a moderator checks when verifying a certificate: a change to any of it takes the verification back.
+CHECKED = ("kind", "number", "issuer", "valid_until", "document_key")
+
+
+def apply_producer_values(producer: Producer, values: dict, actor=None) -> None:
+    """Write a payload (checked against the declaration: PayloadError for an undeclared key or a bad value).
+    A verified certificate whose kind, number, issuer, expiry or document changes goes back to "stated", in the
+    name of `actor` (who applies the change: the producer editing a storefront in place, the moderator approving
+    its revision, the city's import); a document no certificate names any more is deleted after the commit."""
+    from marketplace.listings.workflow import verification
+
     values = fields.clean(fields.PRODUCER, values)
     for name in PRODUCER_FIELDS:
         if name in values:
             setattr(producer, name, values[name])
     if "certificates" in values:
         by_id = {c.id: c for c in producer.certificates}
-        keep = []
+        keys_before = {c.document_key for c in producer.certificates if c.document_key}
+        owned = _documents_of(producer, {e["document_key"] for e in values["certificates"] if e["document_key"]})
+        keep, changed = [], []
         for entry in values["certificates"]:
             certificate = by_id.get(entry.get("id")) or Certificate()
-            certificate.kind = entry["kind"]
-            certificate.number = entry.get("number") or ""
-            certificate.issuer = entry.get("issuer") or ""
             valid = entry.get("valid_until")
-            certificate.valid_until = date.fromisoformat(valid) if valid else None
+            wanted = {"kind": entry["kind"], "number": entry.get("number") or "", "issuer": entry.get("issuer") or "",
+                      "valid_until": date.fromisoformat(valid) if valid else None,
+                      # only a document of this storefront: a key copied from elsewhere names nothing
+                      "document_key": entry["document_key"] if entry["document_key"] in owned else None}
+            differs = [name for name in CHECKED if getattr(certificate, name) != wanted[name]]
+            for name, value in wanted.items():
+                setattr(certificate, name, value)
+            certificate.document_public = bool(entry.get("document_public")) and wanted["document_key"] is not None
+            if certificate.id is not None and differs:
+                changed.append((certificate, differs))
             keep.append(certificate)
         producer.certificates = keep
+        for certificate, differs in changed:
+            if certificate.status == CertificateStatus.VERIFIED:
+                if actor is None or not verification.allowed("reset", certificate, actor):
+                    raise TransitionNotAllowed("actor", "reset")
+                verification.apply("reset", certificate, actor, ", ".join(differs),
+                                   values={"verified_at": None, "verified_by_id": None})
+        gone = keys_before - {c.document_key for c in keep if c.document_key}
+        _forget_documents(producer, gone)
+
+
+def _documents_of(producer: Producer, keys: set[str]) -> set[str]:
+    """The keys among `keys` of documents uploaded for this storefront."""
+    if not keys:
+        return set()
+    return set(db.session.scalars(select(CertificateDocument.key).where(
+        CertificateDocument.key.in_(keys), CertificateDocument.producer_id == producer.id)))
+
+
+def _forget_documents(producer: Producer, keys: set[str]) -> None:
+    """Documents no live certificate names any more and no open revision of the storefront proposes: their rows go
+    now, their files once the transaction commits."""
+    if not keys:
+        return
+    revision = open_revision(producer) if producer.id is not None else None
+    proposed = {e.get("document_key") for e in ((revision.data or {}).get("certificates") or [])} if revision else set()
+    for document in db.session.scalars(select(CertificateDocument).where(
+            CertificateDocument.key.in_(keys - proposed), CertificateDocument.producer_id == producer.id)):
+        db.session.delete(document)
+        images.after_transaction([document.key], "commit", certificate_documents.delete)
+
+
+def store_certificate_document(producer: Producer, document: certificate_documents.CheckedDocument,
+                               author: User) -> str:
+    """Keep a checked upload as this storefront's document; returns its key for the certificate row or revision.
+    The file goes again if the transaction rolls back."""
+    key = certificate_documents.write(document)
+    images.after_transaction([key], "rollback", certificate_documents.delete)
+    db.session.add(CertificateDocument(key=key, producer_id=producer.id, media_type=document.media_type,
+                                       size=len(document.data)))
+    db.session.flush()
+    audit.record("producer.certificate_document_uploaded", producer, actor=author, producer_id=producer.id,
+                 data={"key": key, "media_type": document.media_type})
+    return key
 
 
 def save_storefront(producer: Producer, values: dict, author: User) -> bool:
-    """Returns whether the change waits for review in a revision."""
+    """Returns whether the change waits for review in a revision. What the form leaves out stays as the open
+    revision (or the live storefront) has it."""
     if producer.status in LIVE_STATES:
         revision = _revision_for_edit(producer, author)
-        revision.data = fields.clean(fields.PRODUCER, values)
+        revision.data = fields.clean(fields.PRODUCER, {**(revision.data or {}), **values})
         db.session.flush()
         audit.record("producer.revision_saved", producer, actor=author, producer_id=producer.id)
         return True
-    apply_producer_values(producer, values)
+    apply_producer_values(producer, values, author)
     db.session.flush()
     audit.record("producer.updated", producer, actor=author, producer_id=producer.id)
     return False

@@ -24,7 +24,7 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from marketplace.core.formatting import months_label, number, quantity, rupiah, storage_label, unit_label
+from marketplace.core.formatting import long_date, months_label, number, quantity, rupiah, storage_label, unit_label
 from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, STORAGE, UNITS
 
 
@@ -90,6 +90,13 @@ class Field:
     public: bool = True  # shown on the public pages
     api: Api | None = None  # in the open-data API
     filter: Filter | tuple[Filter, ...] | None = None  # one, or several narrowing on the field in different ways
+
+    @property
+    def missing(self) -> Any:
+        """What an entry of a part that leaves this field out holds (a payload written before the field existed)."""
+        if self.nullable:
+            return None
+        return {str: "", bool: False}.get(self.type)
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -187,7 +194,7 @@ class Part:
         if self.key and cleaned[self.key] is not None and not isinstance(cleaned[self.key], int):
             raise PayloadError(f"{self.table}: {self.key} must be an integer")
         for f in self.fields:
-            cleaned[f.name] = f.clean(entry.get(f.name, "" if f.type is str and not f.nullable else None))
+            cleaned[f.name] = f.clean(entry.get(f.name, f.missing))
         return cleaned
 
 
@@ -265,10 +272,23 @@ def _product_certificates(values: dict, ctx: DiffContext) -> str:
 
 
 def _producer_certificates(values: dict, ctx: DiffContext) -> str:
-    return "; ".join(
-        f"{CERTIFICATES.get(c['kind'], c['kind'])} {c.get('number') or ''} ({c.get('valid_until') or '—'})"
-        for c in values.get("certificates") or []
-    )
+    """One line per certificate: what a moderator compares (a change to any of it takes a verification back)."""
+    lines = []
+    for c in values.get("certificates") or []:
+        parts = [str(CERTIFICATES.get(c["kind"], c["kind"]))]
+        parts.append(str(_l("No. %(number)s", number=c["number"])) if c.get("number") else str(_l("tanpa nomor")))
+        if c.get("issuer"):
+            parts.append(c["issuer"])
+        valid = c.get("valid_until")
+        parts.append(str(_l("berlaku s.d. %(date)s", date=long_date(date.fromisoformat(valid)))) if valid
+                     else str(_l("tanpa tanggal berakhir")))
+        if c.get("document_key"):
+            parts.append(str(_l("dokumen %(key)s…", key=c["document_key"][:6])) + " · " + (
+                str(_l("terbuka untuk pembeli")) if c.get("document_public") else str(_l("hanya untuk staf"))))
+        else:
+            parts.append(str(_l("tanpa dokumen")))
+        lines.append(" · ".join(parts))
+    return "\n".join(lines)
 
 
 def _valid_certificate_kinds(product) -> list[str]:
@@ -276,6 +296,37 @@ def _valid_certificate_kinds(product) -> list[str]:
 
     today = clock.today()
     return sorted({c.kind for c in product.certificates if c.is_valid_on(today)})
+
+
+def _certificate_details(product) -> list[dict]:
+    """Every certificate the listing names, with the state a buyer reads (listings/certificates.py); the document's
+    address only when its producer made it public."""
+    from marketplace.core import clock
+    from marketplace.listings.certificates import certificate_state
+
+    today = clock.today()
+    return [{
+        "kind": c.kind, "state": certificate_state(c, today), "number": c.number or None, "issuer": c.issuer or None,
+        "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+        "document_url": _url_for("main.certificate_document", document_key=c.document_key)
+        if c.document_key and c.document_public else None,
+    } for c in product.certificates]
+
+
+CERTIFICATE_DETAILS_SCHEMA = {"type": "array", "items": {
+    "type": "object", "additionalProperties": False,
+    "required": ["kind", "state", "number", "issuer", "valid_until", "document_url"],
+    "properties": {
+        "kind": {"type": "string", "enum": list(CERTIFICATES)},
+        "state": {"type": "string", "enum": ["verified", "stated", "expired"],
+                  "description": "verified: checked by a moderator and valid today; stated: valid by its date as "
+                                 "the producer states it, not checked; expired: past its date"},
+        "number": {"type": ["string", "null"]},
+        "issuer": {"type": ["string", "null"]},
+        "valid_until": {"type": ["string", "null"], "format": "date"},
+        "document_url": {"type": ["string", "null"], "format": "uri",
+                         "description": "the scanned document, only when the producer made it public"},
+    }}}
 
 
 def _url_for(endpoint: str, **values) -> str:
@@ -291,13 +342,24 @@ PRICE_TIER = Part("price_tier", as_pair=True, fields=(
     Field("price", _l("Harga per satuan (Rp)"), int, minimum=0),
 ))
 
+# A certificate's verification (its `status`, with who and when) is no field here: a moderator decides it on the
+# live row (listings/workflow.py `verification`), and a change to the kind, number, issuer, expiry or document
+# takes it back when the change is applied (listings/editing.apply_producer_values).
 CERTIFICATE = Part("certificate", key="id", fields=(
-    Field("kind", _l("Jenis"), str, choices=CERTIFICATES,
-          filter=Filter("cert", {"type": "string", "enum": list(CERTIFICATES)},
-                        description="holds a certificate of this kind, valid today")),
+    Field("kind", _l("Jenis"), str, choices=CERTIFICATES, filter=(
+        Filter("cert", {"type": "string", "enum": list(CERTIFICATES)},
+               description="holds a certificate of this kind, valid today (not expired; verified or not)"),
+        # Narrows `cert` (or, alone, any kind) to certificates a moderator verified: catalog/queries.py.
+        Filter("cert_verified", {"type": "boolean"},
+               description="only certificates verified by a moderator, valid today (1 or true); with cert: of "
+                           "that kind"),
+    )),
     Field("number", _l("Nomor"), str, max_length=80),
     Field("issuer", _l("Penerbit"), str, max_length=120),
     Field("valid_until", _l("Berlaku sampai"), date, nullable=True),
+    # The key of the uploaded document (models.CertificateDocument), and whether buyers may open it.
+    Field("document_key", _l("Dokumen"), str, nullable=True, max_length=40),
+    Field("document_public", _l("Dokumen terbuka untuk pembeli"), bool),
 ))
 
 # ---------------------------------------------------------------- the storefront
@@ -382,8 +444,10 @@ PRODUCT = Entity("product", fields=(
         lambda p: {"slug": p.producer.slug, "name": p.producer.name, "kecamatan": p.producer.kecamatan,
                    "curated": p.producer.curated}, required=True),
     Computed("price_from_idr", {"type": ["integer", "null"]}, lambda p: None if p.price_on_request else p.price_min),
-    Computed("certificates", {"type": "array", "items": {"type": "string", "enum": list(CERTIFICATES)}},
+    Computed("certificates", {"type": "array", "items": {"type": "string", "enum": list(CERTIFICATES)},
+                              "description": "the kinds of certificate valid today (verified or not)"},
              _valid_certificate_kinds),
+    Computed("certificate_details", CERTIFICATE_DETAILS_SCHEMA, _certificate_details),
 ))
 
 ENTITIES = {"product": PRODUCT, "producer": PRODUCER}
@@ -402,7 +466,9 @@ SYSTEM_COLUMNS: dict[str, dict[str, str]] = {
         "submitted_at": "workflow", "created_at": "timestamp", "updated_at": "timestamp",
     },
     "price_tier": {"id": "key", "product_id": "the owner"},
-    "certificate": {"id": "key", "producer_id": "the owner"},
+    "certificate": {"id": "key", "producer_id": "the owner",
+                    "status": "the verification workflow's (listings/workflow.py), a moderator's decision",
+                    "verified_at": "written with the verification", "verified_by_id": "the moderator who verified it"},
 }
 
 

@@ -39,7 +39,9 @@ def path_for(key: str, size: str) -> Path:
     return upload_dir() / f"{key}-{size}.webp"
 
 
-def store(data: bytes) -> StoredImage:
+def decode(data: bytes) -> Image.Image:
+    """The picture in `data`, upright and in RGB(A), or ImageRejected: only the allowed formats are opened, and the
+    pixel count is checked from the header before decoding (also for certificate documents: certificates.py)."""
     try:
         with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
             width, height = probe.size
@@ -54,7 +56,11 @@ def store(data: bytes) -> StoredImage:
         raise ImageRejected("too_large") from None  # Pillow's own cap caught it at the header
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageRejected("not_image") from None
+    return image
 
+
+def store(data: bytes) -> StoredImage:
+    image = decode(data)
     key = uuid.uuid4().hex
     written: list[Path] = []
     try:
@@ -110,6 +116,12 @@ def delete_if_rolled_back(keys: list[str]) -> None:
 
 
 def _when_transaction_ends(keys: list[str], delete_on: str) -> None:
+    after_transaction(keys, delete_on, delete)
+
+
+def after_transaction(keys: list[str], delete_on: str, deleter) -> None:
+    """Call `deleter(key)` for each key once the current transaction ends in `delete_on` ("commit" or
+    "rollback"), and never otherwise (photos here, certificate documents in listings/certificates.py)."""
     if not keys:
         return
     from sqlalchemy import event
@@ -126,7 +138,7 @@ def _when_transaction_ends(keys: list[str], delete_on: str) -> None:
         settled = True
         if outcome == delete_on:
             for key in keys:
-                delete(key)
+                deleter(key)
 
     def on_rollback(_session, previous) -> None:
         if not previous.nested:

@@ -20,6 +20,7 @@ from marketplace.models import (
     AuditEvent,
     Category,
     Certificate,
+    CertificateStatus,
     CurationAssessment,
     Producer,
     Product,
@@ -35,6 +36,7 @@ from marketplace.listings import photos as images, editing as listings
 from marketplace.core.workflow import TransitionNotAllowed
 from marketplace.listings.workflow import publication
 from marketplace.listings.workflow import revision as revision_workflow
+from marketplace.listings.workflow import verification
 
 KINDS = ("new_producer", "new_product", "product_change", "producer_change")
 
@@ -270,6 +272,48 @@ def expired_certificates(moderator: User) -> list[Certificate]:
     return [c for c in rows if policies.can_moderate(moderator, c.producer)]
 
 
+def certificates_to_verify(moderator: User) -> list[Certificate]:
+    """Certificates with a number, valid today and not yet verified, on storefronts buyers see or that wait for
+    review: the ones a moderator can check now, oldest storefront first."""
+    today = clock.today()
+    rows = db.session.scalars(
+        select(Certificate).join(Producer)
+        .where(Certificate.status == str(CertificateStatus.STATED), Certificate.number != "",
+               or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+               Producer.status.in_([str(PublicationStatus.PUBLISHED), str(PublicationStatus.PENDING)]))
+        .options(selectinload(Certificate.producer).selectinload(Producer.products))
+        .order_by(Certificate.document_key.is_(None), Producer.id, Certificate.id)
+        .limit(200)
+    ).all()
+    return [c for c in rows if policies.can_moderate(moderator, c)]
+
+
+def certificate_of(producer: Producer, certificate_id: int) -> Certificate | None:
+    return next((c for c in producer.certificates if c.id == certificate_id), None)
+
+
+def verify_certificate(certificate: Certificate, moderator: User) -> None:
+    """A moderator checked the number (and the document) with the issuer: buyers read "terverifikasi"."""
+    verification.apply("verify", certificate, moderator,
+                       values={"verified_at": utcnow(), "verified_by_id": moderator.id})
+
+
+def unverify_certificate(certificate: Certificate, moderator: User, reason: str) -> None:
+    """Take a verification back, saying why (the producer reads it on the storefront editor)."""
+    verification.apply("unverify", certificate, moderator, reason,
+                       values={"verified_at": None, "verified_by_id": None})
+
+
+def last_unverified_reason(certificate: Certificate) -> str:
+    """Why a moderator last took this certificate's verification back ("" if never, or verified since)."""
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "certificate", AuditEvent.object_id == certificate.id,
+                                 AuditEvent.action.in_(("verification.unverify", "verification.verify")))
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    return event.note if event is not None and event.action == "verification.unverify" else ""
+
+
 # ---------------------------------------------------------------- the review page
 
 @dataclass
@@ -303,15 +347,19 @@ def compare(obj: Product | Producer, revision: Revision | None) -> list[FieldDif
 
 
 def history(obj: Product | Producer) -> list[AuditEvent]:
-    """Every decision on this record and on its revisions, newest first."""
+    """Every decision on this record and on its revisions (for a storefront, on its certificates too), newest
+    first."""
     revision_ids = list(db.session.scalars(
         select(Revision.id).where(Revision.object_type == obj.__tablename__, Revision.object_id == obj.id)
     ))
+    certificates = [(AuditEvent.object_type == "certificate") & (AuditEvent.producer_id == obj.id)] \
+        if isinstance(obj, Producer) else []
     return list(db.session.scalars(
         select(AuditEvent)
         .where(or_(
             (AuditEvent.object_type == obj.__tablename__) & (AuditEvent.object_id == obj.id),
             (AuditEvent.object_type == "revision") & AuditEvent.object_id.in_(revision_ids or [-1]),
+            *certificates,
         ))
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.id.desc())
@@ -333,7 +381,7 @@ def _delete_files_after_commit(keys: list[str]) -> None:
             images.delete(key)
 
 
-def _apply_revision(revision: Revision, obj: Product | Producer) -> None:
+def _apply_revision(revision: Revision, obj: Product | Producer, actor) -> None:
     data = revision.data or {}
     if isinstance(obj, Product):
         listings.apply_product_values(obj, data)
@@ -351,7 +399,7 @@ def _apply_revision(revision: Revision, obj: Product | Producer) -> None:
         db.session.flush()
         search.reindex([obj.id])
     else:
-        listings.apply_producer_values(obj, data)
+        listings.apply_producer_values(obj, data, actor)  # a changed certificate loses its verification
         db.session.flush()
         search.reindex_producer(obj.id)
 
@@ -382,7 +430,7 @@ def approve(obj: Product | Producer, moderator: User) -> None:
     if revision is not None:
         revision_workflow.apply("approve", revision, moderator,
                                 values={"decided_at": utcnow(), "decided_by_id": moderator.id})
-        _apply_revision(revision, obj)
+        _apply_revision(revision, obj, moderator)
     if obj.status == PublicationStatus.PENDING:  # new, or resubmitted after a suspension
         publication.apply("approve", obj, moderator)
 
@@ -396,7 +444,7 @@ def publish_as_import(obj: Product | Producer, actor, note: str) -> bool:
     if revision is not None and obj.status == PublicationStatus.PUBLISHED:
         revision_workflow.apply("approve", revision, actor, note)
         revision.decided_at, revision.decided_by_id = utcnow(), actor.id
-        _apply_revision(revision, obj)
+        _apply_revision(revision, obj, actor)
         published = True
     if obj.status == PublicationStatus.PENDING:
         publication.apply("approve", obj, actor, note)

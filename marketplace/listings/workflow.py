@@ -6,7 +6,8 @@ side (tests/core/test_workflows.py holds the table to that, and checks the catal
 """
 from __future__ import annotations
 
-from marketplace.models import Producer, Product, Revision, Role, utcnow
+from marketplace.models import Certificate, Producer, Product, Revision, Role, utcnow
+from marketplace.models import CertificateStatus as C
 from marketplace.models import PublicationStatus as P
 from marketplace.models import RevisionStatus as R
 from marketplace.core.workflow import Change, Workflow, rows
@@ -52,6 +53,40 @@ revision = Workflow("revision", rows(
     ("reject",   (R.PENDING,),                                 R.REJECTED,  {"moderator"}, {"requires_reason": True, "effects": (TELL,)}),
     ("request_changes", (R.PENDING,),                          R.REJECTED,  {"moderator"}, {"requires_reason": True, "effects": (TELL,)}),
 ), model=Revision, initial=str(R.DRAFT))
+
+
+
+def _checkable(cert, actor) -> str | None:
+    """A certificate is verified against its number, and only while it is valid: an expired one is never shown as
+    valid, so there is nothing to verify until the producer renews it."""
+    from marketplace.core import clock
+
+    if not (cert.number or "").strip():
+        return "number_required"
+    if not cert.is_valid_on(clock.today()):
+        return "expired"
+    return None
+
+
+# A moderator's check of a certificate that buyers can see (or are about to: a storefront waiting for review).
+# A change to what was checked — its kind, number, issuer, expiry or document — takes the check back ("reset"): by
+# the producer on a storefront edited in place, by the moderator approving the revision that changes it, or by the
+# city's import. Buyers read the outcome together with the date (listings/certificates.certificate_state).
+CATALOG = "catalog"  # cards and filters show the verification: the catalog version is bumped
+verification = Workflow("verification", rows(
+    ("verify",   (C.STATED,),                                  C.VERIFIED,  {"moderator"}, {"guard": _checkable, "effects": (CATALOG,)}),
+    ("unverify", (C.VERIFIED,),                                C.STATED,    {"moderator"}, {"requires_reason": True, "effects": (CATALOG,)}),
+    ("reset",    (C.VERIFIED,),                                C.STATED,    {"owner", "moderator", "import"}, {"effects": (CATALOG,)}),
+), model=Certificate, initial=str(C.STATED))
+
+
+@verification.effect(CATALOG)
+def _catalog_changed(change: Change) -> None:
+    """The certificate badges of cards are kept per catalog version (catalog/queries.card_snapshot)."""
+    from marketplace.catalog import cache as catalog_cache
+
+    catalog_cache.invalidate()
+
 
 # The decision each telling transition reports (templates/email/_decision.txt).
 DECISIONS = {"approve": "approved", "reject": "rejected", "request_changes": "changes_requested",

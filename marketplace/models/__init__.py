@@ -6,6 +6,8 @@ from marketplace.models.catalog import (
     CatalogState,
     Category,
     Certificate,
+    CertificateDocument,
+    CertificateStatus,
     Photo,
     PriceTier,
     Producer,
@@ -48,7 +50,7 @@ from marketplace.models.search import SearchTerm
 
 __all__ = [
     "CatalogState",
-    "Base", "utcnow", "Role", "User", "Category", "Certificate", "Photo", "PriceTier", "Producer",
+    "Base", "utcnow", "Role", "User", "Category", "Certificate", "CertificateDocument", "CertificateStatus", "Photo", "PriceTier", "Producer",
     "Product", "PublicationStatus", "product_certificate", "officer_assignment", "AuditEvent", "Revision",
     "RevisionStatus", "OPEN_REVISION_STATUSES", "CurationAssessment", "moderator_scope", "Inquiry", "InquiryItem",
     "InquiryEvent", "InquiryStatus", "EventVisibility", "Allocation", "AllocationStatus", "Agreement", "AgreementTarget", "BuyerCompany", "OutboundMessage", "OutboxStatus", "SearchTerm",

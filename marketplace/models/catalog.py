@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.models.accounts import User
-from marketplace.models.base import Base, TimestampMixin
+from marketplace.models.base import Base, TimestampMixin, utcnow
 from marketplace.core.vocab import MONTHS_ALL_YEAR
 
 
@@ -90,8 +90,17 @@ product_certificate = Table(
 )
 
 
+class CertificateStatus(StrEnum):
+    """Whether a moderator checked the certificate (listings/workflow.py `verification`); whether it is still valid
+    is its date's business (listings/certificates.certificate_state puts the two together for buyers)."""
+
+    STATED = "stated"  # as the producer states it, not checked
+    VERIFIED = "verified"  # a moderator checked the number (and the document) against the issuer
+
+
 class Certificate(Base):
-    """A permit or certificate held by a producer (Halal, PIRT, BPOM MD, …), with number and expiry."""
+    """A permit or certificate held by a producer (Halal, PIRT, BPOM MD, …), with number, issuer, expiry and the
+    scanned document, and whether a moderator verified it."""
 
     __tablename__ = "certificate"
 
@@ -101,11 +110,43 @@ class Certificate(Base):
     number: Mapped[str] = mapped_column(String(80), default="")
     issuer: Mapped[str] = mapped_column(String(120), default="")
     valid_until: Mapped[date | None]
+    # The uploaded document (listings/certificates.py); buyers may open it only once the producer makes it public.
+    document_key: Mapped[str | None] = mapped_column(ForeignKey("certificate_document.key", ondelete="SET NULL"),
+                                                     index=True)
+    document_public: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[CertificateStatus] = mapped_column(String(12), default=CertificateStatus.STATED)
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     producer: Mapped[Producer] = relationship(back_populates="certificates")
+    # Read-only: `document_key` is what is written (listings/editing.py), never this.
+    document: Mapped[CertificateDocument | None] = relationship(viewonly=True)
 
     def is_valid_on(self, day: date) -> bool:
         return self.valid_until is None or self.valid_until >= day
+
+
+class CertificateDocument(Base):
+    """A certificate's scanned document: a checked PDF (re-written) or a re-encoded image, stored as
+    `certificates/<key>.<ext>` in UPLOAD_DIR under a random key. Its own row, so a document that only an open
+    revision names yet still has an owner the serving route can ask about (core/policies.py)."""
+
+    __tablename__ = "certificate_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id", ondelete="CASCADE"), index=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    producer: Mapped[Producer] = relationship()
+    certificates: Mapped[list[Certificate]] = relationship(viewonly=True)
+
+    @property
+    def is_public(self) -> bool:
+        """Buyers may open it: a certificate of a storefront they can see shows it, and its producer made it public."""
+        return any(c.document_public and c.producer.is_public for c in self.certificates)
 
 
 class Product(TimestampMixin, Base):

@@ -195,6 +195,7 @@ def seed_demo(log=print) -> dict:
     producers: dict[str, Producer] = {}
     counts = {"producers": 0, "products": 0, "photos": 0}
 
+    expired_made = False
     for index, row in enumerate(rows):
         rng = random.Random(row.nib + row.product)
         producer = producers.get(row.nib) or db.session.scalar(select(Producer).where(Producer.nib == row.nib))
@@ -260,8 +261,10 @@ def seed_demo(log=print) -> dict:
         for kind in row.certificates:
             certificate = existing.get(kind)
             if certificate is None:
-                # One certificate in the demo is out of date, so the expired state can be seen.
-                days = -30 if (kind == "nkv" and index == 7) else rng.randint(90, 1000)
+                # One certificate in the demo is out of date (the first NKV), so the expired state can be seen.
+                expired = kind == "nkv" and not expired_made
+                expired_made = expired_made or expired
+                days = -30 if expired else rng.randint(90, 1000)
                 certificate = Certificate(
                     kind=kind, number=_cert_number(kind, rng), issuer=CERT_ISSUERS.get(kind, ""),
                     valid_until=today + timedelta(days=days),
@@ -311,9 +314,69 @@ def seed_demo(log=print) -> dict:
         for slug, volume, unit in DEMO_TARGETS:
             agreement.targets.append(AgreementTarget(category_id=categories[slug].id, volume_per_month=volume, unit=unit))
     counts["inquiries"] = seed_history(agreement) + seed_story(agreement)
+    counts["certificates_verified"] = seed_certificate_checks()
     db.session.flush()
     search.reindex()
     return counts
+
+
+# ---------------------------------------------------------------- documents behind the certificates, some checked
+
+def render_certificate(cert: Certificate, holder: str) -> bytes:
+    """A plainly fake scan of a certificate (A5 portrait, PNG): its kind, number, issuer and dates, and the words
+    CONTOH / DEMO so nobody takes it for a real one."""
+    from marketplace.core.formatting import certificate_label
+
+    width, height = 700, 990
+    image = Image.new("RGB", (width, height), (252, 250, 242))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([20, 20, width - 20, height - 20], outline=(20, 83, 45), width=8)
+    draw.rectangle([40, 40, width - 40, height - 40], outline=(190, 160, 80), width=3)
+    draw.text((70, 100), "SERTIFIKAT", font=_font(56), fill=(20, 83, 45))
+    draw.text((70, 180), str(certificate_label(cert.kind)).upper(), font=_font(36), fill=(20, 40, 30))
+    lines = [f"Nomor: {cert.number}", f"Penerbit: {cert.issuer or '-'}", f"Diberikan kepada: {holder}",
+             f"Berlaku sampai: {cert.valid_until.isoformat() if cert.valid_until else '-'}"]
+    for n, line in enumerate(lines):
+        draw.text((70, 300 + n * 60), line, font=_font(26), fill=(30, 30, 30))
+    draw.text((70, height - 160), "CONTOH / DEMO - BUKAN DOKUMEN ASLI", font=_font(28), fill=(160, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def seed_certificate_checks() -> int:
+    """Of the demo's certificates (in the order they were made), every third keeps only what its producer states;
+    the others get a generated document (every sixth a PDF), and half of those a moderator's verification with the
+    document made public. The expired one stays expired and unchecked. Returns how many are verified.
+    Idempotent: a certificate that has a document or a verification is left as it is."""
+    from marketplace.listings import certificates as documents
+    from marketplace.listings.workflow import verification
+    from marketplace.models import CertificateDocument, CertificateStatus
+
+    moderator = db.session.scalar(select(User).where(User.role == Role.MODERATOR, User.email.like(f"%@{DEMO_DOMAIN}")))
+    today = clock.today()
+    certificates = db.session.scalars(select(Certificate).join(Producer).where(Producer.nib.is_not(None))
+                                      .order_by(Certificate.id)).all()
+    for index, cert in enumerate(certificates):
+        if index % 3 == 0 or cert.document_key or cert.status != CertificateStatus.STATED \
+                or not cert.is_valid_on(today) or not cert.number:
+            continue
+        scan = render_certificate(cert, cert.producer.name)
+        if index % 6 == 5:
+            pdf = io.BytesIO()
+            Image.open(io.BytesIO(scan)).convert("RGB").save(pdf, "PDF", resolution=150)
+            scan = pdf.getvalue()
+        checked = documents.check(scan)
+        key = documents.write(checked)
+        db.session.add(CertificateDocument(key=key, producer_id=cert.producer_id, media_type=checked.media_type,
+                                           size=len(checked.data)))
+        db.session.flush()
+        cert.document_key = key
+        if index % 3 == 1 and moderator is not None:
+            cert.document_public = True
+            verification.place(cert, CertificateStatus.VERIFIED)  # checked by the demo's curator
+            cert.verified_at, cert.verified_by_id = utcnow(), moderator.id
+    return sum(1 for c in certificates if c.status == CertificateStatus.VERIFIED)
 
 
 # ---------------------------------------------------------------- a history of inquiries and contracts for the dashboard

@@ -325,7 +325,10 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
         for kind in rng.sample(CERT_KINDS[main], k=rng.randint(0, len(CERT_KINDS[main]))):
             expired = rng.random() < 0.1
             valid = today + timedelta(days=rng.randint(-400, -1) if expired else rng.randint(30, 1200))
-            cert_rows.append((cert_id, pid, kind, f"{kind.upper()}-{cert_id:08d}", "", valid))
+            # (id, producer, verification status, verified at, by; kind, number, issuer, valid until, document,
+            # public): as part_columns(fields.CERTIFICATE) orders them; as stated, no document
+            cert_rows.append((cert_id, pid, "stated", None, None, kind, f"{kind.upper()}-{cert_id:08d}", "", valid,
+                              None, False))
             certs.append((cert_id, kind))
             cert_id += 1
         producer_certs.append(certs)

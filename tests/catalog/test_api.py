@@ -89,6 +89,12 @@ def test_a_product_item_carries_what_a_buyer_compares(client, ctx):
         "lead_time_days": 3,
         "grade": "Super",
         "certificates": ["halal"],  # the expired PIRT is left out
+        "certificate_details": [  # both, each with the state a buyer reads (the expired one never as valid)
+            {"kind": "halal", "state": "stated", "number": valid.number, "issuer": "BPJPH",
+             "valid_until": "2026-08-17", "document_url": None},
+            {"kind": "pirt", "state": "expired", "number": expired.number, "issuer": "BPJPH",
+             "valid_until": "2026-03-01", "document_url": None},
+        ],
     }
 
 

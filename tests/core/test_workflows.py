@@ -35,8 +35,9 @@ from marketplace.trade.workflow import allocation, inquiry
 from marketplace.trade.workflow import contract as contract_workflow
 from marketplace.trade.workflow import delivery as delivery_workflow
 from marketplace.trade.workflow import quotation as quotation_workflow
-from marketplace.listings.workflow import publication, revision
-from tests.factories import ProductFactory
+from marketplace.listings.workflow import publication, revision, verification
+from marketplace.models import CertificateStatus
+from tests.factories import CertificateFactory, ProductFactory
 from tests.trade_desk import bare_contract
 
 ROLES = ("producer_a", "officer", "producer_b", "moderator", "facilitator", "admin", "buyer")
@@ -103,7 +104,14 @@ DELIVERY = {
     "reject":          ((D.ACCEPTED,),             D.REJECTED,    FACILITATOR | OWNER, True, False),
     "cancel":          ((D.ACCEPTED, D.REJECTED),  D.CANCELLED,   FACILITATOR | OWNER, True, False),
 }
+C = CertificateStatus
+VERIFICATION = {
+    "verify":          ((C.STATED,),               C.VERIFIED,    MODERATOR,   False, False),
+    "unverify":        ((C.VERIFIED,),             C.STATED,      MODERATOR,   True,  False),
+    "reset":           ((C.VERIFIED,),             C.STATED,      OWNER | MODERATOR, False, False),
+}
 WORKFLOWS = {"publication": (publication, PUBLICATION, P), "revision": (revision, REVISION, R),
+             "verification": (verification, VERIFICATION, C),
              "inquiry": (inquiry, INQUIRY, S), "allocation": (allocation, ALLOCATION, A),
              "quotation": (quotation_workflow, QUOTATION, Q), "contract": (contract_workflow, CONTRACT, K),
              "delivery": (delivery_workflow, DELIVERY, D)}
@@ -188,6 +196,8 @@ def _subject(accounts, workflow: str, kind: str):
     if workflow in ("quotation", "contract", "delivery"):
         return _trade_record(accounts, workflow)
     store = accounts.producer_a_store
+    if workflow == "verification":
+        return CertificateFactory(producer=store)
     target = store if kind == "producer" else ProductFactory(producer=store, name="Beras A")
     if workflow == "publication":
         return target
@@ -285,6 +295,35 @@ def test_every_quotation_contract_and_delivery_transition_from_every_state_by_ev
 @pytest.mark.parametrize("name", list(PUBLICATION))
 def test_every_publication_transition_from_every_state_by_every_role(accounts, name, kind):
     assert _walk(accounts, "publication", name, kind) == []
+
+
+@pytest.mark.parametrize("name", list(VERIFICATION))
+def test_every_verification_transition_from_every_state_by_every_role(accounts, name):
+    assert _walk(accounts, "verification", name, "certificate") == []
+
+
+@pytest.mark.parametrize("name, problem", [("number", "number_required"), ("expired", "expired")])
+def test_a_certificate_without_a_number_or_past_its_date_cannot_be_verified(accounts, name, problem):
+    from datetime import timedelta
+
+    from marketplace.core import clock
+
+    cert = CertificateFactory(producer=accounts.producer_a_store, **(
+        {"number": " "} if name == "number" else {"valid_until": clock.today() - timedelta(days=1)}))
+    with pytest.raises(TransitionNotAllowed) as refused:
+        verification.apply("verify", cert, accounts.moderator)
+    assert refused.value.code == problem
+
+
+def test_a_moderator_scoped_to_other_categories_cannot_verify_a_certificate(accounts):
+    from tests.factories import category
+
+    accounts.moderator.moderated_categories = [category("kerajinan-wastra")]
+    ProductFactory(producer=accounts.producer_a_store, category=category("beras-serealia"))
+    db.session.commit()
+    with pytest.raises(TransitionNotAllowed) as refused:
+        verification.apply("verify", CertificateFactory(producer=accounts.producer_a_store), accounts.moderator)
+    assert refused.value.code == "actor"
 
 
 @pytest.mark.parametrize("kind", ["product", "producer"])

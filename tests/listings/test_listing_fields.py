@@ -231,7 +231,7 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
     """One matching record and one that differs in every filtered field: each filter keeps only the first."""
     store = accounts.producer_a_store
     store.curated = True
-    halal = CertificateFactory(producer=store, kind="halal")
+    halal = CertificateFactory(producer=store, kind="halal", status="verified")
     match = ProductFactory(producer=store, monthly_capacity=9000, category=category("beras-serealia"))
     match.certificates.append(halal)
     db.session.commit()
@@ -240,7 +240,7 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
     db.session.commit()
     samples = {"category": "beras-serealia", "min_capacity": "1000", "min_spare": "1000", "kecamatan": "metro-pusat",
                "curated": "1",
-               "cert": "halal"}
+               "cert": "halal", "cert_verified": "1"}
     for f in fields.filters_for(path.strip("/")):
         body = client.get(f"/api/v1{path}", query_string={f.param: samples[f.param]}).get_json()
         assert body["total"] == 1, f.param

@@ -38,6 +38,22 @@ def _tiny_photo(title, subtitle, color, variant=0) -> bytes:
     return buffer.getvalue()
 
 
+def _certificate_states() -> dict[str, int]:
+    """How many demo certificates a buyer reads as verified, stated, expired; and how many have a public document
+    that a visitor can open."""
+    from collections import Counter
+
+    from marketplace.core import clock
+    from marketplace.listings.certificates import certificate_state
+    from marketplace.models import Certificate
+
+    certificates = db.session.scalars(select(Certificate)).all()
+    states = Counter(certificate_state(c, clock.today()) for c in certificates)
+    states["documents"] = sum(1 for c in certificates if c.document_key)
+    states["public_documents"] = sum(1 for c in certificates if c.document_key and c.document_public)
+    return dict(states)
+
+
 def _row_counts() -> dict[str, int]:
     return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
@@ -77,6 +93,7 @@ def seeded(app):
                 "lines": [(line.quantity, line.unit) for line in db.session.scalar(
                     select(Inquiry).where(Inquiry.reference == "INQ-CERITA-03")).lines],
                 "tracking_tokens": dict(db.session.execute(select(Inquiry.reference, Inquiry.tracking_token)).all()),
+                "certificate_states": _certificate_states(),
                 "producer_account_store": db.session.scalar(
                     select(Producer.nib).join(User, User.producer_id == Producer.id)
                     .where(User.email == DEMO_ACCOUNTS[0].email)),
@@ -107,6 +124,11 @@ class TestSeedDemo(ReadOnly):
         assert tokens and len(set(tokens)) == len(tokens)
         assert all(len(token) >= 40 and not token.startswith("demo-") for token in tokens)
         assert seeded["tracking_tokens_after_second"] == seeded["tracking_tokens"]
+
+    def test_the_demo_shows_verified_stated_and_expired_certificates(self, seeded):
+        states = seeded["certificate_states"]
+        assert states["verified"] >= 5 and states["stated"] >= 5 and states["expired"] == 1
+        assert states["public_documents"] >= 5 and states["documents"] > states["public_documents"]
 
     def test_seed_demo_succeeds(self, seeded):
         assert seeded["first"].exit_code == 0, seeded["first"].output

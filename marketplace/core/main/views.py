@@ -4,10 +4,14 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
-from sqlalchemy import text
+from flask_login import current_user
+from sqlalchemy import select, text
 
+from marketplace.core import policies
 from marketplace.extensions import db, limiter
+from marketplace.listings import certificates as documents
 from marketplace.listings import photos as images
+from marketplace.models import CertificateDocument
 
 bp = Blueprint("main", __name__)
 
@@ -36,6 +40,29 @@ def media(name: str):
         abort(404)
     response = send_from_directory(images.upload_dir(), name, mimetype="image/webp", max_age=31536000)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+_DOCUMENT_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+@bp.get("/media/certificates/<document_key>")
+def certificate_document(document_key: str):
+    """A certificate's scanned document, for whom core/policies.can_view_certificate_document allows: anyone else
+    gets the same 404 as for a key that does not exist."""
+    document = db.session.scalar(select(CertificateDocument).where(CertificateDocument.key == document_key)) \
+        if _DOCUMENT_KEY.match(document_key) else None
+    if document is None or not policies.can_view_certificate_document(current_user, document):
+        abort(404)
+    path = documents.path_for(document.key, document.media_type)
+    if not path.exists():
+        abort(404)
+    public = document.is_public
+    response = send_from_directory(path.parent, path.name, mimetype=document.media_type,
+                                   download_name=f"sertifikat-{document.key[:8]}.{path.suffix[1:]}",
+                                   max_age=300 if public else 0)
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 

@@ -44,6 +44,14 @@ class SuspendForm(Form):
                                                                   Length(max=2000)])
 
 
+class UnverifyForm(Form):
+    """Taking a certificate's verification back: the reason is written to the history and shown to the producer."""
+
+    reason = TextAreaField(_l("Alasan verifikasi dicabut"),
+                           validators=[DataRequired(_l("Tulis alasannya, misalnya nomor tidak ditemukan di situs "
+                                                       "penerbit.")), Length(max=1000)])
+
+
 class GradeForm(Form):
     notes = TextAreaField(_l("Catatan kurator untuk produsen"), validators=[Optional(), Length(max=3000)])
 

@@ -14,6 +14,7 @@ from marketplace.listings.moderation import forms
 from marketplace.models import Producer, Product
 from marketplace.catalog import queries as catalog
 from marketplace.listings import editing as listings, review as moderation
+from marketplace.core.formatting import certificate_label
 from marketplace.core.vocab import KECAMATAN
 from marketplace.core.errors import refuse
 from marketplace.core.workflow import TransitionNotAllowed
@@ -49,6 +50,7 @@ def queue():
         "moderation/queue.html", items=items, kind=kind, category_id=category_id, kecamatan_code=kecamatan,
         categories=[(c.id, c.name(locale)) for c in categories], kecamatan=KECAMATAN,
         expired=moderation.expired_certificates(current_user),
+        to_verify=moderation.certificates_to_verify(current_user),
     )
 
 
@@ -59,8 +61,10 @@ def _load(kind: str, object_id: int):
     return obj
 
 
-def _review(kind: str, object_id: int, decision_form=None, suspend_form=None, grade_form=None):
+def _review(kind: str, object_id: int, decision_form=None, suspend_form=None, grade_form=None,
+            unverify_forms=None):
     obj = _load(kind, object_id)
+    store = obj if isinstance(obj, Producer) else obj.producer
     revision = listings.open_revision(obj) if obj.status in listings.LIVE_STATES else None
     product = obj if isinstance(obj, Product) else None
     assessment = moderation.latest_assessment(product) if product else None
@@ -72,7 +76,10 @@ def _review(kind: str, object_id: int, decision_form=None, suspend_form=None, gr
         decision_form=decision_form or forms.DecisionForm(), suspend_form=suspend_form or forms.SuspendForm(),
         grade_form=grade_form or _grade_form(assessment), badge_form=EmptyForm(), assessment=assessment,
         rubric=moderation.RUBRIC, thresholds=moderation.GRADE_THRESHOLDS,
-        notified=moderation.notified_accounts(obj), store=obj if isinstance(obj, Producer) else obj.producer,
+        notified=moderation.notified_accounts(obj), store=store, certificate_form=EmptyForm(),
+        unverify_forms={c.id: (unverify_forms or {}).get(c.id) or forms.UnverifyForm(prefix=f"unverify-{c.id}",
+                                                                                     formdata=None)
+                        for c in store.certificates},
         mean=moderation.mean_score(assessment.scores) if assessment and assessment.scores else None, pending=(obj.status == "pending") or (revision is not None and revision.status == "pending"),
     )
 
@@ -170,6 +177,34 @@ def curated(object_id: int, action: str):
     flash(_("Lencana “Terkurasi Dekranasda” diberikan.") if action == "award"
           else _("Lencana “Terkurasi Dekranasda” dicabut."), "success")
     return redirect(url_for("moderation.review", kind="producers", object_id=object_id))
+
+
+@bp.post("/producers/<int:object_id>/certificates/<int:certificate_id>/<any(verify, unverify):action>")
+def certificate_verification(object_id: int, certificate_id: int, action: str):
+    """Mark a storefront's certificate verified, or take that back with a reason (audited either way)."""
+    producer = _load("producers", object_id)
+    certificate = moderation.certificate_of(producer, certificate_id)
+    if certificate is None:
+        abort(404)
+    back = url_for("moderation.review", kind="producers", object_id=object_id) + "#sertifikat"
+    try:
+        if action == "verify":
+            if not EmptyForm().validate_on_submit():
+                abort(400)
+            moderation.verify_certificate(certificate, current_user)
+        else:
+            form = forms.UnverifyForm(prefix=f"unverify-{certificate.id}")
+            if not form.validate_on_submit():
+                return _review("producers", object_id, unverify_forms={certificate.id: form}), 400
+            moderation.unverify_certificate(certificate, current_user, form.reason.data.strip())
+    except TransitionNotAllowed as error:
+        return refuse(error, "certificate", back)
+    db.session.commit()
+    flash(_("Sertifikat %(kind)s No. %(number)s ditandai terverifikasi.", kind=certificate_label(certificate.kind),
+            number=certificate.number) if action == "verify" else
+          _("Verifikasi sertifikat %(kind)s No. %(number)s dicabut.", kind=certificate_label(certificate.kind),
+            number=certificate.number), "success")
+    return redirect(back)
 
 
 @bp.get("/import-approval")

@@ -5,12 +5,13 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
     FormField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -24,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
 from marketplace.core.units import is_mass
+from marketplace.listings import certificates as certificate_documents
 from marketplace.listings import fields
 from marketplace.core import clock
 from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, DELIVERY_TERMS, STORAGE, UNITS
@@ -160,14 +162,63 @@ def _url(form, field):
         raise ValidationError(_l("Alamat situs harus diawali http:// atau https://"))
 
 
+_DOCUMENT_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
 class CertificateForm(SubForm):
+    """One certificate: what a moderator checks (kind, number, issuer, expiry, document) and whether buyers may open
+    the document. The upload is checked here (listings/certificates.check), so its message stands beside it; the
+    view stores what passed."""
+
     id = IdField()
     kind = SelectField(_l("Jenis"), choices=[(k, v) for k, v in CERTIFICATES.items()])
-    number = StringField(_l("Nomor"), validators=[Optional(), Length(max=80)])
-    issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=120)])
+    number = StringField(_l("Nomor"), validators=[Length(max=80)])  # required once the row states something
+    issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=120)],
+                         description=_l("Misalnya BPJPH, Dinas Kesehatan Kota Metro, BPOM."))
     valid_until = DayField(_l("Berlaku sampai"), validators=[Optional()],
                             description=_l("Kosongkan jika tidak ada masa berlaku."))
+    document = FileField(_l("Dokumen sertifikat"), render_kw={"accept": certificate_documents.ACCEPT},
+                         description=_l("PDF, atau foto/pindaian JPEG, PNG, WebP; maksimal 5 MB. Kurator memeriksanya "
+                                        "sebelum menandai sertifikat terverifikasi."))
+    document_key = HiddenField()  # the document already stored (checked against the storefront when applied)
+    document_public = BooleanField(_l("Pembeli boleh melihat dokumen ini"),
+                                   description=_l("Jika tidak dicentang, dokumen hanya dilihat kurator dan "
+                                                  "fasilitator."))
+    remove_document = BooleanField(_l("Hapus dokumen"))
     remove = BooleanField(_l("Hapus"))
+    checked: certificate_documents.CheckedDocument | None = None  # the upload, once it passed
+
+    def upload(self):
+        data = self.document.data
+        return data if data is not None and getattr(data, "filename", "") else None
+
+    def stored_key(self) -> str | None:
+        key = (self.document_key.data or "").strip()
+        return key if _DOCUMENT_KEY.match(key) else None
+
+    def entered(self) -> bool:
+        """Whether this row states a certificate (an empty new row is left out)."""
+        return bool(self.id.data or (self.number.data or "").strip() or (self.issuer.data or "").strip()
+                    or self.valid_until.data or self.upload() or self.stored_key())
+
+    def validate_number(self, field):
+        if not self.remove.data and self.entered() and not (field.data or "").strip():
+            raise ValidationError(_l("Isi nomor sertifikat: tanpa nomor, kurator tidak dapat memeriksanya. Centang "
+                                     "“Hapus” jika sertifikat ini tidak ada."))
+
+    def validate_valid_until(self, field):
+        if field.data and not self.id.data and not self.remove.data and field.data < clock.today():
+            raise ValidationError(_l("Tanggal ini sudah lewat: sertifikat yang ditambahkan harus masih berlaku."))
+
+    def validate_document(self, field):
+        upload = self.upload()
+        if upload is None or self.remove.data:
+            return
+        data = upload.read(certificate_documents.MAX_DOCUMENT_BYTES + 1)
+        try:
+            self.checked = certificate_documents.check(data)
+        except certificate_documents.DocumentRejected as error:
+            raise ValidationError(certificate_documents.rejection_message(error.code)) from None
 
 
 class StorefrontForm(Form):
@@ -186,16 +237,22 @@ class StorefrontForm(Form):
     certificates = FieldList(FormField(CertificateForm), min_entries=1, max_entries=20)
 
 
+    def uploads(self) -> list[CertificateForm]:
+        """The rows whose upload passed its checks, for the view to store before reading `values`."""
+        return [e.form for e in self.certificates.entries if e.form.checked is not None and not e.form.remove.data]
+
     def values(self) -> dict:
         certificates = []
         for entry in self.certificates.entries:
             f = entry.form
-            if f.remove.data or not (f.number.data or f.valid_until.data or f.issuer.data):
+            if f.remove.data or not f.entered():
                 continue
+            key = None if f.remove_document.data else f.stored_key()
             certificates.append({
                 "id": f.id.data,
                 "kind": f.kind.data, "number": (f.number.data or "").strip(), "issuer": (f.issuer.data or "").strip(),
                 "valid_until": f.valid_until.data.isoformat() if f.valid_until.data else None,
+                "document_key": key, "document_public": bool(f.document_public.data) and key is not None,
             })
         return fields.form_values(fields.PRODUCER, self, certificates=certificates,
                                   email=(self.email.data or "").strip().lower() or None)
@@ -211,6 +268,8 @@ class StorefrontForm(Form):
             entry.form.number.data = cert.get("number")
             entry.form.issuer.data = cert.get("issuer")
             entry.form.valid_until.data = date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
+            entry.form.document_key.data = cert.get("document_key") or ""
+            entry.form.document_public.data = bool(cert.get("document_public"))
 
 
 class OfferForm(Form):

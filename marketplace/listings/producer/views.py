@@ -125,8 +125,10 @@ def storefront():
     action = request.form.get("action", "save")
     if request.method == "POST" and action == "add_certificate":
         forms.add_row(form.certificates)
-        return render_template("producer/storefront.html", form=form, producer=producer)
+        return _storefront_page(form, producer)
     if form.validate_on_submit():
+        for row in form.uploads():  # checked by the form; kept under a new key, named by the row from here on
+            row.document_key.data = listings.store_certificate_document(producer, row.checked, current_user)
         waits = listings.save_storefront(producer, form.values(), current_user)
         if action == "submit":
             try:
@@ -145,8 +147,17 @@ def storefront():
         return redirect(url_for("producer.storefront"))
     if request.method == "GET":
         form.fill(listings.producer_values(producer))
+    return _storefront_page(form, producer)
+
+
+def _storefront_page(form, producer: Producer):
+    """The editor, with each stated certificate's verification as buyers read it now and why a moderator took a
+    verification back, if one did."""
+    live = {c.id: c for c in producer.certificates}
     return render_template("producer/storefront.html", form=form, producer=producer,
-                           revision=listings.open_revision(producer))
+                           revision=listings.open_revision(producer), live_certificates=live,
+                           unverified_reasons={i: r for i, c in live.items()
+                                               if (r := moderation.last_unverified_reason(c))})
 
 
 # ---------------------------------------------------------------- products
