@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.core import units
 from marketplace.extensions import db
 from marketplace.listings import pricing
-from marketplace.models import Certificate, Product
+from marketplace.models import Product
 
 MAX_COMPARED = 4
 
@@ -83,12 +83,6 @@ def price_cell(product: Product, asked: Asked) -> Price:
     return Price(price, unit, pricing.per_kg(price, unit, product.kg_per_unit), quantity, below_moq=below)
 
 
-def certificate_state(cert: Certificate, today: date) -> str:
-    """'valid' or 'expired' on `today`, as the product page says it today.
-    (A later certificate check replaces this with its own `certificate_state(cert, today)`.)"""
-    return "valid" if cert.is_valid_on(today) else "expired"
-
-
 def spec_rows(product: Product) -> list[tuple[str, str]]:
     """The listing's specifications as (label, value) pairs. Until listings carry specifications there are none,
     and the optional row is left out; wiring them in is returning the specifications' own `spec_rows(product)`."""
@@ -117,7 +111,7 @@ ROWS: list[Row] = [
     Row("spare", _l("Tersedia bulan ini"), "amount",
         lambda c, today: None if c.spare is None else units.Amount(c.spare, c.unit)),
     Row("certificates", _l("Sertifikat"), "certificates",
-        lambda c, today: [(cert, certificate_state(cert, today)) for cert in c.product.certificates]),
+        lambda c, today: list(c.product.certificates)),
     Row("specifications", _l("Spesifikasi"), "pairs", lambda c, today: spec_rows(c.product), optional=True),
     Row("lead_time", _l("Waktu penyiapan"), "days", lambda c, today: c.product.lead_time_days),
     Row("grade", _l("Kualitas"), "text", lambda c, today: c.product.grade),

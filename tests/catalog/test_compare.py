@@ -82,7 +82,8 @@ def test_the_rows_a_buyer_weighs(rice, client):
     assert {"Sertifikat", "Waktu penyiapan", "Kualitas", "Kurasi", "Produsen", "Minta penawaran"} <= set(labels)
     assert "Spesifikasi" not in labels  # no listing has specifications yet: the row is left out
     words = text_of(page.get_data(as_text=True))
-    assert "Halal Berlaku s.d. 31 Januari 2027" in words
+    # stated by the producer, not checked: never "verified", and its date read as a validity
+    assert "Halal · No. " in words and "dinyatakan produsen masa berlaku s.d. 31 Januari 2027" in words
     assert "Nilai kurasi A" in words and "Poktan Siger" in words and "Metro Utara" in words
     assert "5 hari" in words and "Premium" in words and "Medium" in words
     assert "20 ton" in words  # A's capacity, and (no contract) what is spare this month
