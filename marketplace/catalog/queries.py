@@ -30,7 +30,7 @@ from marketplace.core.vocab import MASS_IN_KG
 from marketplace.listings import fields
 
 PUBLISHED = PublicationStatus.PUBLISHED
-SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
+SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "price_per_kg", "moq")
 MAX_PAGE = 10_000
 
 
@@ -218,8 +218,11 @@ def _order_by(sort: str, rank) -> tuple:
     orders = {
         "capacity": (Product.monthly_capacity.desc(),),
         "newest": (Product.published_at.desc(),),
-        "price_asc": (Product.price_min.is_(None), Product.price_min.asc()),
-        "price_desc": (Product.price_min.is_(None), Product.price_min.desc()),
+        # The price a card shows: at the minimum order (not the deepest tier's); on request last.
+        "price_asc": (Product.price_moq.is_(None), Product.price_moq.asc()),
+        "price_desc": (Product.price_moq.is_(None), Product.price_moq.desc()),
+        # Comparable across kg, kuintal, ton and weighed pieces; listings without a weight last.
+        "price_per_kg": (Product.price_per_kg.is_(None), Product.price_per_kg.asc()),
         "moq": (Product.min_order_qty.asc(),),
         "relevance": (rank,) if rank is not None else (Product.monthly_capacity.desc(),),
     }
@@ -279,8 +282,10 @@ def card_snapshot(product: Product) -> Product:
     them): safe to keep between requests and to share between threads, never lazy-loading."""
     producer = product.producer
     return Product(
-        id=product.id, slug=product.slug, name=product.name, unit=product.unit, price_on_request=product.price_on_request,
-        price_min=product.price_min, min_order_qty=product.min_order_qty, monthly_capacity=product.monthly_capacity,
+        id=product.id, slug=product.slug, name=product.name, name_en=product.name_en, unit=product.unit,
+        kg_per_unit=product.kg_per_unit, price_on_request=product.price_on_request, price_min=product.price_min,
+        price_moq=product.price_moq, price_per_kg=product.price_per_kg, price_basis=product.price_basis,
+        min_order_qty=product.min_order_qty, monthly_capacity=product.monthly_capacity,
         producer=Producer(id=producer.id, slug=producer.slug, name=producer.name, kecamatan=producer.kecamatan,
                           curated=producer.curated),
         price_tiers=[PriceTier(min_qty=t.min_qty, price=t.price) for t in product.price_tiers],
