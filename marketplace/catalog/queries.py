@@ -221,12 +221,14 @@ def _order_by(sort: str, rank) -> tuple:
         # The price a card shows: at the minimum order (not the deepest tier's); on request last.
         "price_asc": (Product.price_moq.is_(None), Product.price_moq.asc()),
         "price_desc": (Product.price_moq.is_(None), Product.price_moq.desc()),
-        # Comparable across kg, kuintal, ton and weighed pieces; listings without a weight last.
-        "price_per_kg": (Product.price_per_kg.is_(None), Product.price_per_kg.asc()),
+        # Comparable across kg, kuintal, ton and weighed pieces; listings without a weight last. Ties oldest first:
+        # the order is then the covering index's (ix_product_status_price_per_kg), NULLS LAST included on both
+        # databases, so a page costs an index range, not a sort of every listing (100,000 on SQLite: 6 ms, not 110).
+        "price_per_kg": (Product.price_per_kg.asc().nulls_last(), Product.id.asc()),
         "moq": (Product.min_order_qty.asc(),),
         "relevance": (rank,) if rank is not None else (Product.monthly_capacity.desc(),),
     }
-    return (*orders[sort], Product.id.desc())
+    return orders[sort] if sort == "price_per_kg" else (*orders[sort], Product.id.desc())
 
 
 def _order(stmt: Select, sort: str, rank) -> Select:

@@ -120,10 +120,10 @@ ENGLISH_PRODUCTS = {
         "Siger Emas Premium Rice",
         "Premium-grade rice (SNI 6128) grown by the farmers of Banjarsari and milled and sorted in Metro: whole "
         "grains, low moisture, for hotels, caterers and distributors in Jakarta. Delivered to Jakarta by truck."),
-    ("9237554226761", "Sambal Lampung Botolan"): (
+    ("7034081485898", "Sambal Lampung Botolan"): (
         "Lampung Chilli Sambal in Bottles",
-        "Bottled Lampung chilli sambal from an old family recipe, made in a certified kitchen in Metro (BPOM MD, "
-        "halal). Shipped to Jakarta by road in cartons of 24."),
+        "Bottled Lampung chilli sambal from an old family recipe, made by Harapan Baru in Metro Pusat. Shipped to "
+        "Jakarta by road in cartons of 24."),
     ("8799887997972", "Batik Metro"): (
         "Metro Batik Cloth",
         "Hand-drawn batik cloth with Lampung motifs, made by the Barokah artisans of Sumbersari Bantul: for "

@@ -72,10 +72,10 @@ class ProductForm(Form):
     name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Asal bahan, cara produksi, keunggulan. Singkat dan jelas."))
-    name_en = StringField(_l("Nama produk dalam bahasa Inggris"), validators=[Optional(), Length(max=160)],
+    name_en = StringField(_l("Nama produk (bahasa Inggris)"), validators=[Optional(), Length(max=160)],
                           description=_l("Opsional. Tampil di halaman berbahasa Inggris; kosong: nama dalam bahasa "
                                          "Indonesia yang tampil."))
-    description_en = TextAreaField(_l("Deskripsi dalam bahasa Inggris"), validators=[Optional(), Length(max=5000)],
+    description_en = TextAreaField(_l("Deskripsi (bahasa Inggris)"), validators=[Optional(), Length(max=5000)],
                                    description=_l("Opsional, untuk pembeli yang membaca halaman berbahasa Inggris."))
     unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
     kg_per_unit = NumberText(_l("Berat per satuan (kg)"), validators=[Optional()], allow_zero=False,
@@ -215,7 +215,7 @@ class StorefrontForm(Form):
     owner_name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)])
     description = TextAreaField(_l("Tentang usaha"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Sejarah usaha, bahan baku, cara produksi, pelanggan saat ini."))
-    description_en = TextAreaField(_l("Tentang usaha dalam bahasa Inggris"), validators=[Optional(), Length(max=5000)],
+    description_en = TextAreaField(_l("Tentang usaha (bahasa Inggris)"), validators=[Optional(), Length(max=5000)],
                                    description=_l("Opsional. Tampil di halaman berbahasa Inggris; kosong: teks dalam "
                                                   "bahasa Indonesia yang tampil."))
     kelurahan = StringField(_l("Kelurahan"), validators=[DataRequired(_REQUIRED), Length(max=60)])
