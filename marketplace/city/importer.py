@@ -589,12 +589,12 @@ def _first_price(values: dict) -> int | None:
 
 # What the import refuses of a row's price tiers (the rules of listings/pricing.tier_problems), as row messages.
 TIER_ABOVE_CAPACITY = "price tier starts above the monthly capacity (tier left out)"
-TIER_RISING = "price above a larger order's (price not changed)"
+TIER_RISING = "price below a larger order's (price not changed)"
 
 
 def _allowed_tiers(tiers: list, previous: list | None, row: InventoryRow) -> list:
-    """The tiers the import may write for a row: the sheet's price is refused where it would cost more than a
-    larger order (the tiers stay as they were, `previous`), and a tier starting above the monthly capacity is left
+    """The tiers the import may write for a row: the sheet's price (the first tier's) is refused where a larger
+    order would then cost more per unit (the tiers stay as they were, `previous`), and a tier starting above the monthly capacity is left
     out; each refusal is a message on the row. The MOQ rule is the form's: the import puts a new listing's one tier
     at its MOQ and keeps a listing's own first quantity."""
     problems = {code for code, _qty in pricing.tier_problems(tiers, None, row.capacity)}
