@@ -143,6 +143,9 @@ def register_template_helpers(app: Flask) -> None:
     from marketplace.core.formatting import FILTERS
 
     app.jinja_env.filters.update(FILTERS)
+    from marketplace.listings.fields import listing_text
+
+    app.jinja_env.filters["listing_text"] = listing_text  # the page's language, else Indonesian marked lang="id"
     from marketplace.listings.editing import edits_wait_for_review
     from marketplace.core.workflow import available_actions
     from marketplace.listings import workflow as _publication  # noqa: F401  (registers its tables with the engine)

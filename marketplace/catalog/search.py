@@ -144,7 +144,7 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
             conditions.append(condition)
         stmt = stmt.where(*conditions)
         all_own = func.to_tsquery("simple", bindparam("tsq_own", _tsquery_all(own)))
-        in_name = func.to_tsvector("simple", Product.name).op("@@")(all_own)
+        in_name = func.to_tsvector("simple", Product.name + " " + Product.name_en).op("@@")(all_own)
         everywhere = vector.op("@@")(all_own)
     else:
         stmt = stmt.join(_fts, _fts.c.rowid == Product.id).where(
@@ -160,9 +160,11 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
     return stmt, case((in_name, 0), (everywhere, 1), else_=2)
 
 
+# A listing's name is indexed with its English name, its description with the English one (empty when not given),
+# so an English word the producer wrote finds the listing as its Indonesian one does.
 _PUBLIC_ROWS = """
-    SELECT p.id, p.name, pr.name AS producer, c.name_id || ' ' || c.name_en AS category,
-           pr.kecamatan, pr.kelurahan, p.description || ' ' || p.grade AS body
+    SELECT p.id, p.name || ' ' || p.name_en AS name, pr.name AS producer, c.name_id || ' ' || c.name_en AS category,
+           pr.kecamatan, pr.kelurahan, p.description || ' ' || p.description_en || ' ' || p.grade AS body
     FROM product p JOIN producer pr ON pr.id = p.producer_id JOIN category c ON c.id = p.category_id
     WHERE p.status = 'published' AND pr.status = 'published'
 """
@@ -191,11 +193,11 @@ def reindex(product_ids: Iterable[int] | None = None) -> None:
         )
         session.execute(text(f"""
             UPDATE product p SET search_vector =
-                setweight(to_tsvector('simple', p.name), 'A') ||
+                setweight(to_tsvector('simple', p.name || ' ' || p.name_en), 'A') ||
                 setweight(to_tsvector('simple', pr.name), 'B') ||
                 setweight(to_tsvector('simple', c.name_id || ' ' || c.name_en), 'B') ||
                 setweight(to_tsvector('simple', replace(pr.kecamatan, '-', ' ') || ' ' || pr.kelurahan), 'C') ||
-                setweight(to_tsvector('simple', p.description || ' ' || p.grade), 'D')
+                setweight(to_tsvector('simple', p.description || ' ' || p.description_en || ' ' || p.grade), 'D')
             FROM producer pr, category c
             WHERE pr.id = p.producer_id AND c.id = p.category_id
               AND p.status = 'published' AND pr.status = 'published' {where}

@@ -11,7 +11,7 @@ from marketplace.core.vocab import CERTIFICATES, KECAMATAN
 
 bp = Blueprint("catalog", __name__)
 
-SORT_LABELS_ORDER = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
+SORT_LABELS_ORDER = ("relevance", "capacity", "newest", "price_asc", "price_desc", "price_per_kg", "moq")
 
 
 def _category_context():

@@ -39,6 +39,7 @@ from marketplace.core.text import parse_number, slugify
 from marketplace.core.vocab import MASS_IN_KG, UNITS, certificate_code, kecamatan_code
 from marketplace.extensions import db
 from marketplace.listings import editing as listings, review as moderation
+from marketplace.listings import pricing
 from marketplace.listings.editing import LIVE_STATES, set_price_tiers
 from marketplace.listings.workflow import publication, revision as revision_workflow
 from marketplace.models import (
@@ -586,6 +587,26 @@ def _first_price(values: dict) -> int | None:
     return None if values.get("price_on_request") or not tiers else int(tiers[0][1])
 
 
+# What the import refuses of a row's price tiers (the rules of listings/pricing.tier_problems), as row messages.
+TIER_ABOVE_CAPACITY = "price tier starts above the monthly capacity (tier left out)"
+TIER_RISING = "price below a larger order's (price not changed)"
+
+
+def _allowed_tiers(tiers: list, previous: list | None, row: InventoryRow) -> list:
+    """The tiers the import may write for a row: the sheet's price (the first tier's) is refused where a larger
+    order would then cost more per unit (the tiers stay as they were, `previous`), and a tier starting above the monthly capacity is left
+    out; each refusal is a message on the row. The MOQ rule is the form's: the import puts a new listing's one tier
+    at its MOQ and keeps a listing's own first quantity."""
+    problems = {code for code, _qty in pricing.tier_problems(tiers, None, row.capacity)}
+    if pricing.RISING in problems and previous is not None:
+        tiers = previous
+        row.warnings.append(TIER_RISING)
+    kept = [t for t in tiers if not row.capacity or t[0] <= row.capacity + 1e-9]
+    if len(kept) < len(tiers):
+        row.warnings.append(TIER_ABOVE_CAPACITY)
+    return kept
+
+
 class _Conflict(Exception):
     """This row's storefront was registered by someone, not by the import, and nobody said who owns it."""
 
@@ -751,7 +772,9 @@ class _Run:
                               price_on_request=row.price is None, status=PublicationStatus.PENDING,
                               submitted_at=utcnow(), photos=[])
             db.session.add(product)
-            set_price_tiers(product, [] if row.price is None else [(row.moq or 1, row.price)])
+            tiers = _allowed_tiers([] if row.price is None else [(row.moq or 1, row.price)], None, row)
+            product.price_on_request = not tiers
+            set_price_tiers(product, tiers)
             product.certificates = sorted((c for c in producer.certificates if c.kind in row.certificates),
                                           key=lambda c: c.kind)
             self.created.add(id(product))
@@ -782,6 +805,11 @@ class _Run:
             tiers = sorted(list(t) for t in current.get("tiers") or [])
             wanted["price_on_request"] = False
             wanted["tiers"] = [[tiers[0][0], row.price], *tiers[1:]] if tiers else [[row.moq or 1, row.price]]
+        if not wanted.get("price_on_request"):
+            wanted["tiers"] = [list(t) for t in _allowed_tiers(
+                sorted(list(t) for t in wanted.get("tiers") or []), sorted(list(t) for t in current.get("tiers") or []),
+                row)]
+            wanted["price_on_request"] = not wanted["tiers"]
         old, new = self._product_facts(current), self._product_facts(wanted)
         changes = [{"field": n, "old": old[n], "new": new[n]} for n in old if old[n] != new[n]]
         # Certificates the sheet names are linked; none is ever unlinked. A live listing links only

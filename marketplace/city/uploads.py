@@ -204,6 +204,11 @@ REASONS = {
     "unknown category": (_l("Kategori tidak dikenal"), "category"),
     "malformed phone number (imported without it)": (_l("Nomor HP tidak valid (diimpor tanpa nomor HP)"), "phone"),
     "malformed email (imported without it)": (_l("Email tidak valid (diimpor tanpa email)"), "email"),
+    "price tier starts above the monthly capacity (tier left out)": (
+        _l("Baris harga dimulai di atas kapasitas produksi per bulan (baris itu tidak diimpor)"), "price"),
+    "price below a larger order's (price not changed)": (
+        _l("Harga lebih rendah dari harga untuk pesanan yang lebih besar, yang jadi lebih mahal (harga tidak "
+           "diubah)"), "price"),
     "e-mail already has an account (no invitation sent)": (_l("Email ini sudah punya akun (undangan tidak dikirim)"), "email"),
     "kecamatan differs from the live storefront (not changed)": (
         _l("Kecamatan di spreadsheet berbeda dengan etalase yang tayang (tidak diubah)"), "kecamatan"),

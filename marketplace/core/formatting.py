@@ -16,8 +16,8 @@ from markupsafe import Markup
 
 from marketplace.core import clock
 from marketplace.core.vocab import (AUDIT_ACTIONS, BUYER_TYPES, CERTIFICATES, CONTRACT_STATUS, DELIVERY_CITIES,
-                              DELIVERY_STATUS, DELIVERY_TERMS, FREQUENCIES, KECAMATAN, MASS_IN_KG, QUOTATION_STATUS,
-                              ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
+                              DELIVERY_STATUS, DELIVERY_TERMS, FREQUENCIES, KECAMATAN, MASS_IN_KG, PRICE_BASIS_SHORT,
+                              QUOTATION_STATUS, ROLES, STORAGE, UNIT_AMOUNTS, UNITS)
 
 MONTH_NAMES = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
@@ -283,7 +283,7 @@ def audit_action(code: str | None) -> str:
 _LABELS = {"unit": UNITS, "certificate": CERTIFICATES, "storage": STORAGE, "inquiry_status": INQUIRY_STATUS,
            "buyer_type": BUYER_TYPES, "frequency": FREQUENCIES, "role": ROLES, "audit_action": AUDIT_ACTIONS,
            "terms": DELIVERY_TERMS, "quotation_status": QUOTATION_STATUS, "contract_status": CONTRACT_STATUS,
-           "delivery_status": DELIVERY_STATUS}
+           "delivery_status": DELIVERY_STATUS, "price_basis_short": PRICE_BASIS_SHORT}
 
 
 def date_time(value: datetime | None) -> str:
@@ -304,6 +304,11 @@ def delivery_terms(code: str | None) -> str:
     return _label("terms", code or "loco")
 
 
+def price_basis_short(code: str | None) -> str:
+    """A listing's price basis as short as a card holds it: 'loco Metro', 'franco Jakarta, termasuk ongkir'."""
+    return _label("price_basis_short", code or "loco")
+
+
 def status_label(table: str):
     return lambda code: _label(table, str(code))
 
@@ -315,6 +320,7 @@ FILTERS = {
     "delivery_status": status_label("delivery_status"),
     "per_period": per_period,
     "delivery_terms": delivery_terms,
+    "price_basis_short": price_basis_short,
     "role": role_label,
     "audit_action": audit_action,
     "date_time": date_time,

@@ -131,6 +131,14 @@ DELIVERY_TERMS: dict[str, object] = {
     "franco_incl": _l("Franco Jakarta, termasuk ongkos kirim"),
     "franco_excl": _l("Franco Jakarta, ongkos kirim terpisah"),
 }
+# What a listing's price includes (its basis): the same three terms as an offer's, as buyers compare them.
+PRICE_BASIS = DELIVERY_TERMS
+# The same, as short as a catalog card can hold beside the price.
+PRICE_BASIS_SHORT: dict[str, object] = {
+    "loco": _l("loco Metro"),
+    "franco_incl": _l("franco Jakarta, termasuk ongkir"),
+    "franco_excl": _l("franco Jakarta, belum termasuk ongkir"),
+}
 
 # The statuses of a quotation, a contract and a delivery, as people read them (trade/workflow.py).
 QUOTATION_STATUS: dict[str, object] = {

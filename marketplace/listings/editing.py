@@ -32,6 +32,7 @@ from marketplace.accounts import audit
 from marketplace.listings import certificates as certificate_documents
 from marketplace.listings import photos as images
 from marketplace.core.workflow import TransitionNotAllowed
+from marketplace.listings import pricing
 from marketplace.core.text import slugify
 from marketplace.listings.workflow import publication
 
@@ -44,7 +45,9 @@ PRODUCER_FIELDS = fields.PRODUCER.editable_columns
 
 
 def set_price_tiers(product: Product, tiers: list[tuple[float, int]]) -> None:
-    """Replace the tiers (from-quantity, Rupiah per unit) and keep `price_min` for cards and sorting.
+    """Replace the tiers (from-quantity, Rupiah per unit) and keep the stored figures in step for cards and sorting:
+    `price_min`, the price at the MOQ and per kg (pricing.stored_prices). Called after the unit, the MOQ and the
+    weight per unit are set, by everything that writes them (the editor, revisions, the import, the seeders).
 
     Tiers whose quantity stays are updated in place, so the unique (product, quantity)
     constraint never sees an insert before the delete it replaces.
@@ -57,7 +60,7 @@ def set_price_tiers(product: Product, tiers: list[tuple[float, int]]) -> None:
             kept.append(tier)
     kept += [PriceTier(min_qty=qty, price=price) for qty, price in wanted.items()]
     product.price_tiers = sorted(kept, key=lambda t: t.min_qty)
-    product.price_min = None if product.price_on_request or not kept else min(t.price for t in kept)
+    product.price_min, product.price_moq, product.price_per_kg = pricing.stored_prices(product)
 
 
 # ---------------------------------------------------------------- revisions

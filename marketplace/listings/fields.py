@@ -23,9 +23,11 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from marketplace.core.formatting import long_date, months_label, number, quantity, rupiah, storage_label, unit_label
-from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, STORAGE, UNITS
+from marketplace.core.formatting import (delivery_terms, long_date, months_label, number, quantity, rupiah,
+                                         storage_label, unit_label)
+from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, PRICE_BASIS, STORAGE, UNITS
 
 
 class PayloadError(ValueError):
@@ -90,6 +92,7 @@ class Field:
     public: bool = True  # shown on the public pages
     api: Api | None = None  # in the open-data API
     filter: Filter | tuple[Filter, ...] | None = None  # one, or several narrowing on the field in different ways
+    english: str | None = None  # the field that holds this text in English (listing_text shows it on English pages)
 
     @property
     def missing(self) -> Any:
@@ -367,7 +370,9 @@ CERTIFICATE = Part("certificate", key="id", fields=(
 PRODUCER = Entity("producer", fields=(
     Field("name", _l("Nama usaha"), str, max_length=160, api=Api(required=True)),
     Field("owner_name", _l("Nama pemilik"), str, max_length=120),
-    Field("description", _l("Tentang usaha"), str, max_length=5000),
+    Field("description", _l("Tentang usaha"), str, max_length=5000, english="description_en"),
+    Field("description_en", _l("Tentang usaha (bahasa Inggris)"), str, max_length=5000,
+          api=Api(get=lambda p: p.description_en or None, nullable=True)),
     # Set at registration (or by the import) from the address; not the producer's to change alone.
     Field("kecamatan", _l("Kecamatan"), str, choices=KECAMATAN, revisioned=False, diff=False,
           api=Api(required=True, schema={"type": "string"}),
@@ -400,8 +405,12 @@ PRODUCT = Entity("product", fields=(
     Field("category_id", _l("Kategori"), int, minimum=1, show=_category, api=Api(),
           filter=Filter("category", {"type": "string"}, lists=("products", "producers"),
                         description="category slug (its sub-categories included)")),
-    Field("name", _l("Nama produk"), str, max_length=160, api=Api(required=True)),
-    Field("description", _l("Deskripsi"), str, max_length=5000),
+    Field("name", _l("Nama produk"), str, max_length=160, api=Api(required=True), english="name_en"),
+    Field("name_en", _l("Nama produk (bahasa Inggris)"), str, max_length=160,
+          api=Api(get=lambda p: p.name_en or None, nullable=True)),
+    Field("description", _l("Deskripsi"), str, max_length=5000, english="description_en"),
+    Field("description_en", _l("Deskripsi (bahasa Inggris)"), str, max_length=5000,
+          api=Api(get=lambda p: p.description_en or None, nullable=True)),
     Field("unit", _l("Satuan"), str, choices=UNITS, show=lambda v, ctx: unit_label(v.get("unit") or ""),
           api=Api(required=True, schema={"type": "string"})),
     # What one piece of a countable unit weighs (50 kg per karung): how it converts to kg, kuintal and ton.
@@ -411,6 +420,9 @@ PRODUCT = Entity("product", fields=(
     Field("price_on_request", _l("Harga sesuai permintaan"), bool, diff="tiers",
           api=Api(get=lambda p: p.price_on_request or p.price_min is None)),
     Field("tiers", _l("Harga"), list, item=PRICE_TIER, show=_price),
+    # What the price includes: collected in Metro, or delivered to Jakarta with or without the freight.
+    Field("price_basis", _l("Dasar harga"), str, choices=PRICE_BASIS,
+          show=lambda v, ctx: delivery_terms(v.get("price_basis")), api=Api(required=True)),
     Field("min_order_qty", _l("Minimal pemesanan"), float, minimum=0, show=_qty("min_order_qty"), api=Api()),
     Field("monthly_capacity", _l("Kapasitas produksi per bulan"), float, minimum=0, show=_qty("monthly_capacity"),
           api=Api(), filter=(
@@ -444,6 +456,10 @@ PRODUCT = Entity("product", fields=(
         lambda p: {"slug": p.producer.slug, "name": p.producer.name, "kecamatan": p.producer.kecamatan,
                    "curated": p.producer.curated}, required=True),
     Computed("price_from_idr", {"type": ["integer", "null"]}, lambda p: None if p.price_on_request else p.price_min),
+    # The price at the minimum order (what a card shows), and that price per kg where the unit has a weight.
+    Computed("price_at_moq_idr", {"type": ["integer", "null"]}, lambda p: p.price_moq),
+    Computed("price_per_kg_idr", {"type": ["number", "null"]},
+             lambda p: None if p.price_per_kg is None else round(p.price_per_kg, 2)),
     Computed("certificates", {"type": "array", "items": {"type": "string", "enum": list(CERTIFICATES)},
                               "description": "the kinds of certificate valid today (verified or not)"},
              _valid_certificate_kinds),
@@ -456,7 +472,8 @@ ENTITIES = {"product": PRODUCT, "producer": PRODUCER}
 SYSTEM_COLUMNS: dict[str, dict[str, str]] = {
     "product": {
         "id": "key", "producer_id": "the owner, never edited", "slug": "made from the name",
-        "price_min": "kept in step with the tiers", "featured": "set by the site's editors",
+        "price_min": "kept in step with the tiers", "price_moq": "kept in step with the tiers and the MOQ",
+        "price_per_kg": "kept in step with the tiers, the MOQ, the unit and the weight per unit", "featured": "set by the site's editors",
         "curation_grade": "the moderator's assessment", "status": "the workflow engine's",
         "published_at": "workflow", "submitted_at": "workflow", "created_at": "timestamp", "updated_at": "timestamp",
     },
@@ -470,6 +487,41 @@ SYSTEM_COLUMNS: dict[str, dict[str, str]] = {
                     "status": "the verification workflow's (listings/workflow.py), a moderator's decision",
                     "verified_at": "written with the verification", "verified_by_id": "the moderator who verified it"},
 }
+
+
+# ---------------------------------------------------------------- text in the page's language
+
+@dataclass(frozen=True)
+class LocalText:
+    """A listing's or storefront's text as a page shows it: the text, the language it is in, and the page's
+    language. `lang_attr` marks an element whose text is not in the page's language (` lang="id"`)."""
+
+    text: str
+    lang: str
+    page: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    @property
+    def lang_attr(self) -> Markup:
+        return Markup(' lang="{}"').format(self.lang) if self.lang != self.page else Markup("")
+
+
+def listing_text(record: Any, name: str, locale: str | None = None) -> LocalText:
+    """The one place that decides which text a page shows (the Jinja filter `listing_text`): on an English page the
+    English text the producer wrote (the field declared as the text's `english`), else the Indonesian one, which
+    then says it is Indonesian."""
+    page = locale or str(get_locale())
+    declared = ENTITIES[record.__tablename__][name]
+    if page != "id" and declared.english:
+        english = (getattr(record, declared.english, None) or "").strip()
+        if english:
+            return LocalText(english, "en", page)
+    return LocalText(getattr(record, name) or "", "id", page)
 
 
 # ---------------------------------------------------------------- derived: payload, diff, JSON

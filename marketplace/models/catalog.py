@@ -60,6 +60,7 @@ class Producer(TimestampMixin, Base):
     kelurahan: Mapped[str] = mapped_column(String(60), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")  # English, shown on English pages when given
     founded_year: Mapped[int | None]
     workforce: Mapped[int | None]
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164, +62…
@@ -159,6 +160,8 @@ class Product(TimestampMixin, Base):
         Index("ix_product_status_capacity_cover", "status", "monthly_capacity", "id", "producer_id"),
         Index("ix_product_status_category_capacity", "status", "category_id", "monthly_capacity", "id", "producer_id"),
         Index("ix_product_producer_status", "producer_id", "status", "category_id"),
+        # "Cheapest per kg": the catalog's price-per-kg order read from the index (see migration 0015).
+        Index("ix_product_status_price_per_kg", "status", "price_per_kg", "id", "producer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +170,9 @@ class Product(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(160))
     slug: Mapped[str] = mapped_column(String(160), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # English text for English pages; empty: the Indonesian text is shown there (fields.listing_text).
+    name_en: Mapped[str] = mapped_column(String(160), default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str] = mapped_column(String(12))
     # What one piece of a countable unit weighs (50 kg per karung): the only way such a listing's amounts convert
     # to mass units (core/units.py). None for mass units, and for pieces sold only by the piece.
@@ -174,6 +180,12 @@ class Product(TimestampMixin, Base):
     price_on_request: Mapped[bool] = mapped_column(default=False)
     # Lowest tier price in whole Rupiah, kept in step with the tiers for sorting and cards.
     price_min: Mapped[int | None] = mapped_column(BigInteger)
+    # What the price holds for (vocab.PRICE_BASIS): loco Metro, or franco Jakarta with or without the freight.
+    price_basis: Mapped[str] = mapped_column(String(12), default="loco")
+    # The price at the minimum order (what a card shows) and that price per kilogram (None without a weight),
+    # kept in step with the tiers, the unit, the MOQ and the weight per unit (listings/editing.set_price_tiers).
+    price_moq: Mapped[int | None] = mapped_column(BigInteger)
+    price_per_kg: Mapped[float | None] = mapped_column(Float)
     min_order_qty: Mapped[float] = mapped_column(Float, default=1)
     monthly_capacity: Mapped[float] = mapped_column(Float, default=0)
     lead_time_days: Mapped[int | None]

@@ -64,7 +64,7 @@ PROFILES = {
         storage="ambient", lead=5, shelf=180, color=(196, 164, 92),
         packaging="Karung 25 kg dan 50 kg; kemasan 5 kg atas permintaan",
         delivery="Diantar ke gudang di Jakarta dengan truk, ± 2 hari dari Metro",
-        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (5, 0.97), (20, 0.94)),
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (5, 0.97), (20, 0.94)), basis="franco_incl",
         text="{product} hasil panen petani {kelurahan}, digiling dan disortir di Kota Metro. "
              "Kadar air terjaga, butir utuh, cocok untuk hotel, katering, dan distributor.",
     ),
@@ -72,45 +72,66 @@ PROFILES = {
         storage="frozen", lead=3, shelf=90, color=(176, 72, 64),
         packaging="Vakum per 1 kg, dus berpendingin",
         delivery="Truk berpendingin ke Jakarta; sertifikat kesehatan disertakan",
-        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (3, 0.98), (10, 0.95)),
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (3, 0.98), (10, 0.95)), basis="franco_incl",
         text="{product} dari peternak {kelurahan}, dipotong di RPH bersertifikat dan dikemas higienis.",
     ),
     "telur": dict(
         storage="ambient", lead=2, shelf=21, color=(222, 186, 120),
         packaging="Tray isi 30, peti kayu isi 10 tray",
         delivery="Diantar ke Jakarta dua kali seminggu",
-        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (4, 0.97)),
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (4, 0.97)), basis="franco_incl",
         text="{product} segar dari peternakan di {kelurahan}, disortir per ukuran dan dibersihkan sebelum dikemas.",
     ),
     "sayur-buah": dict(
         storage="chilled", lead=2, shelf=5, color=(92, 150, 80),
         packaging="Keranjang plastik 10–20 kg",
         delivery="Dipanen pagi, dikirim malam hari ke pasar induk atau gudang pembeli",
-        months=0b111111100011, tiers=((1, 1.0), (5, 0.96)),
+        months=0b111111100011, tiers=((1, 1.0), (5, 0.96)), basis="franco_excl",
         text="{product} dari kelompok tani di {kelurahan}. Dipanen sesuai pesanan agar tiba segar di Jakarta.",
     ),
     "pupuk-sarana-tani": dict(
         storage="ambient", lead=7, shelf=365, color=(110, 96, 70),
         packaging="Karung 40 kg / jeriken 5 liter",
         delivery="Franco gudang Metro; pengiriman ke Jakarta dapat diatur",
-        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (10, 0.93)),
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (10, 0.93)), basis="loco",
         text="{product} buatan {producer} dari limbah ternak dan pertanian setempat, difermentasi dan diuji kandungannya.",
     ),
     "olahan-pangan": dict(
         storage="ambient", lead=7, shelf=180, color=(200, 110, 50),
         packaging="Kemasan ritel berlabel, dus isi 24",
         delivery="Ekspedisi darat ke Jakarta, 2–3 hari",
-        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (3, 0.95), (10, 0.9)),
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (3, 0.95), (10, 0.9)), basis="franco_excl",
         text="{product} khas Lampung buatan {producer}. Resep turun-temurun, diproduksi di dapur bersertifikat.",
     ),
     "kerajinan-wastra": dict(
         storage="ambient", lead=21, shelf=None, color=(120, 40, 70),
         packaging="Dilipat dengan kertas bebas asam, kotak eksklusif",
         delivery="Dikirim per paket asuransi ke alamat di Jakarta",
-        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (10, 0.92)),
+        months=MONTHS_ALL_YEAR, tiers=((1, 1.0), (10, 0.92)), basis="franco_excl",
         text="{product} ditenun tangan oleh perajin {producer} di {kelurahan} dengan motif khas Lampung. "
              "Cocok untuk suvenir korporat, hotel, dan butik.",
     ),
+}
+
+# English text for a few listings and a storefront, by (NIB, product), so the English pages show both cases:
+# the producer's own English, and the Indonesian text marked as such where there is none.
+ENGLISH_PRODUCTS = {
+    ("9285878682663", "Beras Premium"): (
+        "Siger Emas Premium Rice",
+        "Premium-grade rice (SNI 6128) grown by the farmers of Banjarsari and milled and sorted in Metro: whole "
+        "grains, low moisture, for hotels, caterers and distributors in Jakarta. Delivered to Jakarta by truck."),
+    ("7034081485898", "Sambal Lampung Botolan"): (
+        "Lampung Chilli Sambal in Bottles",
+        "Bottled Lampung chilli sambal from an old family recipe, made by Harapan Baru in Metro Pusat. Shipped to "
+        "Jakarta by road in cartons of 24."),
+    ("8799887997972", "Batik Metro"): (
+        "Metro Batik Cloth",
+        "Hand-drawn batik cloth with Lampung motifs, made by the Barokah artisans of Sumbersari Bantul: for "
+        "corporate gifts, hotels and boutiques."),
+}
+ENGLISH_STOREFRONTS = {
+    "9285878682663": "A farmers' group in Banjarsari, Metro Utara, growing and milling premium rice for buyers in "
+                     "Jakarta, with an SNI certificate and a monthly capacity of about 35 tonnes.",
 }
 
 CERT_ISSUERS = {
@@ -220,6 +241,7 @@ def seed_demo(log=print) -> dict:
                 f"{row.business_name} adalah pelaku UMKM di Kelurahan {row.kelurahan}, Kota Metro, "
                 f"dipimpin oleh {row.owner_name}. Terdaftar dengan NIB {row.nib}."
             )
+            producer.description_en = producer.description_en or ENGLISH_STOREFRONTS.get(row.nib, "")
             producer.published_at = producer.published_at or utcnow()
             producers[row.nib] = producer
             db.session.flush()
@@ -249,12 +271,19 @@ def seed_demo(log=print) -> dict:
         product.storage = "live" if "hidup" in row.product.lower() else profile["storage"]
         product.delivery_terms = profile["delivery"]
         product.available_months = profile["months"]
-        product.price_on_request = row.price is None
+        name_en, description_en = ENGLISH_PRODUCTS.get((row.nib, row.product), ("", ""))
+        product.name_en = product.name_en or name_en
+        product.description_en = product.description_en or description_en
+        product.price_basis = profile["basis"]
         product.featured = index % 7 == 0
-        set_price_tiers(product, [] if row.price is None else [
+        # Deeper tiers only up to what the producer can supply in a month (a tier at 20 × the MOQ of a rice
+        # producer once started at 30,6 t for 16,6 t a month: listings/pricing.tier_problems).
+        tiers = [] if row.price is None else [
             (row.moq * step, int(round(row.price * factor / 100.0)) * 100 or row.price)
-            for step, factor in profile["tiers"]
-        ])
+            for step, factor in profile["tiers"] if row.moq * step <= row.capacity
+        ]
+        product.price_on_request = not tiers
+        set_price_tiers(product, tiers)
         product.published_at = product.published_at or utcnow()
 
         existing = {c.kind: c for c in producer.certificates}

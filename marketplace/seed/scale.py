@@ -29,7 +29,7 @@ from werkzeug.security import generate_password_hash
 
 from marketplace.extensions import db
 from marketplace.trade import contracts as schedule
-from marketplace.listings import fields
+from marketplace.listings import fields, pricing
 from marketplace.models import Category, Inquiry, Producer, Product, Role
 from marketplace.catalog import search
 from marketplace.core.vocab import BUYER_TYPES, DELIVERY_CITIES, KECAMATAN, KELURAHAN, MONTHS_ALL_YEAR
@@ -67,7 +67,7 @@ VOCAB: dict[str, dict] = {
                "Sayur Bayam", "Kangkung", "Nanas Madu", "Jeruk Siam", "Semangka", "Terong Ungu", "Singkong"],
     ),
     "pupuk-sarana-tani": dict(
-        share=8, unit="karung", price=(25_000, 250_000), capacity=(50, 5_000),
+        share=8, unit="karung", kg_per_unit=40.0, price=(25_000, 250_000), capacity=(50, 5_000),
         items=["Pupuk Organik Cair", "Pupuk Kompos", "Pupuk Kandang", "Bibit Padi", "Pestisida Nabati",
                "Media Tanam", "Pupuk Bokashi"],
     ),
@@ -83,6 +83,7 @@ VOCAB: dict[str, dict] = {
                "Tas Anyaman Pandan", "Miniatur Rumah Adat"],
     ),
 }
+PRICE_BASES = ("loco", "franco_incl", "franco_excl")
 MODIFIERS = ["Premium", "Super", "Organik", "Grade A", "Kualitas Ekspor", "Kemasan 5 kg", "Curah", "Asli Metro",
              "Segar", "Pilihan", "Spesial", "Khas Lampung", "", "", "", ""]
 PRODUCER_KINDS = ["KWT", "Gapoktan", "UD", "CV", "Kelompok Tani", "UMKM", "Koperasi", "Poktan", "Rumah Produksi"]
@@ -371,10 +372,15 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                           else "archived")
                 created = now - timedelta(days=rng.randint(1, 1400), seconds=rng.randint(0, 86_400))
                 published_at = created if status == "published" else None
+                lowest = price
                 if not on_request:
                     for step, factor in ((1, 1.0), (5, 0.96), (20, 0.92))[:rng.randint(1, 3)]:
+                        if step > 1 and moq * step > capacity:  # no deeper tier than a month's capacity
+                            break
                         tiers.append((counters["tier"], pid, moq * step, int(price * factor)))
+                        lowest = int(price * factor)
                         counters["tier"] += 1
+                kg_per_unit = vocab.get("kg_per_unit")
                 if rng.random() < 0.7:
                     photos.append((counters["photo"], f"skala{counters['photo']:09d}", producer_id, pid, 0,
                                    800, 600, name, True))
@@ -393,7 +399,10 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                     description=f"{name} dari Kota Metro, Lampung. Dipanen dan dikemas oleh "
                     f"{rng.choice(PRODUCER_KINDS)} setempat; cocok untuk hotel, restoran, katering dan distributor "
                     f"di Jakarta.",
-                    unit=vocab["unit"], price_on_request=on_request, price_min=price, min_order_qty=moq,
+                    unit=vocab["unit"], kg_per_unit=kg_per_unit, price_on_request=on_request, price_min=lowest,
+                    # The first tier starts at the MOQ: its price is the MOQ's (pricing.stored_prices).
+                    price_moq=price, price_per_kg=pricing.per_kg(price, vocab["unit"], kg_per_unit),
+                    price_basis=PRICE_BASES[pid % len(PRICE_BASES)], min_order_qty=moq,
                     monthly_capacity=capacity, lead_time_days=rng.randint(1, 21),
                     grade=rng.choice(["", "A", "B", "Super"]), shelf_life_days=rng.choice([None, 7, 30, 180, 365]),
                     packaging="Karung / dus sesuai permintaan", storage="ambient", available_months=MONTHS_ALL_YEAR,
@@ -597,7 +606,9 @@ def ceiling_products(count: int = 24) -> list:
             price = rng.randint(*vocab["price"]) // 100 * 100
             product = Product(
                 id=n + 1, slug=f"{slug}-{n + 1}", name=f"{rng.choice(vocab['items'])} {rng.choice(MODIFIERS)}".strip(),
-                unit=vocab["unit"], price_on_request=False, price_min=price, min_order_qty=10.0,
+                unit=vocab["unit"], price_on_request=False, price_min=int(price * 0.96), price_moq=price,
+                price_per_kg=pricing.per_kg(price, vocab["unit"], vocab.get("kg_per_unit")), price_basis="loco",
+                min_order_qty=10.0,
                 monthly_capacity=float(rng.randint(*vocab["capacity"])), producer=producer,
                 price_tiers=[PriceTier(min_qty=10.0, price=price), PriceTier(min_qty=50.0, price=int(price * 0.96))],
                 certificates=[Certificate(kind=kind, valid_until=today + timedelta(days=365))

@@ -77,6 +77,8 @@ def test_a_product_item_carries_what_a_buyer_compares(client, ctx):
     assert item == {
         "id": product.id,
         "name": "Daging Sapi",
+        "name_en": None,
+        "description_en": None,
         "url": f"http://etalase.test/products/{product.id}-daging-sapi",
         "category_id": category("daging-unggas").id,
         "producer": {"slug": "kwt-mawar", "name": "KWT Mawar", "kecamatan": "metro-selatan", "curated": True},
@@ -84,6 +86,9 @@ def test_a_product_item_carries_what_a_buyer_compares(client, ctx):
         "kg_per_unit": None,
         "price_on_request": False,
         "price_from_idr": 125000,
+        "price_at_moq_idr": 130000,  # what a card shows: the price at the minimum order, not the deepest tier
+        "price_per_kg_idr": 130000,
+        "price_basis": "loco",
         "min_order_qty": 10,
         "monthly_capacity": 3745,
         "lead_time_days": 3,
@@ -114,6 +119,7 @@ def test_a_producer_item_counts_published_products_and_their_categories(client, 
     assert item == {
         "slug": "campuran", "name": "Campuran", "url": "http://etalase.test/producers/campuran",
         "kecamatan": "metro-timur", "kelurahan": "Yosodadi", "curated": False, "founded_year": 2009,
+        "description_en": None,
         "product_count": 2, "category_ids": sorted([category("beras-serealia").id, category("telur").id]),
     }
 
@@ -308,7 +314,8 @@ class TestOpenApiDocument(ReadOnly):
 
     def test_the_documented_schema_would_catch_a_wrong_response(self, spec):
         wrong = {"items": [{"id": "1", "name": "x", "unit": "kg", "producer": {}}], "total": 1, "page": 1}
-        assert len(list(_validator(spec, "/products").iter_errors(wrong))) == 2  # id not an integer; no per_page
+        # id not an integer; no price_basis; no per_page
+        assert len(list(_validator(spec, "/products").iter_errors(wrong))) == 3
 
     @pytest.mark.parametrize("path", ["/products", "/producers"])
     def test_documented_paging_matches_the_real_paging(self, app, client, spec, path):

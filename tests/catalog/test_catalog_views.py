@@ -208,7 +208,7 @@ def test_catalog_card_shows_price_moq_and_capacity(client, ctx):
     ProductFactory(name="Telur Ras", unit="butir", price=[(1, 2500), (1000, 2300)], min_order_qty=3000,
                    monthly_capacity=250_000, category=category("telur"))
     page = text_of(html(client.get("/products")))
-    assert "mulai Rp 2.300 / butir" in page
+    assert "Rp 2.300 / butir pada pesanan minimum 3.000 butir · loco Metro" in page  # the tier the MOQ reaches
     assert "Minimal pemesanan 3.000 butir" in page
     assert "Kapasitas per bulan 250.000 butir" in page
 

@@ -105,6 +105,15 @@ def test_a_field_error_is_shown_next_to_the_field_and_the_typed_values_are_kept(
     ({"tiers-1-min_qty": "100", "tiers-1-price": "11.000"}, "Jumlah pada setiap baris harga harus berbeda."),
     ({"tiers-0-min_qty": "", "tiers-0-price": ""}, "Isi setidaknya satu harga, atau pilih “Harga sesuai permintaan”."),
     ({"tiers-0-min_qty": "seratus"}, "Tulis angka, misalnya 12.500 atau 2,5."),
+    # The tier rules (listings/pricing.tier_problems), each with the row it is about and why.
+    ({"tiers-1-min_qty": "1.000", "tiers-1-price": "13.000"},
+     "Harga mulai 1 ton lebih tinggi dari baris sebelumnya: harga untuk pesanan yang lebih besar tidak boleh naik."),
+    ({"tiers-1-min_qty": "20.000", "tiers-1-price": "11.000"},
+     "Baris harga mulai 20 ton melebihi kapasitas produksi per bulan (12,5 ton): pesanan sebesar itu tidak bisa "
+     "Anda penuhi."),
+    ({"tiers-0-min_qty": "50", "tiers-1-min_qty": "1.000", "tiers-1-price": "11.000"},
+     "Baris harga pertama harus mulai dari minimal pemesanan (100 kg), bukan 50 kg: itulah harga yang dilihat "
+     "pembeli di katalog."),
 ])
 def test_a_price_tier_problem_is_shown_beside_the_tiers_with_the_rows_kept(producer, changes, message):
     response = _post(producer, "/dashboard/products/new", _form(**changes))
@@ -115,6 +124,23 @@ def test_a_price_tier_problem_is_shown_beside_the_tiers_with_the_rows_kept(produ
     for name in ("tiers-0-min_qty", "tiers-0-price", "tiers-1-min_qty", "tiers-1-price"):
         assert htmlq.value(doc, name) == _form(**changes)[name]
     assert _products() == []
+
+
+def test_tiers_typed_in_any_order_are_checked_in_quantity_order_and_the_same_price_may_repeat(producer):
+    response = _post(producer, "/dashboard/products/new", _form(**{
+        "tiers-0-min_qty": "1.000", "tiers-0-price": "12.000", "tiers-1-min_qty": "100", "tiers-1-price": "12.500",
+        "tiers-2-min_qty": "5.000", "tiers-2-price": "12.000"}))
+    assert response.status_code == 302
+    [product] = _products()
+    assert [(t.min_qty, t.price) for t in product.price_tiers] == [(100, 12500), (1000, 12000), (5000, 12000)]
+    assert (product.price_moq, product.price_min) == (12500, 12000)
+
+
+def test_the_tier_rules_name_an_english_page_in_english(producer):
+    response = _post(producer, "/dashboard/products/new?lang=en",
+                     _form(**{"tiers-1-min_qty": "20.000", "tiers-1-price": "11.000"}))
+    text = htmlq.page(response).text()
+    assert "The price tier from 20 tonnes is above the monthly capacity (12.5 tonnes)" in text
 
 
 def test_a_tier_row_with_a_quantity_and_no_price_marks_that_price_field(producer):

@@ -31,6 +31,19 @@ def _story():
     return str(request.status), request.unit, sorted(spare.values())
 
 
+def _tier_problems() -> dict[str, list]:
+    """Every demo listing whose tiers break a rule of listings/pricing.tier_problems (none should)."""
+    from marketplace.listings import pricing
+
+    found = {}
+    for product in db.session.scalars(select(Product)):
+        problems = pricing.tier_problems([(t.min_qty, t.price) for t in product.price_tiers], product.min_order_qty,
+                                         product.monthly_capacity)
+        if problems:
+            found[f"{product.producer.name}: {product.name}"] = problems
+    return found
+
+
 def _tiny_photo(title, subtitle, color, variant=0) -> bytes:
     """A 16×12 picture in the commodity's colour: the seed stores real images, just small ones, to stay fast."""
     buffer = io.BytesIO()
@@ -94,6 +107,10 @@ def seeded(app):
                     select(Inquiry).where(Inquiry.reference == "INQ-CERITA-03")).lines],
                 "tracking_tokens": dict(db.session.execute(select(Inquiry.reference, Inquiry.tracking_token)).all()),
                 "certificate_states": _certificate_states(),
+                "tier_problems": _tier_problems(),
+                "english": sorted(db.session.scalars(select(Product.name_en).where(Product.name_en != ""))),
+                "english_storefronts": db.session.scalar(
+                    select(func.count(Producer.id)).where(Producer.description_en != "")),
                 "producer_account_store": db.session.scalar(
                     select(Producer.nib).join(User, User.producer_id == Producer.id)
                     .where(User.email == DEMO_ACCOUNTS[0].email)),
@@ -102,6 +119,7 @@ def seeded(app):
         result["api_products"] = client.get("/api/v1/products").get_json()["total"]
         result["api_producers"] = client.get("/api/v1/producers").get_json()["total"]
         result["search_tapis"] = client.get("/api/v1/products?q=tapis").get_json()["total"]
+        result["search_english"] = [p["name_en"] for p in client.get("/api/v1/products?q=bottles").get_json()["items"]]
         second = runner.invoke(args=["seed", "demo"])
         with app.app_context():
             result["second"] = second
@@ -143,6 +161,15 @@ class TestSeedDemo(ReadOnly):
     def test_every_demo_product_has_stored_pictures(self, seeded):
         assert seeded["photos"] == 45
         assert seeded["photo_files_missing"] == []
+
+    def test_no_demo_tier_breaks_the_tier_rules(self, seeded):
+        """Poktan Cahaya Tani's premium rice once had a tier from 30,6 t with 16,6 t a month of capacity."""
+        assert seeded["tier_problems"] == {}
+
+    def test_a_few_demo_listings_and_a_storefront_have_english_text_and_search_finds_it(self, seeded):
+        assert seeded["english"] == ["Lampung Chilli Sambal in Bottles", "Metro Batik Cloth", "Siger Emas Premium Rice"]
+        assert seeded["english_storefronts"] == 1
+        assert seeded["search_english"] == ["Lampung Chilli Sambal in Bottles"]
 
     def test_the_demo_catalog_is_published_and_searchable(self, seeded):
         assert seeded["unpublished"] == 0

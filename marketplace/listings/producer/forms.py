@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -28,7 +29,9 @@ from marketplace.core.units import is_mass
 from marketplace.listings import certificates as certificate_documents
 from marketplace.listings import fields
 from marketplace.core import clock
-from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, DELIVERY_TERMS, STORAGE, UNITS
+from marketplace.core.formatting import quantity
+from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, DELIVERY_TERMS, PRICE_BASIS, STORAGE, UNITS
+from marketplace.listings import pricing
 
 _REQUIRED = _l("Wajib diisi.")
 MONTHS = [
@@ -71,6 +74,11 @@ class ProductForm(Form):
     name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Asal bahan, cara produksi, keunggulan. Singkat dan jelas."))
+    name_en = StringField(_l("Nama produk (bahasa Inggris)"), validators=[Optional(), Length(max=160)],
+                          description=_l("Opsional. Tampil di halaman berbahasa Inggris; kosong: nama dalam bahasa "
+                                         "Indonesia yang tampil."))
+    description_en = TextAreaField(_l("Deskripsi (bahasa Inggris)"), validators=[Optional(), Length(max=5000)],
+                                   description=_l("Opsional, untuk pembeli yang membaca halaman berbahasa Inggris."))
     unit = SelectField(_l("Satuan"), choices=[(k, v) for k, v in UNITS.items()])
     kg_per_unit = NumberText(_l("Berat per satuan (kg)"), validators=[Optional()], allow_zero=False,
                              description=_l("Untuk satuan hitungan (karung, ekor, ikat …): berapa kg satu satuan, "
@@ -78,6 +86,9 @@ class ProductForm(Form):
                                             "kuintal dan ton."))
     price_on_request = BooleanField(_l("Harga sesuai permintaan (tidak dicantumkan)"))
     tiers = FieldList(FormField(TierForm), min_entries=3, max_entries=10, label=_l("Harga bertingkat"))
+    price_basis = SelectField(_l("Dasar harga"), choices=[(k, v) for k, v in PRICE_BASIS.items()], default="loco",
+                              description=_l("Di mana harga ini berlaku: diambil di Metro, atau sampai di Jakarta "
+                                             "dengan atau tanpa ongkos kirim."))
     min_order_qty = NumberText(_l("Minimal pemesanan"), validators=[DataRequired(_REQUIRED)], allow_zero=False)
     monthly_capacity = NumberText(_l("Kapasitas produksi per bulan"), validators=[DataRequired(_REQUIRED)],
                                   allow_zero=False, description=_l("Dalam satuan produk, jumlah yang sanggup Anda penuhi tiap bulan."))
@@ -100,7 +111,36 @@ class ProductForm(Form):
     def validate(self, extra_validators=None) -> bool:
         for entry in self.tiers.entries:
             entry.form.ignore_prices = bool(self.price_on_request.data)
-        return super().validate(extra_validators)
+        valid = super().validate(extra_validators)
+        if not self.price_on_request.data and not [m for m in self.tiers.errors if not isinstance(m, dict)]:
+            messages = self._tier_messages()
+            self.tiers.errors += messages
+            valid = valid and not messages
+        return valid
+
+    def _tier_messages(self) -> list[str]:
+        """The tiers against each other, the MOQ and the monthly capacity (pricing.tier_problems: the rules and why),
+        once each field could be read; one message per problem, naming the row it is about."""
+        tiers = [(e.form.min_qty.number, e.form.price.number) for e in self.tiers.entries
+                 if e.form.min_qty.number is not None and e.form.price.number is not None]
+        unit = self.unit.data or ""
+        messages = []
+        for problem, qty in pricing.tier_problems(tiers, self.min_order_qty.number, self.monthly_capacity.number):
+            shown = quantity(qty, unit)
+            if problem == pricing.ORDER:
+                continue  # said by validate_tiers
+            if problem == pricing.RISING:
+                messages.append(gettext("Harga mulai %(quantity)s lebih tinggi dari baris sebelumnya: harga untuk "
+                                        "pesanan yang lebih besar tidak boleh naik.", quantity=shown))
+            elif problem == pricing.CAPACITY:
+                messages.append(gettext("Baris harga mulai %(quantity)s melebihi kapasitas produksi per bulan "
+                                        "(%(capacity)s): pesanan sebesar itu tidak bisa Anda penuhi.", quantity=shown,
+                                        capacity=quantity(self.monthly_capacity.number, unit)))
+            elif problem == pricing.MOQ:
+                messages.append(gettext("Baris harga pertama harus mulai dari minimal pemesanan (%(moq)s), bukan "
+                                        "%(quantity)s: itulah harga yang dilihat pembeli di katalog.", quantity=shown,
+                                        moq=quantity(self.min_order_qty.number, unit)))
+        return messages
 
     def validate_tiers(self, field):
         """Across the rows; a problem within one row is shown at that row's field (TierForm)."""
@@ -226,6 +266,9 @@ class StorefrontForm(Form):
     owner_name = StringField(_l("Nama pemilik"), validators=[DataRequired(_REQUIRED), Length(max=120)])
     description = TextAreaField(_l("Tentang usaha"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Sejarah usaha, bahan baku, cara produksi, pelanggan saat ini."))
+    description_en = TextAreaField(_l("Tentang usaha (bahasa Inggris)"), validators=[Optional(), Length(max=5000)],
+                                   description=_l("Opsional. Tampil di halaman berbahasa Inggris; kosong: teks dalam "
+                                                  "bahasa Indonesia yang tampil."))
     kelurahan = StringField(_l("Kelurahan"), validators=[DataRequired(_REQUIRED), Length(max=60)])
     address = StringField(_l("Alamat"), validators=[Optional(), Length(max=300)])
     phone = TelField(_l("Nomor HP/WhatsApp"), validators=[Optional(), Length(max=30), PhoneNumber()], render_kw={"inputmode": "tel"})
