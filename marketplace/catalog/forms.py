@@ -103,3 +103,19 @@ def list_form(name: str, base: type[ListArgs], declared: list[fields.Filter], fi
 
 ProductListArgs = list_form("ProductListArgs", CatalogArgs, queries.CatalogFilters.declared, queries.CatalogFilters)
 ProducerListArgs = list_form("ProducerListArgs", ListArgs, queries.ProducerFilters.declared, queries.ProducerFilters)
+
+
+# What each public list's page depends on in its query string, as its form reads it (values it cannot take left
+# out, defaults dropped): the page cache's key (catalog/page_cache.py), and the query the page is rendered from.
+
+def catalog_query() -> dict:
+    return ProductListArgs(choices={"category": queries.category_slugs()}).filters().to_args()
+
+
+def directory_query() -> dict:
+    return ProducerListArgs(choices={"category": queries.category_slugs()}).filters().to_args()
+
+
+def page_query() -> dict:
+    page = PageArgs().page_number()
+    return {"page": page} if page > 1 else {}
