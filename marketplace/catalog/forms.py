@@ -109,7 +109,11 @@ ProducerListArgs = list_form("ProducerListArgs", ListArgs, queries.ProducerFilte
 # out, defaults dropped): the page cache's key (catalog/page_cache.py), and the query the page is rendered from.
 
 def catalog_query() -> dict:
-    return ProductListArgs(choices={"category": queries.category_slugs()}).filters().to_args()
+    filters = ProductListArgs(choices={"category": queries.category_slugs()}).filters()
+    query = filters.to_args()
+    if query["sort"] == ("relevance" if search.tokens(filters.q) else "capacity"):  # the order it takes unasked
+        del query["sort"]
+    return query
 
 
 def directory_query() -> dict:

@@ -44,6 +44,7 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_caching.backends.base import BaseCache
 from flask_login import current_user
+from markupsafe import Markup
 
 from marketplace.catalog import cache as catalog_cache
 from marketplace.core import clock, forms
@@ -151,6 +152,19 @@ def init_app(app: Flask) -> None:
     catalog_cache.on_clear(_clear_all)
     app.before_request(serve_kept)
     app.after_request(keep_rendered)
+    app.jinja_env.globals["cached_card"] = cached_card
+
+
+def cached_card(product, today, heading: str = "h3", priority: bool = False) -> Markup:
+    """A product card (templates/_macros/catalog.html `product_card`), rendered once per card, language, day and
+    catalog version and reused by every page that shows it, signed-in visitors' pages too: the card is the same
+    for everyone. Outside a request that read the catalog version, it is rendered each time."""
+    macro = current_app.jinja_env.get_template("_macros/catalog.html").module.product_card
+    current = g.get("catalog_version")
+    if current is None or product.id is None:
+        return macro(product, today, heading, priority)
+    key = ("card", product.id, str(get_locale()), today, heading, bool(priority))
+    return catalog_cache.cached_fragment(key, lambda: Markup(macro(product, today, heading, priority)), current)
 
 
 def _clear_all() -> None:

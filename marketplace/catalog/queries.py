@@ -295,7 +295,7 @@ def _cached_cards(ids: list[int], current: int | None = None) -> list[Product]:
     can see bumps it), else loaded in one go and kept."""
     if not ids:
         return []
-    current = catalog_cache.version() if current is None else current
+    current = catalog_cache.request_version() if current is None else current
     cards = catalog_cache.cached_many(
         "card", ids, lambda missing: {p.id: card_snapshot(p) for p in _load_cards(missing)}, current)
     return [cards[i] for i in ids if i in cards]
