@@ -580,6 +580,7 @@ def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[Produc
             select(Product.producer_id, Product.category_id, func.count(Product.id))
             .where(Product.producer_id.in_(ids), Product.status == PUBLISHED)
             .group_by(Product.producer_id, Product.category_id)
+            .order_by(Product.producer_id, Product.category_id)  # PostgreSQL's hash aggregate has no order of its own
         ):
             counts[producer_id] = counts.get(producer_id, 0) + n
             cats.setdefault(producer_id, []).append(category_id)
