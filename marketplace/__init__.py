@@ -91,6 +91,9 @@ def register_extensions(app: Flask) -> None:
     outbox.init_app(app)
     static_files.init_app(app)
     compress.init_app(app)
+    from marketplace.catalog import page_cache
+
+    page_cache.init_app(app)  # after Flask-Compress: it keeps pages before they are compressed
 
 
 def _show_limiter_warnings(app: Flask) -> None:

@@ -62,6 +62,15 @@ class Config:
     # redis://127.0.0.1:6379/0. RATELIMIT_STORAGE_URI defaults to it, and to memory:// without it.
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    # Rendered public pages for anonymous visitors (catalog/page_cache.py), per catalog version: in each worker's
+    # memory (at most PAGE_CACHE_MAX_MB and PAGE_CACHE_MAX_ENTRIES pages, least recently used out first), or in
+    # REDIS_URL's Redis when it is set, shared by every server, under PAGE_CACHE_KEY_PREFIX for
+    # PAGE_CACHE_TIMEOUT seconds. PAGE_CACHE=0 renders every request.
+    PAGE_CACHE = _flag("PAGE_CACHE", True)
+    PAGE_CACHE_MAX_MB = _int("PAGE_CACHE_MAX_MB", 32)
+    PAGE_CACHE_MAX_ENTRIES = _int("PAGE_CACHE_MAX_ENTRIES", 2000)
+    PAGE_CACHE_TIMEOUT = _int("PAGE_CACHE_TIMEOUT", 3600)
+    PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "etalase:page:")
     # memory:// counts in each process: with 3 gunicorn workers "5 failed sign-ins" lets about 15 through.
     # Production refuses to start with it unless this says so (a server with a single process).
     RATELIMIT_PER_PROCESS = _flag("RATELIMIT_PER_PROCESS", False)

@@ -1,5 +1,6 @@
 """Extensions are created unbound here and bound to the app in `create_app`."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,3 +18,4 @@ babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
 compress = Compress()
+page_cache = Cache()  # rendered public pages (catalog/page_cache.py)

@@ -17,6 +17,8 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import TypeVar
 
+from flask import g, has_request_context, request
+from markupsafe import Markup
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,16 @@ _lock = Lock()
 
 def version() -> int:
     return db.session.execute(text("SELECT version FROM catalog_state WHERE id = 1")).scalar() or 0
+
+
+def request_version() -> int:
+    """The version this GET request read (the page cache or the catalog read it first), read once if none did.
+    Only for reading requests: a request that bumps the version reads it again through `version()`."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        if "catalog_version" not in g:
+            g.catalog_version = version()
+        return g.catalog_version
+    return version()
 
 
 def invalidate(session=None) -> None:
@@ -110,6 +122,38 @@ def cached_many(kind: str, keys: list[Hashable], compute: Callable[[list], dict]
     return found
 
 
+MAX_FRAGMENTS = 4096  # rendered product cards (≈ 1.5 kB each) per card, language, day and version
+_fragments: OrderedDict[Hashable, Markup] = OrderedDict()
+_clear_hooks: list[Callable[[], None]] = []
+
+
+def cached_fragment(key: Hashable, render: Callable[[], Markup], current: int) -> Markup:
+    """Rendered HTML that depends only on `key` and the catalog version (a product card in one language),
+    rendered at most once per version and worker; two threads rendering the same card at once is harmless."""
+    full_key = (current, key)
+    with _lock:
+        html = _fragments.get(full_key)
+        if html is not None:
+            _fragments.move_to_end(full_key)
+            return html
+    html = render()
+    with _lock:
+        _fragments[full_key] = html
+        while len(_fragments) > MAX_FRAGMENTS:
+            _fragments.popitem(last=False)
+    return html
+
+
+def on_clear(hook: Callable[[], None]) -> None:
+    """Something else kept per version (the rendered pages) is emptied by `clear()` too."""
+    if hook not in _clear_hooks:
+        _clear_hooks.append(hook)
+
+
 def clear() -> None:
+    """Forget everything kept (tests that empty the database without a new version call it)."""
     with _lock:
         _entries.clear()
+        _fragments.clear()
+    for hook in _clear_hooks:
+        hook()

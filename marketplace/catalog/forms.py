@@ -121,3 +121,23 @@ class CompareArgs(QueryForm):
         quantity = None if self.qty.errors else self.qty.number
         unit = self.value("unit")
         return Asked(quantity, unit) if quantity is not None and unit else Asked()
+
+
+# What each public list's page depends on in its query string, as its form reads it (values it cannot take left
+# out, defaults dropped): the page cache's key (catalog/page_cache.py), and the query the page is rendered from.
+
+def catalog_query() -> dict:
+    filters = ProductListArgs(choices={"category": queries.category_slugs()}).filters()
+    query = filters.to_args()
+    if query["sort"] == ("relevance" if search.tokens(filters.q) else "capacity"):  # the order it takes unasked
+        del query["sort"]
+    return query
+
+
+def directory_query() -> dict:
+    return ProducerListArgs(choices={"category": queries.category_slugs()}).filters().to_args()
+
+
+def page_query() -> dict:
+    page = PageArgs().page_number()
+    return {"page": page} if page > 1 else {}

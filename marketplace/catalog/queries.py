@@ -311,7 +311,7 @@ def _cached_cards(ids: list[int], current: int | None = None) -> list[Product]:
     can see bumps it), else loaded in one go and kept."""
     if not ids:
         return []
-    current = catalog_cache.version() if current is None else current
+    current = catalog_cache.request_version() if current is None else current
     cards = catalog_cache.cached_many(
         "card", ids, lambda missing: {p.id: card_snapshot(p) for p in _load_cards(missing)}, current)
     return [cards[i] for i in ids if i in cards]
@@ -411,6 +411,16 @@ class CommodityCapacity:
 
 def capacity_by_commodity() -> list[CommodityCapacity]:
     """Metro's total monthly capacity per commodity, mass units summed in kilograms."""
+    return _capacity_rows_for(categories(), _capacity_rows())
+
+
+def _capacity_rows_for(category_list: list[Category], rows: list[tuple[int, list, int]]) -> list[CommodityCapacity]:
+    by_id = {category_id: (amounts, producers) for category_id, amounts, producers in rows}
+    return [CommodityCapacity(c, *by_id[c.id]) for c in category_list if c.id in by_id]
+
+
+def _capacity_rows() -> list[tuple[int, list[tuple[float, str]], int]]:
+    """(category id, amounts, producers) per category with published listings: plain values, kept per version."""
     rows = db.session.execute(
         public_products()
         .with_only_columns(
@@ -429,12 +439,8 @@ def capacity_by_commodity() -> list[CommodityCapacity]:
         unit_key, factor = ("kg", MASS_IN_KG[unit]) if unit in MASS_IN_KG else (unit, 1)
         bucket = by_category.setdefault(category_id, {})
         bucket[unit_key] = bucket.get(unit_key, 0) + float(total or 0) * factor
-    result = []
-    for category in categories():
-        if category.id in by_category:
-            amounts = sorted(((q, u) for u, q in by_category[category.id].items()), reverse=True)
-            result.append(CommodityCapacity(category, amounts, producers.get(category.id, 0)))
-    return result
+    return [(category_id, sorted(((q, u) for u, q in bucket.items()), reverse=True), producers.get(category_id, 0))
+            for category_id, bucket in by_category.items()]
 
 
 def featured_producers(limit: int = 6) -> list[tuple[Producer, int]]:
@@ -450,13 +456,55 @@ def featured_producers(limit: int = 6) -> list[tuple[Producer, int]]:
     return [(producer, n) for producer, n in rows]
 
 
-def featured_products(limit: int = 8) -> list[Product]:
-    return _cached_cards(list(db.session.scalars(
+def _featured_product_ids(limit: int = 8) -> list[int]:
+    return list(db.session.scalars(
         public_products()
         .with_only_columns(Product.id)
         .order_by(Product.featured.desc(), Producer.curated.desc(), Product.monthly_capacity.desc(), Product.id)
         .limit(limit)
-    )))
+    ))
+
+
+def featured_products(limit: int = 8) -> list[Product]:
+    return _cached_cards(_featured_product_ids(limit))
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    """What the home page counts over every listing, as plain values kept once per catalog version."""
+
+    category_counts: dict[int, int]
+    capacity_rows: list[tuple[int, list[tuple[float, str]], int]]
+    producers: list[tuple[Producer, int]]  # snapshots outside any session
+    product_ids: list[int]
+
+    def capacities(self, category_list: list[Category]) -> list[CommodityCapacity]:
+        return _capacity_rows_for(category_list, self.capacity_rows)
+
+    def products(self) -> list[Product]:
+        return _cached_cards(self.product_ids, catalog_cache.request_version())
+
+
+def _producer_snapshot(producer: Producer) -> Producer:
+    return Producer(id=producer.id, slug=producer.slug, name=producer.name, kecamatan=producer.kecamatan,
+                    kelurahan=producer.kelurahan, curated=producer.curated)
+
+
+def home_figures() -> HomeFigures:
+    """The home page's category counts, capacity per commodity and featured producers and listings: GROUP BYs
+    over every published listing (about a second at 100,000 listings), run once per catalog version and worker
+    whoever asks, signed in or not."""
+    def compute() -> HomeFigures:
+        return HomeFigures(category_counts(), _capacity_rows(),
+                           [(_producer_snapshot(p), n) for p, n in featured_producers()], _featured_product_ids())
+
+    return catalog_cache.cached(("home",), compute, catalog_cache.request_version())
+
+
+def category_slugs() -> frozenset[str]:
+    """The category slugs, the catalog's `category=` choices (read by the page cache's key before any page)."""
+    return catalog_cache.cached(("category-slugs",), lambda: frozenset(db.session.scalars(select(Category.slug))),
+                                catalog_cache.request_version())
 
 
 def get_product(product_id: int) -> Product | None:
@@ -548,6 +596,7 @@ def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[Produc
             select(Product.producer_id, Product.category_id, func.count(Product.id))
             .where(Product.producer_id.in_(ids), Product.status == PUBLISHED)
             .group_by(Product.producer_id, Product.category_id)
+            .order_by(Product.producer_id, Product.category_id)  # PostgreSQL's hash aggregate has no order of its own
         ):
             counts[producer_id] = counts.get(producer_id, 0) + n
             cats.setdefault(producer_id, []).append(category_id)

@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace.core import policies
-from marketplace.catalog import forms, queries as catalog
+from marketplace.catalog import forms, page_cache, queries as catalog
 from marketplace.core.vocab import CERTIFICATES, KECAMATAN
 
 bp = Blueprint("catalog", __name__)
@@ -22,19 +22,22 @@ def _category_context():
 
 
 @bp.get("/")
+@page_cache.cacheable()
 def home():
     categories, _, _ = _category_context()
+    figures = catalog.home_figures()
     return render_template(
         "catalog/home.html",
         categories=categories,
-        category_counts=catalog.category_counts(),
-        capacities=catalog.capacity_by_commodity(),
-        producers=catalog.featured_producers(),
-        products=catalog.featured_products(),
+        category_counts=figures.category_counts,
+        capacities=figures.capacities(categories),
+        producers=figures.producers,
+        products=figures.products(),
     )
 
 
 @bp.get("/products")
+@page_cache.cacheable(forms.catalog_query)
 def products():
     categories, slugs, names = _category_context()
     filters = forms.ProductListArgs(choices={"category": slugs}).filters()
@@ -66,6 +69,7 @@ def compare():
 
 @bp.get("/products/<int:product_id>")
 @bp.get("/products/<int:product_id>-<slug>")
+@page_cache.cacheable()
 def product(product_id: int, slug: str | None = None):
     item = catalog.get_product(product_id)
     if item is None or not policies.can_view_product(current_user, item):
@@ -79,6 +83,7 @@ def product(product_id: int, slug: str | None = None):
 
 
 @bp.get("/producers")
+@page_cache.cacheable(forms.directory_query)
 def producers():
     categories, slugs, names = _category_context()
     filters = forms.ProducerListArgs(choices={"category": slugs}).filters()
@@ -98,6 +103,7 @@ def producers():
 
 
 @bp.get("/producers/<slug>")
+@page_cache.cacheable(forms.page_query)
 def producer(slug: str):
     item = catalog.get_producer(slug)
     if item is None or not policies.can_view_producer(current_user, item):

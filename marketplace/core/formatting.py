@@ -31,6 +31,11 @@ def number(value: float | int | None, digits: int = 2) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    return _number(value, digits, str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _number(value: float | int, digits: int, _locale: str) -> str:
     fmt = "#,##0" if isinstance(value, int) else "#,##0." + "#" * digits
     return format_decimal(value, format=fmt)
 

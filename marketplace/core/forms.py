@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
 
 import wtforms
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
@@ -76,6 +77,12 @@ class QueryForm(Form):
     def value(self, name: str):
         field = self[name]
         return field.default if field.errors else field.data
+
+
+def read_from(query: Mapping[str, str]) -> None:
+    """From here on, this request's GET forms read `query` (as a form read it before: the page cache renders a
+    page from its normalised query string, so that what it keeps depends on its key alone)."""
+    request.args = ImmutableMultiDict(sorted(query.items()))
 
 
 # ---------------------------------------------------------------- ids, whole numbers, numbers, dates

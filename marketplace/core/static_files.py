@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request, send_from_directory
+from flask import Flask, Response, current_app, has_request_context, request, send_from_directory, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
@@ -165,7 +165,24 @@ class SessionInterface(SecureCookieSessionInterface):
             response.headers["Vary"] = ", ".join(v for v in response.vary if v.lower() != "cookie")
 
 
+def static_url(filename: str) -> str:
+    """`url_for('static', filename=…)`, built once per file (a page writes the icon sprite's URL once per icon, and
+    each build walks the URL map); in development (STATIC_RELOAD) built each time, so an edited file's new
+    fingerprint shows."""
+    app = current_app._get_current_object()
+    if app.config.get("STATIC_RELOAD"):
+        return url_for("static", filename=filename)
+    urls = app.extensions["static_urls"]
+    key = (request.script_root if has_request_context() else None, filename)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for("static", filename=filename)
+    return url
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["static_urls"] = {}
+    app.jinja_env.globals["static_url"] = static_url
     app.session_interface = SessionInterface()
     app.config.setdefault("STATIC_MAX_AGE", 600)
     app.extensions["static_manifest"] = Manifest(app.static_folder, reload=app.config.get("STATIC_RELOAD", False))

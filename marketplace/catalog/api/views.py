@@ -6,7 +6,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from marketplace.catalog.api import schemas
 from marketplace.core.forms import QueryForm, WholeNumber
-from marketplace.catalog import forms, queries as catalog
+from marketplace.catalog import forms, page_cache, queries as catalog
 
 bp = Blueprint("api", __name__)
 
@@ -19,6 +19,11 @@ class PageSizeArgs(QueryForm):
 
 def _per_page() -> int:
     return PageSizeArgs().value("per_page") or 20
+
+
+def _with_page_size(query: dict) -> dict:
+    per_page = _per_page()
+    return {**query, "per_page": per_page} if per_page != 20 else query
 
 
 def _json(payload: dict):
@@ -36,6 +41,7 @@ def _cors_and_cache(response):
 
 
 @bp.get("/products")
+@page_cache.cacheable(lambda: _with_page_size(forms.catalog_query()))
 def products():
     slugs = {c.slug for c in catalog.categories()}
     filters = forms.ProductListArgs(choices={"category": slugs}).filters()
@@ -50,6 +56,7 @@ def products():
 
 
 @bp.get("/producers")
+@page_cache.cacheable(lambda: _with_page_size(forms.directory_query()))
 def producers():
     slugs = {c.slug for c in catalog.categories()}
     filters = forms.ProducerListArgs(choices={"category": slugs}).filters()
