@@ -196,7 +196,7 @@ def _condition(f: fields.Filter, value: Any, today: date):
         return _valid_cert_exists(value, today)
     if f.measure == "spare":
         return _spare_at_least(value, today)
-    column = getattr(_MODELS[f.table], f.field_name)
+    column = getattr(_MODELS[f.table], f.column or f.field_name)
     kind = f.schema["type"]
     if kind == "boolean":
         return column.is_(True)
@@ -372,6 +372,18 @@ def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, in
         .order_by(None)
     ).all()
     facets["cert"] = dict(rows)
+
+    # The specifications' filters (rice class, meat fresh or frozen): their own indexed columns, which only the
+    # few listings of that commodity fill.
+    for f in filters.declared:
+        if f.column:
+            column = getattr(_MODELS[f.table], f.column)
+            stmt, _ = _filtered(filters.without(**{f.param: None}), today)
+            rows = db.session.execute(
+                stmt.with_only_columns(column, func.count(Product.id)).where(column.is_not(None))
+                .group_by(column).order_by(None)
+            ).all()
+            facets[f.param] = dict(rows)
     return facets
 
 
