@@ -27,7 +27,7 @@ from marketplace.models import (
 )
 from marketplace.catalog import cache as catalog_cache, search
 from marketplace.core.vocab import MASS_IN_KG
-from marketplace.listings import fields
+from marketplace.listings import fields, specs
 
 PUBLISHED = PublicationStatus.PUBLISHED
 SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "moq")
@@ -373,10 +373,11 @@ def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, in
     ).all()
     facets["cert"] = dict(rows)
 
-    # The specifications' filters (rice class, meat fresh or frozen): their own indexed columns, which only the
-    # few listings of that commodity fill.
+    # The specifications' filters (rice class, meat fresh or frozen), counted on their own indexed columns only when
+    # the list is narrowed to that commodity or by that filter: the plain catalog's counts cost what they did.
     for f in filters.declared:
-        if f.column:
+        commodity = specs.COMMODITY_OF[specs.COLUMNS[f.column].name] if f.column else None
+        if f.column and (getattr(filters, f.param) or filters.category == commodity):
             column = getattr(_MODELS[f.table], f.column)
             stmt, _ = _filtered(filters.without(**{f.param: None}), today)
             rows = db.session.execute(

@@ -9,6 +9,7 @@ API, and into the list filters. The rest is derived from here:
 - `Entity.revisioned` / `diff_rows` — the moderator's side-by-side comparison (listings/review.py);
 - `to_json` / `json_schema` / `filters_for` — the API's JSON and its OpenAPI document (api/schemas.py);
 - `Entity.columns` — the seeders' column lists (seed/scale.py).
+- the listing's `specs` field — its specifications per commodity, declared in listings/specs.py (`spec_rows`).
 
 Columns that are not declared here are named in `SYSTEM_COLUMNS` with the reason; a test fails for a column that
 is in neither, so a new column cannot skip the moderator or the API by being forgotten.

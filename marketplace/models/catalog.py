@@ -118,9 +118,9 @@ class Product(TimestampMixin, Base):
         Index("ix_product_status_capacity_cover", "status", "monthly_capacity", "id", "producer_id"),
         Index("ix_product_status_category_capacity", "status", "category_id", "monthly_capacity", "id", "producer_id"),
         Index("ix_product_producer_status", "producer_id", "status", "category_id"),
-        # The catalog's specification filters (migration 0014): few listings have a value, and those are found by it.
-        Index("ix_product_rice_class", "rice_class", "status", "monthly_capacity", "id"),
-        Index("ix_product_meat_state", "meat_state", "status", "monthly_capacity", "id"),
+        # The catalog's specification filters (migration 0014), covering: few listings have a value, found by it.
+        Index("ix_product_rice_class", "rice_class", "status", "monthly_capacity", "id", "producer_id"),
+        Index("ix_product_meat_state", "meat_state", "status", "monthly_capacity", "id", "producer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

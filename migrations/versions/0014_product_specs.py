@@ -22,8 +22,9 @@ def upgrade():
         batch_op.add_column(sa.Column('specs', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('rice_class', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('meat_state', sa.String(length=12), nullable=True))
-    op.create_index('ix_product_rice_class', 'product', ['rice_class', 'status', 'monthly_capacity', 'id'])
-    op.create_index('ix_product_meat_state', 'product', ['meat_state', 'status', 'monthly_capacity', 'id'])
+    # Covering, as the catalog's other indexes (0007): a filtered count or page reads the index alone.
+    for column in ('rice_class', 'meat_state'):
+        op.create_index(f'ix_product_{column}', 'product', [column, 'status', 'monthly_capacity', 'id', 'producer_id'])
 
 
 def downgrade():
