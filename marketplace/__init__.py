@@ -154,8 +154,10 @@ def register_template_helpers(app: Flask) -> None:
     from marketplace.listings import workflow as _publication  # noqa: F401  (registers its tables with the engine)
     from marketplace.trade import workflow as _inquiry  # noqa: F401
 
+    from marketplace.listings.specs import spec_rows
+
     app.jinja_env.globals.update(can=policies.can, is_public=policies.is_public, available_actions=available_actions,
-                                 edits_wait_for_review=edits_wait_for_review)
+                                 edits_wait_for_review=edits_wait_for_review, spec_rows=spec_rows)
     from marketplace.listings import certificates
 
     def certificate_state(cert, today=None) -> str:

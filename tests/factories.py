@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.models import Category, Certificate, CertificateDocument, Photo, Producer, Product, PublicationStatus, Role, User, utcnow
 from marketplace.catalog import search
 from marketplace.listings.editing import set_price_tiers
+from marketplace.listings.specs import columns_for
 
 _nib = itertools.count(1000000000000)
 
@@ -62,6 +63,9 @@ class ProductFactory(Base):
     def price(obj, create, extracted, **kwargs):
         tiers = extracted if extracted is not None else [(100, 12000)]
         set_price_tiers(obj, tiers)
+        if obj.specs:  # the filters' copies of the specifications, as the editor keeps them
+            for column, value in columns_for(obj.specs).items():
+                setattr(obj, column, value)
         if create:
             db.session.commit()
             search.reindex([obj.id])

@@ -28,7 +28,7 @@ from marketplace.models import (
 )
 from marketplace.catalog import cache as catalog_cache, search
 from marketplace.core.vocab import MASS_IN_KG
-from marketplace.listings import fields
+from marketplace.listings import fields, specs
 
 PUBLISHED = PublicationStatus.PUBLISHED
 SORTS = ("relevance", "capacity", "newest", "price_asc", "price_desc", "price_per_kg", "moq")
@@ -204,7 +204,7 @@ def _condition(f: fields.Filter, value: Any, today: date, filters=None):
         return true() if getattr(filters, "cert", None) else _valid_cert_exists(None, today, verified=True)
     if f.measure == "spare":
         return _spare_at_least(value, today)
-    column = getattr(_MODELS[f.table], f.field_name)
+    column = getattr(_MODELS[f.table], f.column or f.field_name)
     kind = f.schema["type"]
     if kind == "boolean":
         return column.is_(True)
@@ -388,6 +388,19 @@ def facet_counts(filters: CatalogFilters, today: date) -> dict[str, dict[str, in
         .order_by(None)
     ).all()
     facets["cert"] = dict(rows)
+
+    # The specifications' filters (rice class, meat fresh or frozen), counted on their own indexed columns only when
+    # the list is narrowed to that commodity or by that filter: the plain catalog's counts cost what they did.
+    for f in filters.declared:
+        commodity = specs.COMMODITY_OF[specs.COLUMNS[f.column].name] if f.column else None
+        if f.column and (getattr(filters, f.param) or filters.category == commodity):
+            column = getattr(_MODELS[f.table], f.column)
+            stmt, _ = _filtered(filters.without(**{f.param: None}), today)
+            rows = db.session.execute(
+                stmt.with_only_columns(column, func.count(Product.id)).where(column.is_not(None))
+                .group_by(column).order_by(None)
+            ).all()
+            facets[f.param] = dict(rows)
     return facets
 
 

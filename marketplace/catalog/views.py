@@ -8,6 +8,7 @@ from flask_login import current_user
 from marketplace.core import policies
 from marketplace.catalog import forms, page_cache, queries as catalog
 from marketplace.core.vocab import CERTIFICATES, KECAMATAN
+from marketplace.listings import specs
 
 bp = Blueprint("catalog", __name__)
 
@@ -50,6 +51,8 @@ def products():
         category_names=names,
         kecamatan=KECAMATAN,
         certificates=CERTIFICATES,
+        rice_classes=specs.RICE_CLASSES,
+        meat_states=specs.MEAT_STATES,
         sorts=SORT_LABELS_ORDER,
     )
 

@@ -799,6 +799,8 @@ class _Run:
         current = listings.product_values_live(product) | ((revision.data or {}) if revision else {})
         wanted = dict(current)
         wanted.update(category_id=category.id, unit=row.unit, monthly_capacity=row.capacity, min_order_qty=row.moq)
+        if wanted["category_id"] != current.get("category_id"):
+            wanted["specs"] = {}  # a listing's specifications are its category's: the sheet moved it to another
         if row.grade:
             wanted["grade"] = row.grade
         if row.price is not None:  # the sheet's one price is the first tier's; further tiers stay as they are
@@ -836,6 +838,8 @@ class _Run:
         else:
             for name in ("category_id", "unit", "monthly_capacity", "min_order_qty", "grade", "price_on_request"):
                 setattr(product, name, wanted[name])
+            if "specs" in wanted and not wanted["specs"] and product.specs:
+                listings.clear_specs(product)
             set_price_tiers(product, [] if product.price_on_request else [tuple(t) for t in wanted.get("tiers") or []])
             product.certificates = linked
             audit.record("product.updated", product, actor=self.actor, producer_id=producer.id, note=self.note)

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.listings import fields
+from marketplace.listings import fields, specs
 from marketplace.models import (
     OPEN_REVISION_STATUSES,
     Certificate,
@@ -106,6 +106,7 @@ def product_values_live(product: Product) -> dict:
     values = {name: getattr(product, name) for name in PRODUCT_FIELDS}
     values["tiers"] = [[t.min_qty, t.price] for t in product.price_tiers]
     values["certificate_ids"] = [c.id for c in product.certificates]
+    values["specs"] = product.specs or {}
     return values
 
 
@@ -125,11 +126,30 @@ def apply_product_values(product: Product, values: dict) -> None:
         if name in values:
             setattr(product, name, values[name])
     product.slug = slugify(product.name)
+    _check_specs(product.specs, product.category_id)
+    for column, value in specs.columns_for(product.specs).items():
+        setattr(product, column, value)
     tiers = values["tiers"] if "tiers" in values else [(t.min_qty, t.price) for t in product.price_tiers]
     set_price_tiers(product, [] if product.price_on_request else [tuple(t) for t in tiers])
     if "certificate_ids" in values:
         ids = set(values["certificate_ids"])
         product.certificates = [c for c in product.producer.certificates if c.id in ids]
+
+
+def _check_specs(values: dict | None, category_id: int | None) -> None:
+    """A listing's specifications are its own category's (PayloadError for a rice spec on an egg listing)."""
+    if values:
+        try:
+            specs.check_commodity(values, specs.commodity_of_category(category_id))
+        except specs.SpecError as error:
+            raise fields.PayloadError(str(error)) from None
+
+
+def clear_specs(product: Product) -> None:
+    """No specifications (the listing moved to another commodity outside the editor: the city's import)."""
+    product.specs = None
+    for column in specs.COLUMNS:
+        setattr(product, column, None)
 
 
 def save_product(producer: Producer, product: Product | None, values: dict, author: User) -> tuple[Product, bool]:
@@ -147,6 +167,8 @@ def save_product(producer: Producer, product: Product | None, values: dict, auth
         data = dict(values)
         data["photo_keys"] = keys if keys is not None else [p.key for p in product.live_photos]
         revision.data = fields.clean(fields.PRODUCT, data)
+        proposed = product_values_live(product) | revision.data
+        _check_specs(proposed.get("specs"), proposed.get("category_id"))
         db.session.flush()
         audit.record("product.revision_saved", product, actor=author, producer_id=producer.id)
         return product, True

@@ -9,6 +9,7 @@ API, and into the list filters. The rest is derived from here:
 - `Entity.revisioned` / `diff_rows` — the moderator's side-by-side comparison (listings/review.py);
 - `to_json` / `json_schema` / `filters_for` — the API's JSON and its OpenAPI document (api/schemas.py);
 - `Entity.columns` — the seeders' column lists (seed/scale.py).
+- the listing's `specs` field — its specifications per commodity, declared in listings/specs.py (`spec_rows`).
 
 Columns that are not declared here are named in `SYSTEM_COLUMNS` with the reason; a test fails for a column that
 is in neither, so a new column cannot skip the moderator or the API by being forgotten.
@@ -28,6 +29,8 @@ from markupsafe import Markup
 from marketplace.core.formatting import (delivery_terms, long_date, months_label, number, quantity, rupiah,
                                          storage_label, unit_label)
 from marketplace.core.vocab import CERTIFICATES, KECAMATAN, MONTHS_ALL_YEAR, PRICE_BASIS, STORAGE, UNITS
+from marketplace.listings import specs
+from marketplace.listings.specs import spec_rows  # noqa: F401  (the product page's and compare table's rows)
 
 
 class PayloadError(ValueError):
@@ -64,6 +67,8 @@ class Filter:
     # Where it is declared, as `filters_for` returns it: the table ("product", "producer", "certificate") and field.
     table: str = ""
     field_name: str = ""
+    # The plain column compared when it is not the field's own: a specification copied into an indexed column.
+    column: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class DiffContext:
 class Field:
     name: str
     label: Any
-    type: type  # str, int, float, bool, date or list
+    type: type  # str, int, float, bool, date, list, or dict (the specifications: listings/specs.py)
     nullable: bool = False
     max_length: int | None = None
     minimum: float | None = None
@@ -112,6 +117,8 @@ class Field:
             if isinstance(self.item, Part):
                 return {"type": "array", "items": self.item.json_item()}
             return {"type": "array", "items": Field("item", "", self.item).json_type()}
+        if self.type is dict:
+            return specs.json_schema()
         kind = {str: "string", int: "integer", float: "number", bool: "boolean", date: "string"}[self.type]
         schema: dict = {"type": kind}
         if self.type is date:
@@ -156,6 +163,11 @@ class Field:
             if isinstance(value, (list, tuple)):
                 part = self.item if isinstance(self.item, Part) else Field(self.name, self.label, self.item)
                 return [part.clean(entry) for entry in value]
+        elif self.type is dict:
+            try:
+                return specs.clean(value)
+            except specs.SpecError as error:
+                raise PayloadError(str(error)) from None
         raise PayloadError(f"{self.name}: {value!r} is not a {self.type.__name__}")
 
     def _bounded(self, value):
@@ -446,6 +458,15 @@ PRODUCT = Entity("product", fields=(
     Field("certificate_ids", _l("Sertifikat"), list, item=int, show=_product_certificates),
     # The order of the photos; the review page shows them as pictures beside the table, not as a row.
     Field("photo_keys", _l("Foto"), list, item=str, diff=False),
+    # Specifications per commodity (listings/specs.py), only those of the listing's category; the two a buyer
+    # filters on are copied into indexed columns (rice_class, meat_state) for the catalog.
+    Field("specs", _l("Spesifikasi"), dict, nullable=True, show=specs.show,
+          api=Api(get=lambda p: p.specs or {}, nullable=False), filter=(
+              Filter("rice_class", {"type": "string", "enum": list(specs.RICE_CLASSES)}, column="rice_class",
+                     description="rice of this SNI 6128:2020 quality class"),
+              Filter("meat", {"type": "string", "enum": list(specs.MEAT_STATES)}, column="meat_state",
+                     description="meat sold fresh (chilled) or frozen"),
+          )),
 ), computed=(
     Computed("id", {"type": "integer"}, lambda p: p.id, required=True),
     Computed("url", {"type": "string", "format": "uri"},
@@ -475,6 +496,8 @@ SYSTEM_COLUMNS: dict[str, dict[str, str]] = {
         "price_min": "kept in step with the tiers", "price_moq": "kept in step with the tiers and the MOQ",
         "price_per_kg": "kept in step with the tiers, the MOQ, the unit and the weight per unit", "featured": "set by the site's editors",
         "curation_grade": "the moderator's assessment", "status": "the workflow engine's",
+        "rice_class": "kept in step with the specs (the catalog's filter)",
+        "meat_state": "kept in step with the specs (the catalog's filter)",
         "published_at": "workflow", "submitted_at": "workflow", "created_at": "timestamp", "updated_at": "timestamp",
     },
     "producer": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.models.accounts import User
@@ -162,6 +162,9 @@ class Product(TimestampMixin, Base):
         Index("ix_product_producer_status", "producer_id", "status", "category_id"),
         # "Cheapest per kg": the catalog's price-per-kg order read from the index (see migration 0015).
         Index("ix_product_status_price_per_kg", "status", "price_per_kg", "id", "producer_id"),
+        # The catalog's specification filters (migration 0014), covering: few listings have a value, found by it.
+        Index("ix_product_rice_class", "rice_class", "status", "monthly_capacity", "id", "producer_id"),
+        Index("ix_product_meat_state", "meat_state", "status", "monthly_capacity", "id", "producer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +198,11 @@ class Product(TimestampMixin, Base):
     storage: Mapped[str] = mapped_column(String(12), default="ambient")
     available_months: Mapped[int] = mapped_column(default=MONTHS_ALL_YEAR)
     delivery_terms: Mapped[str] = mapped_column(Text, default="")
+    # Specifications of the listing's commodity, by name (listings/specs.py); None or {} when none are given.
+    specs: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # Two of them, copied for the catalog's filters (kept in step by listings/editing.py).
+    rice_class: Mapped[str | None] = mapped_column(String(12))
+    meat_state: Mapped[str | None] = mapped_column(String(12))
     featured: Mapped[bool] = mapped_column(default=False)
     curation_grade: Mapped[str | None] = mapped_column(String(1))
     status: Mapped[PublicationStatus] = mapped_column(String(12), default=PublicationStatus.DRAFT)

@@ -34,6 +34,7 @@ from marketplace.listings import photos as images
 from marketplace.catalog import search
 from marketplace.city.importer import InventoryRow, RowRejected, parse_row, read_rows
 from marketplace.listings.editing import set_price_tiers
+from marketplace.listings.specs import columns_for
 from marketplace.core.text import slugify
 from marketplace.core.vocab import MONTHS_ALL_YEAR
 
@@ -133,6 +134,52 @@ ENGLISH_STOREFRONTS = {
     "9285878682663": "A farmers' group in Banjarsari, Metro Utara, growing and milling premium rice for buyers in "
                      "Jakarta, with an SNI certificate and a monthly capacity of about 35 tonnes.",
 }
+
+
+def demo_specs(product: str, nib: str, rng: random.Random) -> dict:
+    """Realistic specifications (listings/specs.py) for a demo listing, by its product name; the story's premium
+    rice (Poktan Siger Emas Banjarsari) has fixed figures, so its product page and the compare view read the same."""
+    if (nib, product) == STORY_PRODUCT:
+        return {"variety": "Ciherang", "rice_class": "premium", "broken_pct": 12.5, "moisture_pct": 13.5,
+                "pack_kg": 25.0}
+    name = product.lower()
+    if name.startswith("beras"):
+        premium = "medium" not in name
+        return {"variety": rng.choice(["Ciherang", "IR64", "Inpari 32", "Mentik Wangi"]),
+                "rice_class": "premium" if premium else "medium",
+                "broken_pct": round(rng.uniform(8, 14) if premium else rng.uniform(16, 24), 1),
+                "moisture_pct": round(rng.uniform(12.5, 14), 1), "pack_kg": rng.choice([5.0, 25.0, 50.0])}
+    if name.startswith("daging sapi"):
+        return {"cut": rng.choice(["Has dalam", "Paha belakang", "Sandung lamur"]),
+                "meat_state": "frozen" if "beku" in name else "fresh", "slaughterhouse": "RPH Kota Metro",
+                "nkv_number": f"RPH-1872-{rng.randint(1, 40):03d}"}
+    if name.startswith("ayam") and "karkas" in name:
+        return {"cut": "Karkas utuh", "meat_state": rng.choice(["fresh", "frozen"]),
+                "slaughterhouse": "RPHU Metro Selatan"}
+    if name.startswith("telur"):
+        if "ras" in name:
+            return {"egg_class": rng.choice(["medium", "large"]), "egg_grams": float(rng.randint(55, 62))}
+        return {"egg_class": "small", "egg_grams": float(rng.randint(38, 45))}
+    if name in ("tomat", "cabai merah keriting", "pisang kepok", "kangkung", "sayur bayam"):
+        months = {"tomat": [5, 6, 7, 8, 9], "cabai merah keriting": [3, 4, 5, 9, 10, 11],
+                  "pisang kepok": list(range(1, 13))}.get(name, [1, 2, 3, 4, 10, 11, 12])
+        return {"produce_grade": rng.choice(["A", "A", "B"]), "harvest_months": months}
+    if name.startswith("pupuk"):
+        liquid = "cair" in name
+        return {"fertiliser_form": "liquid" if liquid else "granule",
+                "c_organic_pct": round(rng.uniform(10, 12) if liquid else rng.uniform(15, 20), 1),
+                "registration_number": f"{rng.randint(1, 999):02d}.01.2024.{rng.randint(1, 99):02d}"}
+    if name.startswith(("keripik", "sambal")):
+        return {"net_weight_g": 250.0 if name.startswith("keripik") else 190.0,
+                "food_permit": f"P-IRT 2061872{rng.randint(10000, 99999)}-2{rng.randint(6, 9)}"}
+    if name.startswith("kain tapis"):
+        return {"motif": rng.choice(["Pucuk rebung", "Kapal", "Sasab"]), "size": "200 × 110 cm",
+                "material": "Benang katun dan benang emas", "technique": "sulam"}
+    if name.startswith("batik"):
+        return {"motif": rng.choice(["Siger", "Gajah Lampung", "Kopi Metro"]), "size": "200 × 115 cm",
+                "material": "Katun primisima", "technique": rng.choice(["batik_tulis", "batik_cap"])}
+    return {}
+
 
 CERT_ISSUERS = {
     "halal": "BPJPH", "pirt": "Dinas Kesehatan Kota Metro", "bpom_md": "Badan POM", "sni": "BSN",
@@ -276,6 +323,9 @@ def seed_demo(log=print) -> dict:
         product.description_en = product.description_en or description_en
         product.price_basis = profile["basis"]
         product.featured = index % 7 == 0
+        product.specs = demo_specs(row.product, row.nib, random.Random("specs" + row.nib + row.product)) or None
+        for column, value in columns_for(product.specs).items():
+            setattr(product, column, value)
         # Deeper tiers only up to what the producer can supply in a month (a tier at 20 × the MOQ of a rice
         # producer once started at 30,6 t for 16,6 t a month: listings/pricing.tier_problems).
         tiers = [] if row.price is None else [

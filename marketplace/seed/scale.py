@@ -17,6 +17,7 @@ Ids continue after what the tables already hold, so it can run on top of `seed d
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import time
 from bisect import bisect_left
@@ -30,6 +31,7 @@ from werkzeug.security import generate_password_hash
 from marketplace.extensions import db
 from marketplace.trade import contracts as schedule
 from marketplace.listings import fields, pricing
+from marketplace.listings.specs import columns_for
 from marketplace.models import Category, Inquiry, Producer, Product, Role
 from marketplace.catalog import search
 from marketplace.core.vocab import BUYER_TYPES, DELIVERY_CITIES, KECAMATAN, KELURAHAN, MONTHS_ALL_YEAR
@@ -43,6 +45,18 @@ MODERATOR_EMAIL = f"moderator@{SCALE_DOMAIN}"
 PRODUCER_EMAIL = f"produsen@{SCALE_DOMAIN}"
 RARE_WORDS = ("kecombrang", "andaliman", "rambutan-binjai", "tiwul")  # the benchmark's rare term: kecombrang
 BATCH = 20_000
+# A few specification sets for the commodities the catalog filters on, as JSON text made once (both bulk paths take
+# text for a JSON column) with their filter columns; seven listings in ten of those commodities get one, by id.
+_SPEC_SETS = {
+    "beras-serealia": [
+        {"variety": "Ciherang", "rice_class": "premium", "broken_pct": 12.0, "moisture_pct": 13.5, "pack_kg": 25.0},
+        {"variety": "IR64", "rice_class": "medium", "broken_pct": 22.0, "moisture_pct": 14.0, "pack_kg": 50.0},
+        {"variety": "Mentik Wangi", "rice_class": "premium", "broken_pct": 9.5, "moisture_pct": 13.0, "pack_kg": 5.0},
+    ],
+    "daging-unggas": [{"cut": "Karkas utuh", "meat_state": "fresh"}, {"cut": "Has dalam", "meat_state": "frozen"}],
+}
+SCALE_SPECS = {slug: [(json.dumps(values), columns_for(values)) for values in sets] for slug, sets in _SPEC_SETS.items()}
+NO_SPECS = {"specs": None, **columns_for(None)}
 CONTRACT_MONTHS = 6  # each agreed inquiry's contract: its volume every month for half a year
 
 # Commodity: share of listings, unit, price range (Rupiah per unit), capacity range, title words.
@@ -255,6 +269,14 @@ class DatabaseNotEmpty(RuntimeError):
     """The database already holds producers, listings or inquiries, and adding to them was not asked for."""
 
 
+def _specs_for(slug: str, pid: int) -> dict:
+    sets = SCALE_SPECS.get(slug)
+    if not sets or pid % 10 >= 7:
+        return NO_SPECS
+    text_, columns = sets[pid % len(sets)]
+    return {"specs": text_, **columns}
+
+
 def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                log: Callable[[str], None] = print, append: bool = False) -> dict[str, int]:
     """Bulk-load the data set into the current database; returns rows written per table.
@@ -394,7 +416,7 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                 product_unit.append(vocab["unit"])
                 if status == "published" and producer_published[index]:
                     public_products.append(pid)
-                yield dict(
+                values = dict(
                     id=pid, producer_id=producer_id, category_id=categories[slug], name=name, slug=f"{slug}-{pid}",
                     description=f"{name} dari Kota Metro, Lampung. Dipanen dan dikemas oleh "
                     f"{rng.choice(PRODUCER_KINDS)} setempat; cocok untuk hotel, restoran, katering dan distributor "
@@ -410,6 +432,8 @@ def seed_scale(producers: int, products: int, inquiries: int, seed: int = 2026,
                     status=status, published_at=published_at, submitted_at=created, created_at=created,
                     updated_at=created,
                 )
+                values.update(_specs_for(slug, pid))
+                yield values
                 pid += 1
 
     t = time.perf_counter()

@@ -3,7 +3,7 @@ the MOQ and per kg kept for cards and the price-per-kg order (with its covering 
 description for listings and an English description for storefronts
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 09:00:00
 
 The stored prices of the rows already there are worked out here in SQL, as listings/pricing.py does for every
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -70,7 +70,8 @@ def test_a_product_item_carries_what_a_buyer_compares(client, ctx):
     expired = CertificateFactory(producer=producer, kind="pirt", valid_until=date(2026, 3, 1))
     product = ProductFactory(producer=producer, name="Daging Sapi", slug="daging-sapi", unit="kg",
                              price=[(10, 130000), (100, 125000)], min_order_qty=10, monthly_capacity=3745,
-                             lead_time_days=3, grade="Super", category=category("daging-unggas"))
+                             lead_time_days=3, grade="Super", category=category("daging-unggas"),
+                             specs={"cut": "Has dalam", "meat_state": "frozen"})
     product.certificates.extend([valid, expired])
     db.session.commit()
     (item,) = get(client, "/products")["items"]
@@ -100,6 +101,7 @@ def test_a_product_item_carries_what_a_buyer_compares(client, ctx):
             {"kind": "pirt", "state": "expired", "number": expired.number, "issuer": "BPJPH",
              "valid_until": "2026-03-01", "document_url": None},
         ],
+        "specs": {"cut": "Has dalam", "meat_state": "frozen"},
     }
 
 

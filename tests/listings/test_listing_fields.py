@@ -108,6 +108,7 @@ def _product_changes(product: Product) -> dict:
         "delivery_terms": "Truk ke Pasar Induk Kramat Jati",
         "certificate_ids": [halal.id],
         "photo_keys": ["not-shown-as-a-row"],
+        "specs": {"variety": "Ciherang", "rice_class": "premium"},
     }
 
 
@@ -236,7 +237,9 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
     store = accounts.producer_a_store
     store.curated = True
     halal = CertificateFactory(producer=store, kind="halal", status="verified")
-    match = ProductFactory(producer=store, monthly_capacity=9000, category=category("beras-serealia"))
+    # Premium rice, and frozen meat too (the factory skips the category check), so one record matches every filter.
+    match = ProductFactory(producer=store, monthly_capacity=9000, category=category("beras-serealia"),
+                           specs={"rice_class": "premium", "meat_state": "frozen"})
     match.certificates.append(halal)
     db.session.commit()
     other = ProductFactory(monthly_capacity=10, category=category("sayur-buah"))
@@ -244,7 +247,7 @@ def test_every_declared_filter_narrows_the_list(client, accounts, path):
     db.session.commit()
     samples = {"category": "beras-serealia", "min_capacity": "1000", "min_spare": "1000", "kecamatan": "metro-pusat",
                "curated": "1",
-               "cert": "halal", "cert_verified": "1"}
+               "cert": "halal", "cert_verified": "1", "rice_class": "premium", "meat": "frozen"}
     for f in fields.filters_for(path.strip("/")):
         body = client.get(f"/api/v1{path}", query_string={f.param: samples[f.param]}).get_json()
         assert body["total"] == 1, f.param

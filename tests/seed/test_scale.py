@@ -259,18 +259,18 @@ def test_an_approved_change_shows_on_the_catalog_and_storefront_cards_at_once(cl
     assert "5 ton" in client.get("/products").get_data(as_text=True)  # this worker now keeps the card
     assert "5 ton" in client.get(storefront).get_data(as_text=True)
     values = listings.product_values(product)
-    values.update(name="Beras Pandan Wangi Premium", monthly_capacity=7777)
+    values.update(name="Beras Pandan Wangi Istimewa", monthly_capacity=7777)
     listings.save_product(product.producer, product, values, accounts.producer_a)
     listings.submit(product, accounts.producer_a)
     db.session.commit()
     waiting = client.get("/products").get_data(as_text=True)
-    assert "5 ton" in waiting and "Premium" not in waiting  # nothing changes for buyers before review
+    assert "5 ton" in waiting and "Istimewa" not in waiting  # nothing changes for buyers before review
 
     moderation.approve(product, accounts.moderator)
     db.session.commit()
     live = client.get("/products").get_data(as_text=True)
-    assert "Beras Pandan Wangi Premium" in live and "7,8 ton" in live and "5 ton" not in live
-    assert "Beras Pandan Wangi Premium" in client.get(storefront).get_data(as_text=True)
+    assert "Beras Pandan Wangi Istimewa" in live and "7,8 ton" in live and "5 ton" not in live
+    assert "Beras Pandan Wangi Istimewa" in client.get(storefront).get_data(as_text=True)
 
 
 def test_a_warm_catalog_page_reads_which_listings_it_shows_not_their_cards(app, client, ctx):

@@ -21,13 +21,13 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.core.forms import DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
+from marketplace.core.forms import MAX_NUMBER, DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
 from marketplace.core.units import is_mass
 from marketplace.listings import certificates as certificate_documents
-from marketplace.listings import fields
+from marketplace.listings import fields, specs
 from marketplace.core import clock
 from marketplace.core.formatting import quantity
 from marketplace.core.vocab import ANIMAL_HEALTH_CERTIFICATES, CERTIFICATES, DELIVERY_TERMS, PRICE_BASIS, STORAGE, UNITS
@@ -69,6 +69,117 @@ class TierForm(SubForm):
     ignore_prices = False  # set by ProductForm when the price is "on request"
 
 
+# ---------------------------------------------------------------- specifications per commodity
+
+def _within(spec: specs.Spec):
+    """A specification's number inside its declared bounds; the message says which."""
+    from marketplace.core.formatting import number
+
+    def check(form, field):
+        value = field.number
+        if value is None:
+            return
+        low, high = spec.minimum, spec.maximum
+        too_low = low is not None and (value < low or (spec.above_zero and value == low))
+        if too_low or (high is not None and value > high):
+            if spec.above_zero:
+                raise ValidationError(_l("Isi angka lebih dari %(low)s, paling banyak %(high)s.",
+                                         low=number(low), high=number(high)))
+            raise ValidationError(_l("Isi angka dari %(low)s sampai %(high)s.", low=number(low), high=number(high)))
+    return check
+
+
+def spec_field(spec: specs.Spec):
+    """The form field of one declared specification (all are optional)."""
+    label = _l("%(label)s (%(unit)s)", label=spec.label, unit=spec.unit) if spec.unit else spec.label
+    if spec.type is list:
+        return MultiCheckboxField(label, coerce=int, choices=MONTHS, validators=[Optional()], description=spec.help)
+    if spec.choices is not None:
+        return SelectField(label, choices=[("", "—"), *spec.choices.items()], default="", description=spec.help)
+    if spec.type in (float, int):
+        return NumberText(label, validators=[Optional(), _within(spec)], minimum=-MAX_NUMBER, description=spec.help)
+    validators = [Optional(), Length(max=spec.max_length)]
+    if spec.pattern:
+        validators.append(Regexp(f"(?:{spec.pattern})\\Z", message=spec.pattern_message))
+    return StringField(label, validators=validators, description=spec.help)
+
+
+class SpecForm(SubForm):
+    """One commodity's specifications (made for each commodity below, from listings/specs.py)."""
+
+    commodity: str = ""
+    declared: tuple[specs.Spec, ...] = ()
+
+    def values(self) -> dict:
+        """What was typed, as the declaration stores it: empty fields left out."""
+        values = {}
+        for spec in self.declared:
+            f = self[spec.name]
+            if spec.type in (float, int):
+                value = f.number if f.number is not None else None
+                value = int(value) if spec.type is int and value is not None else value
+            elif spec.type is list:
+                value = sorted(f.data or [])
+            else:
+                value = (f.data or "").strip()
+            if value not in (None, "", []):
+                values[spec.name] = value
+        return values
+
+    def typed(self) -> bool:
+        """Whether anything was typed or chosen in these fields."""
+        return any(v.strip() for f in self for v in (f.raw_data or []) if isinstance(v, str))
+
+    def kept(self) -> list[tuple[str, str]]:
+        """(input name, value) of what was typed, to carry through a page that shows another commodity's fields."""
+        return [(f.name, v) for f in self for v in (f.raw_data or []) if isinstance(v, str) and v.strip()]
+
+    def fill(self, values: dict) -> None:
+        from marketplace.core.formatting import form_number
+
+        for spec in self.declared:
+            if spec.name not in values:
+                continue
+            value = values[spec.name]
+            self[spec.name].data = form_number(value) if spec.type in (float, int) else value
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid:  # the SNI class claimed against the figures given
+            from marketplace.core.formatting import number
+
+            values = self.values()
+            for name, limit in specs.rice_class_problems(values):
+                self[name].errors.append(_l("Beras %(kelas)s (SNI 6128:2020): paling banyak %(limit)s %%.",
+                                            kelas=specs.RICE_CLASSES[values["rice_class"]], limit=number(limit)))
+                valid = False
+            self._errors = None
+        return valid
+
+
+class SpecsField(FormField):
+    """A commodity's sub-form inside the listing form: checked only when it is the listing's category's."""
+
+    def validate(self, form, extra_validators=()):
+        if form.active_commodity() != self.form.commodity:
+            return True
+        return super().validate(form, extra_validators)
+
+
+def _spec_form(commodity: str, declared: tuple[specs.Spec, ...]) -> type[SpecForm]:
+    attributes = {spec.name: spec_field(spec) for spec in declared}
+    name = "SpecForm_" + commodity.replace("-", "_")
+    return type(name, (SpecForm,), {**attributes, "commodity": commodity, "declared": declared,
+                                    "__module__": __name__})
+
+
+SPEC_FORMS = {commodity: _spec_form(commodity, declared) for commodity, declared in specs.COMMODITIES.items()}
+
+
+def _spec_field_name(commodity: str) -> str:
+    return "specs_" + commodity.replace("-", "_")
+
+
 class ProductForm(Form):
     category_id = SelectField(_l("Kategori"), coerce=int, validators=[DataRequired(_l("Pilih kategori."))])
     name = StringField(_l("Nama produk"), validators=[DataRequired(_REQUIRED), Length(max=160)])
@@ -101,12 +212,45 @@ class ProductForm(Form):
                                           description=_l("Untuk hasil panen musiman. Kosongkan jika tersedia sepanjang tahun."))
     delivery_terms = TextAreaField(_l("Pengiriman ke Jakarta"), validators=[Optional(), Length(max=2000)])
     certificate_ids = MultiCheckboxField(_l("Sertifikat yang berlaku untuk produk ini"), coerce=int, choices=[])
+    # The commodity whose specification fields the page showed (one sub-form per commodity is added below).
+    specs_for = HiddenField()
+    specs_notice = False  # set when the page is shown again because the category changed
 
-    def __init__(self, *args, certificates=(), categories=(), **kwargs):
+    def __init__(self, *args, certificates=(), categories=(), commodities=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._certificates = {c.id: c for c in certificates}
         self.certificate_ids.choices = [(c.id, f"{CERTIFICATES.get(c.kind, c.kind)} {c.number}".strip()) for c in certificates]
         self.category_id.choices = [(0, "—")] + list(categories)
+        self._commodities = dict(commodities or {})  # category id → commodity (specs.commodity_map)
+        self.shown_for = self.specs_for.data or ""  # what the page that was sent showed
+        self.specs_for.data = self.active_commodity() or ""
+
+    # -------------------------------------------------------- specifications
+
+    def active_commodity(self) -> str | None:
+        """The commodity of the category chosen (the one whose specifications are checked and stored)."""
+        return self._commodities.get(self.category_id.data)
+
+    def spec_form(self, commodity: str | None) -> SpecForm | None:
+        return self[_spec_field_name(commodity)].form if commodity in SPEC_FORMS else None
+
+    def active_specs(self) -> SpecForm | None:
+        """The sub-form the page shows: the chosen category's specifications."""
+        return self.spec_form(self.active_commodity())
+
+    def specs_switched(self) -> bool:
+        """The category was changed after specifications of another one were filled in: the page is shown again
+        with the new category's fields (those typed for the old one are kept in the page, not checked against the
+        new category and not stored), instead of saving."""
+        if not self.is_submitted() or self.active_commodity() == self.shown_for:
+            return False
+        old = self.spec_form(self.shown_for)
+        return old is not None and old.typed()
+
+    def kept_specs(self) -> list[tuple[str, str]]:
+        """What was typed in the other commodities' fields, carried along as hidden inputs."""
+        active = self.active_commodity()
+        return [pair for commodity in SPEC_FORMS if commodity != active for pair in self.spec_form(commodity).kept()]
 
     def validate(self, extra_validators=None) -> bool:
         for entry in self.tiers.entries:
@@ -175,6 +319,7 @@ class ProductForm(Form):
                 for e in self.tiers.entries if e.form.min_qty.number is not None and e.form.price.number is not None
             ],
             available_months=months or (1 << 12) - 1,
+            specs=self.active_specs().values() if self.active_specs() is not None else {},
         )
 
     def fill(self, values: dict) -> None:
@@ -182,6 +327,9 @@ class ProductForm(Form):
         from marketplace.core.formatting import number
 
         fields.fill_form(fields.PRODUCT, self, values, skip=("available_months", "tiers"))
+        self.specs_for.data = self.shown_for = self.active_commodity() or ""
+        if self.active_specs() is not None:
+            self.active_specs().fill(values.get("specs") or {})
         mask = values.get("available_months", (1 << 12) - 1)
         self.available_months.data = [] if mask == (1 << 12) - 1 else [m for m in range(1, 13) if mask & (1 << (m - 1))]
         tiers = values.get("tiers") or []
@@ -190,6 +338,10 @@ class ProductForm(Form):
         for entry, (qty, price) in zip(self.tiers.entries, tiers):
             entry.form.min_qty.data = number(qty)
             entry.form.price.data = number(price)
+
+
+for _commodity, _form_class in SPEC_FORMS.items():
+    setattr(ProductForm, _spec_field_name(_commodity), SpecsField(_form_class, label=_commodity))
 
 
 class PhotoForm(Form):

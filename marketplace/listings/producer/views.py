@@ -19,7 +19,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.models import Allocation, Photo, Producer, Product
 from marketplace.listings.producer import forms
 from marketplace.catalog import queries as catalog
-from marketplace.listings import dashboard, editing as listings, review as moderation
+from marketplace.listings import dashboard, editing as listings, review as moderation, specs
 from marketplace.trade import service as inquiries
 from marketplace.trade.forms import DeliveryFields
 from marketplace.listings.photos import ImageRejected
@@ -66,11 +66,6 @@ def _own_product(product_id: int) -> Product:
     if not policies.can_edit(current_user, product) or product.producer_id != current_producer().id:
         abort(404)  # someone else's listing does not exist, as far as this user can tell
     return product
-
-
-def _category_choices():
-    locale = str(get_locale())
-    return [(c.id, c.name(locale)) for c in catalog.categories()]
 
 
 @bp.get("/")
@@ -170,7 +165,10 @@ def products():
 
 
 def _product_form(producer: Producer) -> forms.ProductForm:
-    return forms.ProductForm(certificates=producer.certificates, categories=_category_choices())
+    categories = catalog.categories()
+    locale = str(get_locale())
+    return forms.ProductForm(certificates=producer.certificates, categories=[(c.id, c.name(locale)) for c in categories],
+                             commodities=specs.commodity_map(categories))
 
 
 def _handle_product_form(producer: Producer, product: Product | None):
@@ -178,6 +176,10 @@ def _handle_product_form(producer: Producer, product: Product | None):
     action = request.form.get("action", "save")
     if request.method == "POST" and action == "add_tier":
         forms.add_row(form.tiers)
+        return None, form
+    if request.method == "POST" and (action == "show_specs" or form.specs_switched()):
+        # The chosen category's specification fields, before anything is saved (no script needed).
+        form.specs_notice = action != "show_specs"
         return None, form
     if form.validate_on_submit():
         product, waits = listings.save_product(producer, product, form.values(), current_user)
