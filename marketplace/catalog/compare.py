@@ -3,7 +3,7 @@
 The table is `ROWS`, a list of row definitions: a key, a label, the cell macro that shows a value
 (templates/catalog/_compare_cells.html) and the function that takes the value from a column. A new row is one
 entry here (and a macro, if none of the existing ones fits); the view and the template need no change. A row marked
-`optional` is left out when no listing has a value for it (the specifications row, until listings have some).
+`optional` is left out when no listing has a value for it (the specifications row, when none of the listings has any).
 
 Quantities: the buyer types one quantity and unit; each listing reads it in its own unit (core/units.py). The price
 at that quantity is the one reader of tiers' (listings/pricing.py `price_at`); below the minimum order the first
@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.core import units
 from marketplace.extensions import db
 from marketplace.listings import pricing
+from marketplace.listings.specs import spec_rows
 from marketplace.models import Product
 
 MAX_COMPARED = 4
@@ -81,12 +82,6 @@ def price_cell(product: Product, asked: Asked) -> Price:
     price = pricing.price_at(product.price_tiers, quantity)
     below = bool(product.min_order_qty) and quantity < product.min_order_qty * (1 - 1e-9)
     return Price(price, unit, pricing.per_kg(price, unit, product.kg_per_unit), quantity, below_moq=below)
-
-
-def spec_rows(product: Product) -> list[tuple[str, str]]:
-    """The listing's specifications as (label, value) pairs. Until listings carry specifications there are none,
-    and the optional row is left out; wiring them in is returning the specifications' own `spec_rows(product)`."""
-    return []
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def test_the_rows_a_buyer_weighs(rice, client):
     assert labels[:5] == ["Harga pada jumlah Anda", "Harga per kg", "Minimal pemesanan", "Kapasitas per bulan",
                           "Tersedia bulan ini"]
     assert {"Sertifikat", "Waktu penyiapan", "Kualitas", "Kurasi", "Produsen", "Minta penawaran"} <= set(labels)
-    assert "Spesifikasi" not in labels  # no listing has specifications yet: the row is left out
+    assert "Spesifikasi" not in labels  # none of the three has specifications: the row is left out
     words = text_of(page.get_data(as_text=True))
     # stated by the producer, not checked: never "verified", and its date read as a validity
     assert "Halal · No. " in words and "dinyatakan produsen masa berlaku s.d. 31 Januari 2027" in words
@@ -149,3 +149,17 @@ def test_the_compare_view_offers_one_request_for_the_ticked_listings(rice, clien
     ticks = doc.find_all("input", form="request-form", name="product")
     assert [int(t.attrs["value"]) for t in ticks] == [a.id, b.id]
     assert {i.attrs["name"]: i.attrs["value"] for i in form.find_all("input", type="hidden")} == {"qty": "3", "unit": "ton"}
+
+
+def test_specifications_side_by_side(rice, client):
+    a, b, c = rice
+    a.specs = {"variety": "Ciherang", "rice_class": "premium", "broken_pct": 12.5, "moisture_pct": 13.5}
+    b.specs = {"variety": "IR64", "rice_class": "medium", "broken_pct": 22.0}
+    db.session.commit()
+    page = client.get(f"/products/compare?id={a.id}&id={b.id}&id={c.id}").get_data(as_text=True)
+    doc = parse(page)
+    labels = [th.text() for th in doc.find("table", class_="table align-top compare-table").find_all("th", scope="row")]
+    assert "Spesifikasi" in labels
+    words = text_of(page)
+    assert "Ciherang" in words and "IR64" in words
+    assert "12,5 %" in words and "22 %" in words and "13,5 %" in words
