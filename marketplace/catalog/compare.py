@@ -100,6 +100,7 @@ class Row:
 ROWS: list[Row] = [
     Row("price", _l("Harga pada jumlah Anda"), "price", lambda c, today: price_cell(c.product, c.asked)),
     Row("per_kg", _l("Harga per kg"), "per_kg", lambda c, today: price_cell(c.product, c.asked)),
+    Row("basis", _l("Dasar harga"), "basis", lambda c, today: c.product.price_basis),
     Row("moq", _l("Minimal pemesanan"), "amount", lambda c, today: units.Amount(c.product.min_order_qty, c.unit)),
     Row("capacity", _l("Kapasitas per bulan"), "amount",
         lambda c, today: units.Amount(c.product.monthly_capacity, c.unit)),

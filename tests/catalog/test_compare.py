@@ -77,12 +77,13 @@ def test_the_rows_a_buyer_weighs(rice, client):
     assert page.status_code == 200
     doc = parse(page.get_data(as_text=True))
     labels = [th.text() for th in doc.find("table", class_="table align-top compare-table").find_all("th", scope="row")]
-    assert labels[:5] == ["Harga pada jumlah Anda", "Harga per kg", "Minimal pemesanan", "Kapasitas per bulan",
-                          "Tersedia bulan ini"]
+    assert labels[:6] == ["Harga pada jumlah Anda", "Harga per kg", "Dasar harga", "Minimal pemesanan",
+                          "Kapasitas per bulan", "Tersedia bulan ini"]
     assert {"Sertifikat", "Waktu penyiapan", "Kualitas", "Kurasi", "Produsen", "Minta penawaran"} <= set(labels)
     assert "Spesifikasi" not in labels  # none of the three has specifications: the row is left out
     words = text_of(page.get_data(as_text=True))
     # stated by the producer, not checked: never "verified", and its date read as a validity
+    assert words.count("Loco Metro (diambil di Metro)") == 3  # each price says its basis
     assert "Halal · No. " in words and "dinyatakan produsen masa berlaku s.d. 31 Januari 2027" in words
     assert "Nilai kurasi A" in words and "Poktan Siger" in words and "Metro Utara" in words
     assert "5 hari" in words and "Premium" in words and "Medium" in words
