@@ -48,7 +48,7 @@ def test_search_filter_and_reach_the_inquiry_button(page_at, live_server, viewpo
     product_id = re.search(r"/products/(\d+)", page.url).group(1)
     assert "Beras" in page.locator("h1").inner_text()
     assert re.search(r"Rp \d", page.locator(".buy-box").inner_text())
-    facts = page.locator(".facts-table").inner_text()
+    facts = page.locator("[data-facts=order]").inner_text()
     assert "Minimal pemesanan" in facts and "Kapasitas produksi per bulan" in facts
     certificates = page.locator("section[aria-labelledby=sertifikat]")
     assert "Sertifikat dan izin" in certificates.inner_text() and "SNI" in certificates.inner_text()

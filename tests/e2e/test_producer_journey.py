@@ -81,7 +81,7 @@ def test_a_change_goes_live_only_after_the_curator_approves(browser, live_server
     producer.wait_for_url(re.compile(r"/dashboard/products(#\w*)?$"))
 
     buyer.goto(f"{live_server}/products/{product_id}")
-    assert "20 lembar" in buyer.locator(".facts-table").inner_text()
+    assert "20 lembar" in buyer.locator("[data-facts=order]").inner_text()
 
     sign_in(curator, live_server, *CURATOR)
     curator.goto(live_server + "/moderation/")
@@ -93,7 +93,7 @@ def test_a_change_goes_live_only_after_the_curator_approves(browser, live_server
     curator.wait_for_url(re.compile(r"/moderation/$"))
 
     buyer.reload()
-    assert "35 lembar" in buyer.locator(".facts-table").inner_text()
+    assert "35 lembar" in buyer.locator("[data-facts=order]").inner_text()
 
 
 def test_a_rejection_reaches_the_producer_with_its_reason(browser, live_server):
