@@ -761,6 +761,8 @@ def main() -> None:
                         help="one listening socket in the master (GUNICORN_REUSE_PORT=0), to compare the spread")
     parser.add_argument("--port", type=int, default=8765, help="the app's port; the bare reference uses the next")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
+    parser.add_argument("--skip", default="",
+                        help="database:size pairs left out of --db × --sizes, comma-separated (e.g. postgres:1m)")
     parser.add_argument("--estimate", action="store_true", help="print the estimated duration and stop")
     parser.add_argument("--out-dir", default=str(BENCH), help="where results-<db>-<size>.json and RESULTS.md go")
     args = parser.parse_args()
@@ -773,7 +775,8 @@ def main() -> None:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    combos = [(kind, label, s) for kind in kinds for label, s in sizes]
+    skipped = {pair.strip() for pair in args.skip.split(",") if pair.strip()}
+    combos = [(kind, label, s) for kind in kinds for label, s in sizes if f"{kind}:{label}" not in skipped]
     measuring = bs.estimate_seconds(PAGE_COUNT, GROUP_COUNT + 1, args.duration, args.ceiling_duration, len(combos))
     seeding = sum(SEED_MINUTES.get(label, (0.5, 0.5))[kind == "postgres"] * 60
                   for kind, label, s in combos if not is_cached(kind, s, args.pg_url))
