@@ -76,10 +76,21 @@ def can_moderate(user: User | None, obj=None) -> bool:
     """Moderators and admins; a moderator scoped to categories only for records in them."""
     if not _signed_in(user) or user.role not in (Role.MODERATOR, Role.ADMIN):
         return False
-    if user.role == Role.ADMIN or obj is None or not user.moderated_categories:
-        return True
-    categories = _categories_of(obj)
-    return not categories or bool(categories & {c.id for c in user.moderated_categories})
+    scope = moderation_scope(user)
+    return scope is None or obj is None or in_moderation_scope(scope, _categories_of(obj))
+
+
+def moderation_scope(user: User) -> set[int] | None:
+    """The categories a moderator reviews; None for whoever reviews every category (admins, unscoped moderators)."""
+    if user.role == Role.ADMIN or not user.moderated_categories:
+        return None
+    return {c.id for c in user.moderated_categories}
+
+
+def in_moderation_scope(scope: set[int] | None, categories: set[int]) -> bool:
+    """A record with these categories is in the scope (one with none, e.g. a storefront without listings, is in every
+    scope): the rule `can_moderate` applies, for callers that know a record's categories without loading it."""
+    return scope is None or not categories or bool(categories & scope)
 
 
 def can_facilitate(user: User | None, _obj=None) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace.core import clock, policies
 from marketplace.extensions import db
@@ -123,53 +123,161 @@ class QueueItem:
         return url_for("moderation.review", kind=kind, object_id=int(object_id))
 
 
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """One row of the queue before its records are loaded: enough to scope, filter, sort, count and page it."""
+    kind: str
+    key: str  # the live record, as QueueItem.key names it
+    object_id: int  # the record's id, or the revision's for a change
+    producer_id: int
+    category_id: int | None
+    kecamatan: str
+    submitted_at: datetime | None
+
+    @property
+    def order(self):
+        return self.submitted_at is None, self.submitted_at or _EPOCH
+
+
+_EPOCH = datetime.min.replace(tzinfo=clock.WIB)
+
+
+def _waiting(moderator: User, kind: str | None = None) -> list[_Waiting]:
+    """Everything waiting for this moderator, oldest first, read as plain columns (the queue's count on every
+    moderator's page, and the queue's pages, read only this; the records are loaded for the shown page only).
+    Kept for the request until its next write: the navigation's count and the page share one reading."""
+    memo = g.setdefault(_MEMO, {}) if has_request_context() else {}
+    if (moderator.id, kind) in memo:
+        return memo[(moderator.id, kind)]
+    rows: list[_Waiting] = []
+    pending = str(PublicationStatus.PENDING)
+    if kind in (None, "new_producer"):
+        rows += [_Waiting("new_producer", f"producers:{i}", i, i, None, kecamatan, at) for i, kecamatan, at in
+                 db.session.execute(select(Producer.id, Producer.kecamatan, Producer.submitted_at)
+                                    .where(Producer.status == pending))]
+    if kind in (None, "new_product"):
+        rows += [_Waiting("new_product", f"products:{i}", i, producer_id, category_id, kecamatan, at)
+                 for i, producer_id, category_id, kecamatan, at in db.session.execute(
+                     select(Product.id, Product.producer_id, Product.category_id, Producer.kecamatan, Product.submitted_at)
+                     .join(Producer, Producer.id == Product.producer_id).where(Product.status == pending))]
+    if kind in (None, "product_change", "producer_change"):
+        revisions = db.session.execute(
+            select(Revision.id, Revision.object_type, Revision.object_id, Revision.producer_id, Revision.data,
+                   Revision.submitted_at, Producer.kecamatan)
+            .join(Producer, Producer.id == Revision.producer_id).where(Revision.status == str(RevisionStatus.PENDING))
+        ).all()
+        product_categories = dict(db.session.execute(
+            select(Product.id, Product.category_id)
+            .where(Product.id.in_({r.object_id for r in revisions if r.object_type == "product"}))).all())
+        for r in revisions:
+            if r.object_type == "product" and kind in (None, "product_change") and r.object_id in product_categories:
+                rows.append(_Waiting("product_change", f"products:{r.object_id}", r.id, r.producer_id,
+                                     (r.data or {}).get("category_id") or product_categories[r.object_id],
+                                     r.kecamatan, r.submitted_at))
+            elif r.object_type == "producer" and kind in (None, "producer_change"):
+                rows.append(_Waiting("producer_change", f"producers:{r.object_id}", r.id, r.producer_id, None,
+                                     r.kecamatan, r.submitted_at))
+    scope = policies.moderation_scope(moderator)
+    if scope is not None:  # judged as policies.can_moderate judges the records, without loading them
+        store_categories = _store_categories({row.producer_id for row in rows if row.kind == "new_producer"})
+        rows = [row for row in rows if policies.in_moderation_scope(scope, _categories(row, store_categories))]
+    rows.sort(key=lambda row: row.order)
+    memo[(moderator.id, kind)] = rows
+    return rows
+
+
+_MEMO = "moderation_waiting"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_waiting(_session, _context) -> None:
+    """A write in this request (a decision, a submission) may change what waits: read it again."""
+    if has_request_context():
+        g.pop(_MEMO, None)
+
+
+def _store_categories(producer_ids: set[int]) -> dict[int, set[int]]:
+    """The categories of each storefront's listings (how a scoped moderator's reach over a storefront is judged)."""
+    found: dict[int, set[int]] = {}
+    for producer_id, category_id in db.session.execute(
+            select(Product.producer_id, Product.category_id).where(Product.producer_id.in_(producer_ids)).distinct()):
+        found.setdefault(producer_id, set()).add(category_id)
+    return found
+
+
+def _categories(row: _Waiting, store_categories: dict[int, set[int]]) -> set[int]:
+    """What `policies._categories_of` reads of each record: a storefront's listings' categories, a listing's own, a
+    listing change's; a storefront's change has none (every moderator reviews it)."""
+    if row.kind == "new_producer":
+        return store_categories.get(row.producer_id, set())
+    return {row.category_id} if row.kind != "producer_change" else set()
+
+
+def _filtered(rows: list[_Waiting], category_id: int | None, kecamatan: str | None) -> list[_Waiting]:
+    if category_id:
+        rows = [row for row in rows if row.category_id == category_id]
+    if kecamatan:
+        rows = [row for row in rows if row.kecamatan == kecamatan]
+    return rows
+
+
+def _items(rows: list[_Waiting], imports: bool = True) -> list[QueueItem]:
+    """The queue items of these rows, in their order, with their records loaded in a few statements."""
+    ids = {kind: [row.object_id for row in rows if row.kind == kind] for kind in KINDS}
+    producers = {p.id: p for p in db.session.scalars(
+        select(Producer).where(Producer.id.in_({row.producer_id for row in rows})))}
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(ids["new_product"])).options(selectinload(Product.category)))}
+    revisions = {r.id: r for r in db.session.scalars(
+        select(Revision).where(Revision.id.in_(ids["product_change"] + ids["producer_change"])))}
+    changed = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_({r.object_id for r in revisions.values() if r.object_type == "product"}))
+        .options(selectinload(Product.category)))}
+    categories = {c.id: c for c in db.session.scalars(select(Category))} if revisions else {}
+    items = []
+    for row in rows:
+        producer = producers[row.producer_id]
+        if row.kind == "new_producer":
+            items.append(QueueItem(row.kind, producer, producer, producer.name, None, row.submitted_at))
+        elif row.kind == "new_product":
+            product = products[row.object_id]
+            items.append(QueueItem(row.kind, product, producer, product.name, product.category, row.submitted_at))
+        else:
+            revision = revisions[row.object_id]
+            record = changed[revision.object_id] if row.kind == "product_change" else producer
+            category = categories.get(row.category_id) if row.kind == "product_change" else None
+            items.append(QueueItem(row.kind, revision, producer, (revision.data or {}).get("name") or record.name,
+                                   category, row.submitted_at))
+    if imports:
+        _mark_imports(items)
+    return items
+
+
 def queue(moderator: User, kind: str | None = None, category_id: int | None = None,
           kecamatan: str | None = None, imports: bool = True) -> list[QueueItem]:
     """Everything waiting for this moderator, oldest first; `imports` names the sheet on what the import sent."""
-    items: list[QueueItem] = []
-    pending = str(PublicationStatus.PENDING)
-    if kind in (None, "new_producer"):
-        for producer in db.session.scalars(
-            select(Producer).where(Producer.status == pending).options(selectinload(Producer.products))
-        ):
-            items.append(QueueItem("new_producer", producer, producer, producer.name, None, producer.submitted_at))
-    if kind in (None, "new_product"):
-        for product in db.session.scalars(
-            select(Product).where(Product.status == pending)
-            .options(selectinload(Product.producer), selectinload(Product.category))
-        ):
-            items.append(QueueItem("new_product", product, product.producer, product.name, product.category,
-                                   product.submitted_at))
-    if kind in (None, "product_change", "producer_change"):
-        revisions = db.session.scalars(select(Revision).where(Revision.status == str(RevisionStatus.PENDING))).all()
-        products = {p.id: p for p in db.session.scalars(
-            select(Product).where(Product.id.in_([r.object_id for r in revisions if r.object_type == "product"]))
-            .options(selectinload(Product.producer), selectinload(Product.category))
-        )}
-        producers = {p.id: p for p in db.session.scalars(
-            select(Producer).where(Producer.id.in_([r.producer_id for r in revisions]))
-        )}
-        categories = {c.id: c for c in db.session.scalars(select(Category))}
-        for revision in revisions:
-            if revision.object_type == "product" and kind in (None, "product_change"):
-                product = products.get(revision.object_id)
-                if product is None:
-                    continue
-                category = categories.get(revision.data.get("category_id")) or product.category
-                items.append(QueueItem("product_change", revision, product.producer,
-                                       revision.data.get("name") or product.name, category, revision.submitted_at))
-            elif revision.object_type == "producer" and kind in (None, "producer_change"):
-                producer = producers[revision.producer_id]
-                items.append(QueueItem("producer_change", revision, producer,
-                                       revision.data.get("name") or producer.name, None, revision.submitted_at))
-    items = [i for i in items if policies.can_moderate(moderator, i.obj)]
-    if imports:
-        _mark_imports(items)
-    if category_id:
-        items = [i for i in items if i.category is not None and i.category.id == category_id]
-    if kecamatan:
-        items = [i for i in items if i.producer.kecamatan == kecamatan]
-    return sorted(items, key=lambda i: (i.submitted_at is None, i.submitted_at or datetime.min.replace(tzinfo=clock.WIB)))
+    return _items(_filtered(_waiting(moderator, kind), category_id, kecamatan), imports)
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    page: int
+    pages: int
+
+
+def queue_page(moderator: User, kind: str | None = None, category_id: int | None = None,
+               kecamatan: str | None = None, page: int = 1) -> QueuePage:
+    """One page of the queue, oldest first (a page past the last shows the last)."""
+    rows = _filtered(_waiting(moderator, kind), category_id, kecamatan)
+    pages = max(1, -(-len(rows) // QUEUE_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * QUEUE_PAGE_SIZE:page * QUEUE_PAGE_SIZE]
+    return QueuePage(_items(shown), len(rows), page, pages)
 
 
 # services/imports.py writes this note on every audit row of what the import does: "inventory import (file.csv)".
@@ -223,7 +331,8 @@ class BulkApproval:
 def imported_items(moderator: User, keys: list[str]) -> tuple[list[QueueItem], list[str]]:
     """The items among `keys` waiting for this moderator because the import sent them; and the keys that are not."""
     wanted = list(dict.fromkeys(keys))
-    found = {i.key: i for i in queue(moderator) if i.import_file is not None and i.key in wanted}
+    rows = [row for row in _waiting(moderator) if row.key in set(wanted)]
+    found = {i.key: i for i in _items(rows) if i.import_file is not None}
     return [found[k] for k in wanted if k in found], [k for k in wanted if k not in found]
 
 
@@ -258,34 +367,55 @@ def approve_imported(moderator: User, keys: list[str]) -> BulkApproval:
 
 
 def queue_count(moderator: User) -> int:
-    return len(queue(moderator, imports=False))
+    return len(_waiting(moderator))
 
 
-def expired_certificates(moderator: User) -> list[Certificate]:
-    """Certificates past their date on storefronts buyers can see."""
-    rows = db.session.scalars(
-        select(Certificate).join(Producer)
-        .where(Certificate.valid_until < clock.today(), Producer.status == str(PublicationStatus.PUBLISHED))
-        .options(selectinload(Certificate.producer))
-        .order_by(Certificate.valid_until)
-    ).all()
-    return [c for c in rows if policies.can_moderate(moderator, c.producer)]
+CERTIFICATES_SHOWN = 50  # of each certificate list on the queue page; the rest are counted
 
 
-def certificates_to_verify(moderator: User) -> list[Certificate]:
+@dataclass
+class Shortlist:
+    """The first of a longer list, and how many there are in all."""
+    items: list
+    total: int
+
+
+def _certificates(moderator: User, where, order) -> Shortlist:
+    """The certificates matching `where` on storefronts this moderator reviews (policies.can_moderate, judged by the
+    storefront's listings without loading them), the first CERTIFICATES_SHOWN in `order`, and how many in all."""
+    if not policies.can_moderate(moderator):
+        return Shortlist([], 0)
+    matching = select(Certificate.id, Certificate.producer_id).join(Producer).where(*where).order_by(*order)
+    scope = policies.moderation_scope(moderator)
+    if scope is None:  # counted and cut by the database: these lists can be thousands long
+        total = db.session.scalar(matching.with_only_columns(func.count()).order_by(None)) or 0
+        first = list(db.session.scalars(matching.with_only_columns(Certificate.id).limit(CERTIFICATES_SHOWN)))
+    else:
+        rows = db.session.execute(matching).all()
+        categories = _store_categories({producer_id for _, producer_id in rows})
+        rows = [row for row in rows if policies.in_moderation_scope(scope, categories.get(row[1], set()))]
+        total, first = len(rows), [certificate_id for certificate_id, _ in rows[:CERTIFICATES_SHOWN]]
+    loaded = {c.id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.id.in_(first)).options(selectinload(Certificate.producer)))}
+    return Shortlist([loaded[i] for i in first], total)
+
+
+def expired_certificates(moderator: User) -> Shortlist:
+    """Certificates past their date on storefronts buyers can see, the longest expired first."""
+    return _certificates(moderator, (Certificate.valid_until < clock.today(),
+                                     Producer.status == str(PublicationStatus.PUBLISHED)),
+                         (Certificate.valid_until, Certificate.id))
+
+
+def certificates_to_verify(moderator: User) -> Shortlist:
     """Certificates with a number, valid today and not yet verified, on storefronts buyers see or that wait for
-    review: the ones a moderator can check now, oldest storefront first."""
-    today = clock.today()
-    rows = db.session.scalars(
-        select(Certificate).join(Producer)
-        .where(Certificate.status == str(CertificateStatus.STATED), Certificate.number != "",
-               or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
-               Producer.status.in_([str(PublicationStatus.PUBLISHED), str(PublicationStatus.PENDING)]))
-        .options(selectinload(Certificate.producer).selectinload(Producer.products))
-        .order_by(Certificate.document_key.is_(None), Producer.id, Certificate.id)
-        .limit(200)
-    ).all()
-    return [c for c in rows if policies.can_moderate(moderator, c)]
+    review: the ones a moderator can check now, those with a document first, then the oldest storefront's."""
+    return _certificates(
+        moderator,
+        (Certificate.status == str(CertificateStatus.STATED), Certificate.number != "",
+         or_(Certificate.valid_until.is_(None), Certificate.valid_until >= clock.today()),
+         Producer.status.in_([str(PublicationStatus.PUBLISHED), str(PublicationStatus.PENDING)])),
+        (Certificate.document_key.is_(None), Producer.id, Certificate.id))
 
 
 def certificate_of(producer: Producer, certificate_id: int) -> Certificate | None:

@@ -8,7 +8,7 @@ from wtforms import Field, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from marketplace.core.forms import Form, IdField, QueryForm
+from marketplace.core.forms import Form, IdField, QueryForm, WholeNumber
 from marketplace.core.security import MAX_ID
 from marketplace.listings.review import KINDS, RUBRIC, RUBRIC_LEVELS, STOCK_REASONS
 from marketplace.core.vocab import KECAMATAN
@@ -22,6 +22,7 @@ class QueueArgs(QueryForm):
     kind = SelectField(choices=[("", "")] + [(k, k) for k in KINDS], default="")
     category = IdField()
     kecamatan = SelectField(choices=[("", "")] + [(k, k) for k in KECAMATAN], default="")
+    page = WholeNumber(minimum=1, maximum=100_000, clamp=True, default=1)
 
 
 def _stock_reasons() -> dict[str, str]:

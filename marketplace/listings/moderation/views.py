@@ -45,9 +45,11 @@ def queue():
     categories = catalog.categories()
     args = forms.QueueArgs()
     kind, category_id, kecamatan = args.value("kind") or None, args.value("category"), args.value("kecamatan") or None
-    items = moderation.queue(current_user, kind=kind, category_id=category_id, kecamatan=kecamatan)
+    shown = moderation.queue_page(current_user, kind=kind, category_id=category_id, kecamatan=kecamatan,
+                                  page=args.value("page") or 1)
     return render_template(
-        "moderation/queue.html", items=items, kind=kind, category_id=category_id, kecamatan_code=kecamatan,
+        "moderation/queue.html", items=shown.items, shown=shown, kind=kind, category_id=category_id,
+        kecamatan_code=kecamatan,
         categories=[(c.id, c.name(locale)) for c in categories], kecamatan=KECAMATAN,
         expired=moderation.expired_certificates(current_user),
         to_verify=moderation.certificates_to_verify(current_user),
