@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from marketplace.core import clock
 from marketplace.extensions import db
@@ -15,7 +15,7 @@ EXPIRY_WARNING_DAYS = 60
 
 @dataclass
 class Attention:
-    kind: str  # rejected | suspended | draft | expiring | expired | unconfirmed | storefront_draft | inquiry
+    kind: str  # rejected | suspended | draft | more_drafts | expiring | expired | unconfirmed | storefront_draft | inquiry
     obj: object = None
     reason: str = ""
     days: int | None = None
@@ -45,10 +45,22 @@ def _rejection_reasons(producer: Producer) -> dict[tuple[str, int], str]:
     return {(object_type, object_id): note for object_type, object_id, note, _ in rows}
 
 
-def product_rows(producer: Producer) -> list[ProductRow]:
-    products = db.session.scalars(
-        select(Product).where(Product.producer_id == producer.id).order_by(Product.updated_at.desc(), Product.id.desc())
-    ).all()
+DASHBOARD_ROWS = 10  # listings on the dashboard itself (the most recently changed); the products page has them all
+PRODUCTS_PAGE_SIZE = 50
+ATTENTION_DRAFTS = 10  # drafts named under "Perlu perhatian"; the rest are counted
+
+NEEDS_THE_PRODUCER = (PublicationStatus.DRAFT, PublicationStatus.REJECTED, PublicationStatus.SUSPENDED)
+
+
+@dataclass
+class ProductPage:
+    rows: list[ProductRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _rows(producer: Producer, products: list[Product]) -> list[ProductRow]:
     revisions = open_revisions_for(producer)
     reasons = _rejection_reasons(producer)
     rows = []
@@ -63,7 +75,35 @@ def product_rows(producer: Producer) -> list[ProductRow]:
     return rows
 
 
+def _newest_first():
+    return Product.updated_at.desc(), Product.id.desc()
+
+
+def product_page(producer: Producer, page: int = 1, per_page: int | None = None) -> ProductPage:
+    """The storefront's listings, the most recently changed first, a page at a time (a page past the last shows the
+    last); PRODUCTS_PAGE_SIZE to a page unless `per_page` says."""
+    per_page = per_page or PRODUCTS_PAGE_SIZE
+    total = db.session.scalar(select(func.count()).where(Product.producer_id == producer.id)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    products = db.session.scalars(select(Product).where(Product.producer_id == producer.id)
+                                  .order_by(*_newest_first()).limit(per_page).offset((page - 1) * per_page)).all()
+    return ProductPage(_rows(producer, products), total, page, pages)
+
+
+def attention_rows(producer: Producer) -> list[ProductRow]:
+    """The listings that wait for the producer: drafts, sent back or suspended, or with a change sent back."""
+    sent_back = [object_id for (kind, object_id), r in open_revisions_for(producer).items()
+                 if kind == "product" and r.status == RevisionStatus.REJECTED]
+    products = db.session.scalars(
+        select(Product).where(Product.producer_id == producer.id,
+                              or_(Product.status.in_([str(s) for s in NEEDS_THE_PRODUCER]), Product.id.in_(sent_back)))
+        .order_by(*_newest_first())).all()
+    return _rows(producer, products)
+
+
 def attention(producer: Producer, user: User, rows: list[ProductRow]) -> list[Attention]:
+    """What needs the producer now; `rows` are `attention_rows(producer)`."""
     from marketplace.models import Allocation, AllocationStatus
 
     items: list[Attention] = []
@@ -81,9 +121,10 @@ def attention(producer: Producer, user: User, rows: list[ProductRow]) -> list[At
             items.append(Attention("suspended" if suspended else "rejected", row.product, row.reason))
     if producer.status == PublicationStatus.DRAFT:
         items.append(Attention("storefront_draft", producer))
-    for row in rows:
-        if row.product.status == PublicationStatus.DRAFT:
-            items.append(Attention("draft", row.product))
+    drafts = [row.product for row in rows if row.product.status == PublicationStatus.DRAFT]
+    items += [Attention("draft", product) for product in drafts[:ATTENTION_DRAFTS]]
+    if len(drafts) > ATTENTION_DRAFTS:
+        items.append(Attention("more_drafts", days=len(drafts) - ATTENTION_DRAFTS))
     today = clock.today()
     # The most urgent first: expired ones (longest expired leading), then the soonest to expire.
     dated = sorted((c for c in producer.certificates if c.valid_until is not None), key=lambda c: c.valid_until)

@@ -40,11 +40,22 @@ def committed(product_ids: Iterable[int], months: Iterable[Month]) -> dict[int, 
     result: dict[int, dict[Month, float]] = defaultdict(dict)
     if not ids or not days:
         return result
+    return _commitments(ContractMonth.product_id.in_(ids), ContractMonth.month.in_(days))
+
+
+def committed_of_producer(producer_id: int, months: Iterable[Month]) -> dict[int, dict[Month, float]]:
+    """`committed` for every listing of one storefront that active contracts commit in `months` (the others have
+    nothing committed): without naming its listings, which may be thousands."""
+    return _commitments(Product.producer_id == producer_id, ContractMonth.month.in_([first_day(m) for m in set(months)]))
+
+
+def _commitments(*where) -> dict[int, dict[Month, float]]:
+    result: dict[int, dict[Month, float]] = defaultdict(dict)
     rows = db.session.execute(
         select(ContractMonth.product_id, ContractMonth.month, func.sum(ContractMonth.listing_quantity))
         .join(Contract, Contract.id == ContractMonth.contract_id)
-        .where(ContractMonth.product_id.in_(ids), ContractMonth.month.in_(days),
-               Contract.status == str(ContractStatus.ACTIVE), ContractMonth.listing_quantity.is_not(None))
+        .join(Product, Product.id == ContractMonth.product_id)
+        .where(Contract.status == str(ContractStatus.ACTIVE), ContractMonth.listing_quantity.is_not(None), *where)
         .group_by(ContractMonth.product_id, ContractMonth.month)
     ).all()
     for product_id, day, quantity in rows:

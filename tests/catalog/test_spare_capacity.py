@@ -84,3 +84,30 @@ def test_the_producers_dashboard_shows_capacity_committed_and_spare_this_month(c
         rows[cells[0]] = cells[1:]
     assert rows["Beras Sibuk"] == ["10 ton", "8 ton", "2 ton"]
     assert rows["Telur Ayam"] == ["3.000 butir", "0 butir", "3.000 butir"]
+
+
+def test_a_large_storefronts_dashboard_shows_the_committed_listings_first_and_pages_the_rest(client, accounts,
+                                                                                              monkeypatch):
+    from marketplace.listings import dashboard
+
+    monkeypatch.setattr(dashboard, "DASHBOARD_ROWS", 3)
+    monkeypatch.setattr(dashboard, "PRODUCTS_PAGE_SIZE", 4)
+    monkeypatch.setattr(dashboard, "ATTENTION_DRAFTS", 2)
+    store = accounts.producer_a_store
+    busy = ProductFactory(producer=store, name="Beras Terikat", unit="ton", monthly_capacity=10)
+    listed = [ProductFactory(producer=store, name=f"Produk Baru {n}") for n in range(6)]
+    for n in range(5):
+        ProductFactory(producer=store, name=f"Draf {n}", status="draft")
+    _contract(1, busy, 4, "ton")
+    login(client, accounts.producer_a)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    table = html.split('id="t-capacity"')[1].split("</table>")[0]
+    names = re.findall(r'<th scope="row">([^<]+)</th>', table)
+    assert names[0] == "Beras Terikat" and len(names) == 3  # the committed one first, though changed longest ago
+    assert "Kelola semua (12)" in html
+    assert "Dan 3 draf lainnya." in html
+    first, last = client.get("/dashboard/products").get_data(as_text=True), \
+        client.get("/dashboard/products?page=3").get_data(as_text=True)
+    assert "12 produk" in first and "Halaman 1 dari 3" in first
+    assert first.count('class="product-row"') == 4 and last.count('class="product-row"') == 4
+    assert "Beras Terikat" in last and listed[0].name in last  # the oldest changes on the last page

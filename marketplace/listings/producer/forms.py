@@ -24,7 +24,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.core.forms import MAX_NUMBER, DayField, Form, IdField, NumberText, PhoneNumber, SubForm, WholeNumber
+from marketplace.core.forms import (MAX_NUMBER, DayField, Form, IdField, NumberText, PhoneNumber, QueryForm, SubForm,
+                                   WholeNumber)
 from marketplace.core.units import is_mass
 from marketplace.listings import certificates as certificate_documents
 from marketplace.listings import fields, specs
@@ -39,6 +40,12 @@ MONTHS = [
     (7, _l("Juli")), (8, _l("Agustus")), (9, _l("September")), (10, _l("Oktober")), (11, _l("November")),
     (12, _l("Desember")),
 ]
+
+
+class ProductsArgs(QueryForm):
+    """The producer's list of listings: which page."""
+
+    page = WholeNumber(minimum=1, maximum=100_000, clamp=True, default=1)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from marketplace.core import clock, policies
 from marketplace.extensions import db
@@ -73,25 +74,31 @@ def overview():
     if policies.acts_for_producers(current_user) and current_producer(required=False) is None:
         return render_template("producer/choose.html", producers=current_user.assigned_producers, form=EmptyForm())
     producer = current_producer()
-    rows = dashboard.product_rows(producer)
+    shown = dashboard.product_page(producer, per_page=dashboard.DASHBOARD_ROWS)
     return render_template(
-        "producer/overview.html", producer=producer, rows=rows,
-        attention=dashboard.attention(producer, current_user, rows), form=EmptyForm(),
-        **_capacity_this_month([row.product for row in rows]),
+        "producer/overview.html", producer=producer, rows=shown.rows, shown=shown,
+        attention=dashboard.attention(producer, current_user, dashboard.attention_rows(producer)), form=EmptyForm(),
+        **_capacity_this_month(producer, [row.product for row in shown.rows]),
     )
 
 
-def _capacity_this_month(products: list[Product]) -> dict:
-    """Per listing, this calendar month: its monthly capacity, what active contracts commit, what is spare (in the
-    listing's unit), as trade/capacity.py counts them."""
+def _capacity_this_month(producer: Producer, recent: list[Product]) -> dict:
+    """This calendar month, per listing: its monthly capacity, what active contracts commit, what is spare (in the
+    listing's unit), as trade/capacity.py counts them. The listings contracts commit come first (the most committed
+    share first), then the most recently changed, DASHBOARD_ROWS in all."""
     from marketplace.trade import capacity
 
     month = capacity.this_month()
-    committed = capacity.committed([p.id for p in products], [month])
+    committed = {product_id: months[month] for product_id, months in
+                 capacity.committed_of_producer(producer.id, [month]).items()}
+    bound = db.session.scalars(select(Product).where(Product.id.in_(committed))).all()
+    bound.sort(key=lambda p: (-(committed[p.id] / p.monthly_capacity if p.monthly_capacity else 1), p.id))
+    products = list({p.id: p for p in bound[:dashboard.DASHBOARD_ROWS] + recent}.values())[:dashboard.DASHBOARD_ROWS]
     spare = capacity.spare(products, [month])
     return {
         "capacity_month": capacity.first_day(month),
-        "capacity_rows": [(p, committed.get(p.id, {}).get(month, 0.0), spare[p.id][month]) for p in products],
+        "capacity_rows": [(p, committed.get(p.id, 0.0), spare[p.id][month]) for p in products],
+        "capacity_bound": len(committed),
     }
 
 
@@ -160,7 +167,8 @@ def _storefront_page(form, producer: Producer):
 @bp.get("/products")
 def products():
     producer = current_producer()
-    return render_template("producer/products.html", producer=producer, rows=dashboard.product_rows(producer),
+    shown = dashboard.product_page(producer, forms.ProductsArgs().value("page") or 1)
+    return render_template("producer/products.html", producer=producer, rows=shown.rows, shown=shown,
                            form=EmptyForm())
 
 
@@ -448,7 +456,6 @@ def answer_inquiry(allocation_id: int, action: str):
 def _own_lines(producer: Producer) -> list:
     """The producer's own contract lines, newest contract first (another producer's line of the same contract is
     not shown)."""
-    from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
     from marketplace.models import Contract, ContractLine, Inquiry
