@@ -23,6 +23,9 @@ least recently used out first) or, when REDIS_URL is set, in Redis under PAGE_CA
 lifetime of PAGE_CACHE_TIMEOUT seconds, so several servers share one render. Redis unreachable: the page is
 rendered as if nothing were kept (a warning in the log, at most once a minute).
 
+Each page is kept as rendered and also compressed (brotli and gzip, at Flask-Compress's levels), so a browser that
+accepts either gets the compressed bytes without compressing them again for each visitor.
+
 HTTP: a weak ETag from the body's hash, so If-None-Match gets a 304 while the page is unchanged (a new
 catalog version that leaves a page as it was keeps its ETag); `Cache-Control: no-cache` on the HTML pages
 (a browser or proxy may keep them but asks again each time, so a change shows at once); the API keeps its
@@ -31,6 +34,7 @@ the language never comes from Accept-Language, so that is not in Vary.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -40,6 +44,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import brotli
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_caching.backends.base import BaseCache
@@ -218,6 +223,28 @@ def page_key(current: int, query: Mapping[str, Any]) -> str:
     return f"v{current}:{digest}"
 
 
+_queries: OrderedDict[tuple, dict[str, str]] = OrderedDict()
+_queries_lock = threading.Lock()
+MAX_QUERIES = 4096
+
+
+def _normalised(query_of: Callable[[], Mapping[str, Any]], current: int) -> dict[str, str]:
+    """The page's query string as its GET form reads it, worked out once per query string as sent and catalog
+    version (the forms' choices, e.g. the category slugs, follow the catalog) and kept, the latest MAX_QUERIES."""
+    key = (request.endpoint, current, request.query_string)
+    with _queries_lock:
+        found = _queries.get(key)
+        if found is not None:
+            _queries.move_to_end(key)
+            return found
+    found = {name: str(value) for name, value in query_of().items()}
+    with _queries_lock:
+        _queries[key] = found
+        while len(_queries) > MAX_QUERIES:
+            _queries.popitem(last=False)
+    return found
+
+
 def serve_kept():
     """Before the view: a kept page is answered at once (a 304 when the browser holds it)."""
     if request.method not in ("GET", "HEAD") or not current_app.config["PAGE_CACHE"]:
@@ -227,17 +254,36 @@ def serve_kept():
         return None
     current = g.catalog_version = catalog_cache.version()
     get_locale()  # chosen from the query string as sent (?lang=en), before it is replaced below
-    query = {name: str(value) for name, value in query_of().items()}
+    query = _normalised(query_of, current)
     forms.read_from(query)  # the page is rendered from the key's query string alone
     key = g.page_cache_key = page_key(current, query)
     entry = _get(key)
     if entry is None:
         return None
     g.page_cache_hit = True
-    etag, content_type, body = entry
-    response = current_app.response_class(body, content_type=content_type)
+    etag, content_type, body, *compressed = entry
+    encoding = request.accept_encodings.best_match(ENCODINGS) if compressed else None
+    if encoding is not None:  # compressed when it was kept, not again for every visitor
+        response = current_app.response_class(compressed[ENCODINGS.index(encoding)], content_type=content_type)
+        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves an encoded response alone
+    else:
+        response = current_app.response_class(body, content_type=content_type)
+    response.vary.add("Accept-Encoding")
     response.set_etag(etag, weak=True)
     return response.make_conditional(request)
+
+
+ENCODINGS = ("br", "gzip")  # what a kept page is also kept as, in the order one is chosen
+
+
+def _compressed(body: bytes) -> tuple[bytes, ...]:
+    """The page in each of ENCODINGS, at Flask-Compress's levels (as a page it compresses itself); none for a page
+    too small for it to compress."""
+    config = current_app.config
+    if len(body) < config["COMPRESS_MIN_SIZE"]:
+        return ()
+    return (brotli.compress(body, quality=config["COMPRESS_BR_LEVEL"]),
+            gzip.compress(body, compresslevel=config["COMPRESS_LEVEL"], mtime=0))
 
 
 def keep_rendered(response):
@@ -250,7 +296,7 @@ def keep_rendered(response):
             return response
         body = response.get_data()
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        _set(key, (etag, response.headers["Content-Type"], body))
+        _set(key, (etag, response.headers["Content-Type"], body, *_compressed(body)))
         response.set_etag(etag, weak=True)
         response.make_conditional(request)
     response.headers.setdefault("Cache-Control", "no-cache")

@@ -55,6 +55,33 @@ def test_a_signed_in_home_page_counts_nothing_over_the_listings(app, client, sho
 
 # ---------------------------------------------------------------- HTTP
 
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_a_kept_page_is_sent_compressed_as_it_was_kept(app, client, shop, encoding):
+    """A browser gets the compressed bytes kept with the page (Flask-Compress does not compress them again), and
+    they open to exactly the page a client that accepts no encoding gets."""
+    import gzip
+
+    import brotli
+
+    plain = client.get("/products", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    client.get("/products", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})  # rendered and kept, or kept
+    with counting(app) as statements:
+        sent = client.get("/products", headers={"Accept-Encoding": encoding})
+    assert len(statements) == 1
+    assert sent.headers["Content-Encoding"] == encoding and "Accept-Encoding" in sent.headers["Vary"]
+    opened = brotli.decompress(sent.get_data()) if encoding == "br" else gzip.decompress(sent.get_data())
+    assert opened == plain.get_data()
+    assert int(sent.headers["Content-Length"]) == len(sent.get_data()) < len(opened) / 3
+    again = client.get("/products", headers={"Accept-Encoding": encoding, "If-None-Match": sent.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_browser_that_prefers_gzip_gets_gzip(client, shop):
+    client.get("/products")
+    assert client.get("/products", headers={"Accept-Encoding": "br;q=0.5, gzip"}).headers["Content-Encoding"] == "gzip"
+
+
 def test_a_page_the_browser_holds_gets_a_304(client, shop):
     first = client.get("/products")
     etag = first.headers["ETag"]
