@@ -56,6 +56,9 @@ SIZES = {"100k": (10_000, 100_000, 1_000_000), "1m": (10_000, 1_000_000, 1_000_0
 # Rough seeding times on this machine's two cores, for the estimate printed up front (SQLite, PostgreSQL)
 SEED_MINUTES = {"100k": (1.5, 2.0), "1m": (5.0, 8.0)}
 MIX = "mix (browse + 10 % inquiry posts)"
+# Every browser asks for compressed pages (and nginx passes the header on): the app then sends brotli, which it keeps
+# with each kept page; the bare reference ignores it and sends its page as it is.
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 
 
 def log(message: str) -> None:
@@ -412,6 +415,8 @@ def wrk(url: str, args, duration: float, close: bool, cookie: str = "", lua_args
            "-s", str(REPORT_LUA)]
     if close:
         cmd += ["-H", "Connection: close"]
+    if args.accept_encoding:
+        cmd += ["-H", f"Accept-Encoding: {args.accept_encoding}"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     cmd += [url]
@@ -496,7 +501,8 @@ def run_one(kind: str, label: str, sizes, args, bare: Server) -> dict:
                 "ceilings": blocks, "single": single, "versions": versions(url),
                 "date": datetime.now(UTC).isoformat(timespec="seconds"), "workers": workers,
                 "threads": int(env.get("GUNICORN_THREADS", 4)), "reuse_port": args.reuse_port,
-                "connections": args.connections, "duration": args.duration, "mix_forms": args.mix_forms,
+                "connections": args.connections, "accept_encoding": args.accept_encoding, "duration": args.duration,
+                "mix_forms": args.mix_forms,
                 "ceiling_duration": args.ceiling_duration, "loadavg": os.getloadavg()}
     finally:
         if drop:
@@ -581,6 +587,7 @@ def table(data: dict) -> list[str]:
         f"Data set: {p[0]:,} producers, {p[1]:,} listings, {p[2]:,} inquiries. {data['versions']}. gunicorn "
         f"{workers} workers × {data['threads']} threads, SO_REUSEPORT {'on' if data.get('reuse_port') else 'off'}; "
         f"wrk {data['connections']} connections, {data['duration']} s per page and mode, "
+        f"Accept-Encoding: {data.get('accept_encoding') or 'none'}, "
         f"{data['ceiling_duration']} s per ceiling. Run at {data['date']}, load average at the end "
         f"{', '.join(f'{x:.2f}' for x in data['loadavg'])}.",
         "",
@@ -700,6 +707,8 @@ def write_report(path: Path, runs: list[dict], command: str) -> None:
         "real product cards from memory, no database.",
         "- **Keep-alive** (wrk's default) is the headline; **new conn.** sends `Connection: close`, a TCP set-up per "
         "request. gunicorn binds one socket per worker (SO_REUSEPORT), which spreads kept-alive connections.",
+        "- **Accept-Encoding**: wrk sends what Chromium sends, so the app answers with the brotli copy it keeps with "
+        "each kept page (and compresses the pages it renders); the bare reference sends its page uncompressed.",
         f"- **Goals** (issue 18): anonymous pages ≥ {bs.ANON_RATIO} × the bare reference's req/s and p99 ≤ "
         f"{bs.P99_FACTOR:g} × its p99; signed-in pages ≥ {bs.SIGNED_RATIO} ×; the mix p99 ≤ {bs.P99_FACTOR:g} × "
         f"its p99; ≤ {bs.RSS_GOAL_MB} MB per worker; at 1M listings no ratio more than {bs.SCALE_DROP:.0%} below "
@@ -753,6 +762,8 @@ def main() -> None:
                         help="requests of page 1 and page 200 each, one client, alternating (median compared)")
     parser.add_argument("--mix-forms", type=int, default=400,
                         help="inquiry forms fetched per mix run: each stores one inquiry, then they are posted again")
+    parser.add_argument("--accept-encoding", default=ACCEPT_ENCODING,
+                        help="the Accept-Encoding header wrk sends (\"\" for none); default: what Chromium sends")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py)")
