@@ -6,6 +6,7 @@ resolves a transition's actors ("owner", "moderator") through them too.
 from __future__ import annotations
 
 from flask_login import current_user
+from sqlalchemy import or_, select
 
 from marketplace.models import Certificate, Producer, Product, PublicationStatus, Revision, Role, User
 
@@ -85,6 +86,19 @@ def moderation_scope(user: User) -> set[int] | None:
     if user.role == Role.ADMIN or not user.moderated_categories:
         return None
     return {c.id for c in user.moderated_categories}
+
+
+def moderation_scope_filter(user: User, category=None, producer_id=None):
+    """`can_moderate` as a WHERE clause, for lists read straight from the database (the review queue): rows whose
+    `category` column is in the moderator's categories, or storefronts (`producer_id`) with a listing in them or
+    with none at all. None when the user reviews every category."""
+    scope = moderation_scope(user)
+    if scope is None:
+        return None
+    if category is not None:
+        return category.in_(scope)
+    listings = select(Product.id).where(Product.producer_id == producer_id)
+    return or_(~listings.exists(), listings.where(Product.category_id.in_(scope)).exists())
 
 
 def in_moderation_scope(scope: set[int] | None, categories: set[int]) -> bool:

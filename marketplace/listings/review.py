@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g, has_request_context, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import event, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import selectinload
 
 from marketplace.core import clock, policies
 from marketplace.extensions import db
@@ -128,100 +128,77 @@ QUEUE_PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class _Waiting:
-    """One row of the queue before its records are loaded: enough to scope, filter, sort, count and page it."""
+    """One row of the queue before its records are loaded."""
     kind: str
-    key: str  # the live record, as QueueItem.key names it
     object_id: int  # the record's id, or the revision's for a change
     producer_id: int
     category_id: int | None
-    kecamatan: str
     submitted_at: datetime | None
 
-    @property
-    def order(self):
-        return self.submitted_at is None, self.submitted_at or _EPOCH
 
-
-_EPOCH = datetime.min.replace(tzinfo=clock.WIB)
-
-
-def _waiting(moderator: User, kind: str | None = None) -> list[_Waiting]:
-    """Everything waiting for this moderator, oldest first, read as plain columns (the queue's count on every
-    moderator's page, and the queue's pages, read only this; the records are loaded for the shown page only).
-    Kept for the request until its next write: the navigation's count and the page share one reading."""
-    memo = g.setdefault(_MEMO, {}) if has_request_context() else {}
-    if (moderator.id, kind) in memo:
-        return memo[(moderator.id, kind)]
-    rows: list[_Waiting] = []
+def _waiting(moderator: User, kind: str | None = None, category_id: int | None = None, kecamatan: str | None = None,
+             keys: list[str] | None = None):
+    """Everything waiting for this moderator as one query of plain columns (kind, ids, category, kecamatan,
+    submitted_at), oldest first: the database counts, filters and pages it, however many wait. `keys` ("products:12")
+    keeps the rows of those live records only. Scoped as `policies.moderation_scope_filter` says."""
     pending = str(PublicationStatus.PENDING)
-    if kind in (None, "new_producer"):
-        rows += [_Waiting("new_producer", f"producers:{i}", i, i, None, kecamatan, at) for i, kecamatan, at in
-                 db.session.execute(select(Producer.id, Producer.kecamatan, Producer.submitted_at)
-                                    .where(Producer.status == pending))]
-    if kind in (None, "new_product"):
-        rows += [_Waiting("new_product", f"products:{i}", i, producer_id, category_id, kecamatan, at)
-                 for i, producer_id, category_id, kecamatan, at in db.session.execute(
-                     select(Product.id, Product.producer_id, Product.category_id, Producer.kecamatan, Product.submitted_at)
-                     .join(Producer, Producer.id == Product.producer_id).where(Product.status == pending))]
-    if kind in (None, "product_change", "producer_change"):
-        revisions = db.session.execute(
-            select(Revision.id, Revision.object_type, Revision.object_id, Revision.producer_id, Revision.data,
-                   Revision.submitted_at, Producer.kecamatan)
-            .join(Producer, Producer.id == Revision.producer_id).where(Revision.status == str(RevisionStatus.PENDING))
-        ).all()
-        product_categories = dict(db.session.execute(
-            select(Product.id, Product.category_id)
-            .where(Product.id.in_({r.object_id for r in revisions if r.object_type == "product"}))).all())
-        for r in revisions:
-            if r.object_type == "product" and kind in (None, "product_change") and r.object_id in product_categories:
-                rows.append(_Waiting("product_change", f"products:{r.object_id}", r.id, r.producer_id,
-                                     (r.data or {}).get("category_id") or product_categories[r.object_id],
-                                     r.kecamatan, r.submitted_at))
-            elif r.object_type == "producer" and kind in (None, "producer_change"):
-                rows.append(_Waiting("producer_change", f"producers:{r.object_id}", r.id, r.producer_id, None,
-                                     r.kecamatan, r.submitted_at))
-    scope = policies.moderation_scope(moderator)
-    if scope is not None:  # judged as policies.can_moderate judges the records, without loading them
-        store_categories = _store_categories({row.producer_id for row in rows if row.kind == "new_producer"})
-        rows = [row for row in rows if policies.in_moderation_scope(scope, _categories(row, store_categories))]
-    rows.sort(key=lambda row: row.order)
-    memo[(moderator.id, kind)] = rows
-    return rows
+    product_category = func.coalesce(Revision.data["category_id"].as_integer(), Product.category_id)
+    # kind → (its query's columns: id, the live record's id, producer, category, submitted; its conditions)
+    parts = {
+        "new_producer": ((Producer.id, Producer.id, Producer.id, null(), Producer.submitted_at),
+                         [Producer.status == pending, *_scoped(moderator, producer_id=Producer.id)]),
+        "new_product": ((Product.id, Product.id, Product.producer_id, Product.category_id, Product.submitted_at),
+                        [Product.status == pending, *_scoped(moderator, category=Product.category_id)]),
+        "product_change": ((Revision.id, Revision.object_id, Revision.producer_id, product_category,
+                            Revision.submitted_at),
+                           [Revision.status == str(RevisionStatus.PENDING), Revision.object_type == "product",
+                            Product.id == Revision.object_id, *_scoped(moderator, category=product_category)]),
+        "producer_change": ((Revision.id, Revision.object_id, Revision.producer_id, null(), Revision.submitted_at),
+                            [Revision.status == str(RevisionStatus.PENDING), Revision.object_type == "producer"]),
+    }
+    wanted = _record_ids(keys) if keys is not None else None
+    selects = []
+    for position, (name, (columns, conditions)) in enumerate(parts.items()):
+        if kind not in (None, name):
+            continue
+        part = select(literal(position).label("kind"), columns[0].label("object_id"),
+                      columns[2].label("producer_id"), columns[3].label("category_id"),
+                      columns[4].label("submitted_at")).where(*conditions)
+        if category_id:
+            part = part.where(columns[3] == category_id)
+        if kecamatan:  # the storefront's; joined only for this filter
+            part = part.where(Producer.id == columns[2], Producer.kecamatan == kecamatan)
+        if wanted is not None:
+            part = part.where(columns[1].in_(wanted["producers" if name.endswith("producer") else "products"]))
+        selects.append(part)
+    return union_all(*selects).subquery("waiting")
 
 
-_MEMO = "moderation_waiting"
+def _record_ids(keys: list[str]) -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {"products": [], "producers": []}
+    for key in keys:
+        kind, _, object_id = key.partition(":")
+        if kind in ids and object_id.isdigit():
+            ids[kind].append(int(object_id))
+    return ids
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_waiting(_session, _context) -> None:
-    """A write in this request (a decision, a submission) may change what waits: read it again."""
-    if has_request_context():
-        g.pop(_MEMO, None)
+def _scoped(moderator: User, category=None, producer_id=None) -> list:
+    clause = policies.moderation_scope_filter(moderator, category=category, producer_id=producer_id)
+    return [] if clause is None else [clause]
 
 
-def _store_categories(producer_ids: set[int]) -> dict[int, set[int]]:
-    """The categories of each storefront's listings (how a scoped moderator's reach over a storefront is judged)."""
-    found: dict[int, set[int]] = {}
-    for producer_id, category_id in db.session.execute(
-            select(Product.producer_id, Product.category_id).where(Product.producer_id.in_(producer_ids)).distinct()):
-        found.setdefault(producer_id, set()).add(category_id)
-    return found
+def _rows(waiting, limit: int | None = None, offset: int = 0) -> list[_Waiting]:
+    order = (waiting.c.submitted_at.is_(None), waiting.c.submitted_at, waiting.c.kind, waiting.c.object_id)
+    query = select(waiting).order_by(*order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_Waiting(KINDS[kind], object_id, producer_id, category, at)
+            for kind, object_id, producer_id, category, at in db.session.execute(query)]
 
 
-def _categories(row: _Waiting, store_categories: dict[int, set[int]]) -> set[int]:
-    """What `policies._categories_of` reads of each record: a storefront's listings' categories, a listing's own, a
-    listing change's; a storefront's change has none (every moderator reviews it)."""
-    if row.kind == "new_producer":
-        return store_categories.get(row.producer_id, set())
-    return {row.category_id} if row.kind != "producer_change" else set()
-
-
-def _filtered(rows: list[_Waiting], category_id: int | None, kecamatan: str | None) -> list[_Waiting]:
-    if category_id:
-        rows = [row for row in rows if row.category_id == category_id]
-    if kecamatan:
-        rows = [row for row in rows if row.kecamatan == kecamatan]
-    return rows
+def _count(waiting) -> int:
+    return db.session.scalar(select(func.count()).select_from(waiting)) or 0
 
 
 def _items(rows: list[_Waiting], imports: bool = True) -> list[QueueItem]:
@@ -259,7 +236,7 @@ def _items(rows: list[_Waiting], imports: bool = True) -> list[QueueItem]:
 def queue(moderator: User, kind: str | None = None, category_id: int | None = None,
           kecamatan: str | None = None, imports: bool = True) -> list[QueueItem]:
     """Everything waiting for this moderator, oldest first; `imports` names the sheet on what the import sent."""
-    return _items(_filtered(_waiting(moderator, kind), category_id, kecamatan), imports)
+    return _items(_rows(_waiting(moderator, kind, category_id, kecamatan)), imports)
 
 
 @dataclass
@@ -273,11 +250,11 @@ class QueuePage:
 def queue_page(moderator: User, kind: str | None = None, category_id: int | None = None,
                kecamatan: str | None = None, page: int = 1) -> QueuePage:
     """One page of the queue, oldest first (a page past the last shows the last)."""
-    rows = _filtered(_waiting(moderator, kind), category_id, kecamatan)
-    pages = max(1, -(-len(rows) // QUEUE_PAGE_SIZE))
+    waiting = _waiting(moderator, kind, category_id, kecamatan)
+    total = _count(waiting)
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    shown = rows[(page - 1) * QUEUE_PAGE_SIZE:page * QUEUE_PAGE_SIZE]
-    return QueuePage(_items(shown), len(rows), page, pages)
+    return QueuePage(_items(_rows(waiting, QUEUE_PAGE_SIZE, (page - 1) * QUEUE_PAGE_SIZE)), total, page, pages)
 
 
 # services/imports.py writes this note on every audit row of what the import does: "inventory import (file.csv)".
@@ -331,8 +308,7 @@ class BulkApproval:
 def imported_items(moderator: User, keys: list[str]) -> tuple[list[QueueItem], list[str]]:
     """The items among `keys` waiting for this moderator because the import sent them; and the keys that are not."""
     wanted = list(dict.fromkeys(keys))
-    rows = [row for row in _waiting(moderator) if row.key in set(wanted)]
-    found = {i.key: i for i in _items(rows) if i.import_file is not None}
+    found = {i.key: i for i in _items(_rows(_waiting(moderator, keys=wanted))) if i.import_file is not None}
     return [found[k] for k in wanted if k in found], [k for k in wanted if k not in found]
 
 
@@ -367,7 +343,7 @@ def approve_imported(moderator: User, keys: list[str]) -> BulkApproval:
 
 
 def queue_count(moderator: User) -> int:
-    return len(_waiting(moderator))
+    return _count(_waiting(moderator))
 
 
 CERTIFICATES_SHOWN = 50  # of each certificate list on the queue page; the rest are counted
@@ -381,20 +357,14 @@ class Shortlist:
 
 
 def _certificates(moderator: User, where, order) -> Shortlist:
-    """The certificates matching `where` on storefronts this moderator reviews (policies.can_moderate, judged by the
-    storefront's listings without loading them), the first CERTIFICATES_SHOWN in `order`, and how many in all."""
+    """The certificates matching `where` on storefronts this moderator reviews (policies.moderation_scope_filter),
+    the first CERTIFICATES_SHOWN in `order`, and how many in all: counted and cut by the database."""
     if not policies.can_moderate(moderator):
         return Shortlist([], 0)
-    matching = select(Certificate.id, Certificate.producer_id).join(Producer).where(*where).order_by(*order)
-    scope = policies.moderation_scope(moderator)
-    if scope is None:  # counted and cut by the database: these lists can be thousands long
-        total = db.session.scalar(matching.with_only_columns(func.count()).order_by(None)) or 0
-        first = list(db.session.scalars(matching.with_only_columns(Certificate.id).limit(CERTIFICATES_SHOWN)))
-    else:
-        rows = db.session.execute(matching).all()
-        categories = _store_categories({producer_id for _, producer_id in rows})
-        rows = [row for row in rows if policies.in_moderation_scope(scope, categories.get(row[1], set()))]
-        total, first = len(rows), [certificate_id for certificate_id, _ in rows[:CERTIFICATES_SHOWN]]
+    rows = db.session.execute(  # the count of all rides along on the first rows (one reading)
+        select(Certificate.id, func.count().over()).join(Producer)
+        .where(*where, *_scoped(moderator, producer_id=Producer.id)).order_by(*order).limit(CERTIFICATES_SHOWN)).all()
+    first, total = [certificate_id for certificate_id, _ in rows], (rows[0][1] if rows else 0)
     loaded = {c.id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.id.in_(first)).options(selectinload(Certificate.producer)))}
     return Shortlist([loaded[i] for i in first], total)

@@ -49,7 +49,11 @@ class Producer(TimestampMixin, Base):
     """A UMKM storefront."""
 
     __tablename__ = "producer"
-    __table_args__ = (Index("ix_producer_status_kecamatan", "status", "kecamatan", "id"),)
+    __table_args__ = (
+        Index("ix_producer_status_kecamatan", "status", "kecamatan", "id"),
+        # The review queue, oldest first, counted and paged by the database (migration 0018).
+        Index("ix_producer_status_submitted", "status", "submitted_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -165,6 +169,10 @@ class Product(TimestampMixin, Base):
         # The catalog's specification filters (migration 0014), covering: few listings have a value, found by it.
         Index("ix_product_rice_class", "rice_class", "status", "monthly_capacity", "id", "producer_id"),
         Index("ix_product_meat_state", "meat_state", "status", "monthly_capacity", "id", "producer_id"),
+        # The review queue, oldest first (covering: it reads these columns only), and a storefront's listings the
+        # most recently changed first (the producer's dashboard), both paged by the database (migration 0018).
+        Index("ix_product_status_submitted", "status", "submitted_at", "id", "producer_id", "category_id"),
+        Index("ix_product_producer_updated", "producer_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

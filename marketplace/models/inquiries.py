@@ -77,6 +77,8 @@ class Inquiry(TimestampMixin, Base):
         Index("ix_inquiry_status_created", "status", "created_at"),
         Index("ix_inquiry_created_at", "created_at"),
         Index("ix_inquiry_status_id", "status", "id"),
+        # The facilitators' count of new requests nobody holds yet, on every facilitator page (migration 0018).
+        Index("ix_inquiry_status_assigned", "status", "assigned_to_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

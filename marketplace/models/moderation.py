@@ -27,7 +27,10 @@ class Revision(TimestampMixin, Base):
     """The edited values of a published product or producer; `data` holds the form fields."""
 
     __tablename__ = "revision"
-    __table_args__ = (Index("ix_revision_object", "object_type", "object_id", "status"),)
+    __table_args__ = (
+        Index("ix_revision_object", "object_type", "object_id", "status"),
+        Index("ix_revision_status_submitted", "status", "submitted_at", "id"),  # the review queue (migration 0018)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     object_type: Mapped[str] = mapped_column(String(20))  # "product" | "producer"
