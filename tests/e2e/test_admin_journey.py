@@ -54,16 +54,20 @@ def test_the_admin_invites_a_curator_scopes_and_deactivates_and_reads_the_log(pa
     assert "Tanpa cakupan: kurator ini meninjau semua kategori." in main.inner_text()
 
     page.select_option("#s-cat", label="Kerajinan & Wastra")
-    page.get_by_role("button", name="Tambah").click()
+    with page.expect_navigation():  # the assertions below do not wait for the page the click sends to
+        page.get_by_role("button", name="Tambah").click()
     assert "Kurator ini hanya meninjau kategori berikut." in main.inner_text()
-    page.get_by_role("button", name="Nonaktifkan akun").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Nonaktifkan akun").click()
     assert "semua sesinya sudah diakhiri" in main.inner_text()
     assert serious_violations(page) == []
     _shot(page, "user", viewport)
 
-    page.locator(".nav-tabs").get_by_role("link", name="Log audit").click()
+    with page.expect_navigation():
+        page.locator(".nav-tabs").get_by_role("link", name="Log audit").click()
     page.fill("#a-actor", ADMIN[0])
-    page.get_by_role("button", name="Saring").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Saring").click()
     rows = page.locator("table tbody tr")
     actions = [rows.nth(i).locator("code").inner_text() for i in range(min(rows.count(), 4))]
     assert actions[:3] == ["account.deactivated", "account.scope_added", "account.invited"]

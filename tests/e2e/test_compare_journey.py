@@ -111,7 +111,8 @@ def test_compare_three_rices_then_ask_for_two_in_one_request(browser, live_serve
     row = facilitator.locator("table.queue-table tbody tr", has=facilitator.get_by_role("link", name=reference))
     assert row.count() == 1
     assert "2 produk" in row.inner_text() and "8 ton" in row.inner_text()
-    row.get_by_role("link", name=reference).click()
+    with facilitator.expect_navigation():
+        row.get_by_role("link", name=reference).click()
     shown = facilitator.locator("ul.inquiry-lines li").all_inner_texts()
     assert len(shown) == 2 and producers[0] in shown[0] and producers[1] in shown[1]
     assert "3 ton per bulan selama 6 bulan" in shown[1]

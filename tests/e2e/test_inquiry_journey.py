@@ -94,12 +94,14 @@ def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(
     # 2. The facilitator takes the proposed plan: at least two producers, the volume covered.
     facilitator.goto(live_server + "/facilitator/inquiries")
     facilitator.get_by_role("link", name=reference).click()
-    facilitator.get_by_role("button", name="Ambil").click()
+    with facilitator.expect_navigation():  # a click does not wait for the page it sends to; count() does not wait
+        facilitator.get_by_role("button", name="Ambil").click()
     ticked = facilitator.locator("table.suggestions tbody input[type=checkbox]:checked")
     assert ticked.count() >= 2
     _shot(facilitator, "forwarding-plan-desktop")
     assert serious_violations(facilitator) == []
-    facilitator.get_by_role("button", name="Teruskan", exact=True).click()
+    with facilitator.expect_navigation():
+        facilitator.get_by_role("button", name="Teruskan", exact=True).click()
     assert "Tercakup 100%" in facilitator.locator("main").inner_text()
 
     # 3. Each producer signs in on a phone and offers; the first answers in kg.
@@ -135,11 +137,13 @@ def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(
             card.locator("select[name$=-unit]").select_option("ton")
             card.locator("input[name$=offered_qty]").fill(f"{kilos / 1000:g}".replace(".", ","))
             card.locator("input[name$=-price]").fill("14.200.000")
-        card.get_by_role("button", name="Kirim penawaran").click()
+        with producer.expect_navigation():
+            card.get_by_role("button", name="Kirim penawaran").click()
         if "Penawaran Anda terkirim" not in producer.locator("main").inner_text():
             card = producer.locator(f"#alokasi-{allocation_id}")
             card.locator("input[name$=send_anyway]").check()
-            card.get_by_role("button", name="Kirim penawaran").click()
+            with producer.expect_navigation():
+                card.get_by_role("button", name="Kirim penawaran").click()
         assert "Penawaran Anda terkirim" in producer.locator("main").inner_text()
         if n == 0:
             _shot(producer, "producer-offer-phone")
@@ -148,7 +152,8 @@ def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(
 
     # 4. The facilitator sends the quotation; the buyer accepts it on the phone, after a second step.
     facilitator.goto(f"{live_server}/facilitator/inquiries/{inquiry_id}")
-    facilitator.get_by_role("button", name="Kirim penawaran harga ke pembeli").click()
+    with facilitator.expect_navigation():
+        facilitator.get_by_role("button", name="Kirim penawaran harga ke pembeli").click()
     assert "versi 1 terkirim" in facilitator.locator("main").inner_text()
     buyer.goto(tracking)
     quotation = buyer.locator("#penawaran")
@@ -156,9 +161,11 @@ def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(
     assert buyer.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     _shot(buyer, "buyer-quotation-phone")
     assert serious_violations(buyer) == []
-    buyer.get_by_role("button", name="Terima penawaran…").click()
+    with buyer.expect_navigation():
+        buyer.get_by_role("button", name="Terima penawaran…").click()
     assert serious_violations(buyer) == []
-    buyer.get_by_role("button", name="Ya, terima penawaran").click()
+    with buyer.expect_navigation():
+        buyer.get_by_role("button", name="Ya, terima penawaran").click()
     assert "kontrak KTR-" in buyer.locator("main").inner_text()
 
     # 5. The contract counts against the MoU; a delivery of 12 ton is recorded today.
@@ -166,11 +173,13 @@ def test_twenty_tons_of_premium_rice_a_month_pooled_quoted_accepted_and_counted(
     facilitator.locator("a", has_text="Kontrak KTR-").first.click()
     mou = facilitator.locator("#agreement option", has_text="MOU-METRO-DKI-2026").get_attribute("value")
     facilitator.locator("#agreement").select_option(mou)
-    facilitator.locator("form[action$='/agreement'] button").click()
+    with facilitator.expect_navigation():
+        facilitator.locator("form[action$='/agreement'] button").click()
     in_kg = "(kg)" in facilitator.locator("#line_id option").first.inner_text()
     facilitator.locator("#quantity").fill("12.000" if in_kg else "12")
     facilitator.locator("#delivered_on").fill(today.isoformat())
-    facilitator.get_by_role("button", name="Catat pengiriman").click()
+    with facilitator.expect_navigation():
+        facilitator.get_by_role("button", name="Catat pengiriman").click()
     assert "Pengiriman dicatat" in facilitator.locator("main").inner_text()
     _shot(facilitator, "contract-desktop")
     assert serious_violations(facilitator) == []
