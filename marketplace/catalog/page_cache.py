@@ -223,14 +223,15 @@ def page_key(current: int, query: Mapping[str, Any]) -> str:
     return f"v{current}:{digest}"
 
 
-_queries: OrderedDict[tuple, dict[str, str]] = OrderedDict()
 _queries_lock = threading.Lock()
 MAX_QUERIES = 4096
 
 
 def _normalised(query_of: Callable[[], Mapping[str, Any]], current: int) -> dict[str, str]:
     """The page's query string as its GET form reads it, worked out once per query string as sent and catalog
-    version (the forms' choices, e.g. the category slugs, follow the catalog) and kept, the latest MAX_QUERIES."""
+    version (the forms' choices, e.g. the category slugs, follow the catalog) and kept, the latest MAX_QUERIES.
+    Kept per app: two apps in one process (the tests) have catalogs of their own with the same version numbers."""
+    _queries: OrderedDict[tuple, dict[str, str]] = current_app.extensions.setdefault("page_cache.queries", OrderedDict())
     key = (request.endpoint, current, request.query_string)
     with _queries_lock:
         found = _queries.get(key)

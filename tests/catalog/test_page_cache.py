@@ -225,3 +225,14 @@ def test_without_the_page_cache_every_request_renders(app, client, shop, monkeyp
         response = client.get("/products")
     assert len(statements) > 1 and "ETag" not in response.headers
 
+
+
+def test_the_query_normal_forms_are_kept_per_app(app):
+    """Two apps in one process (as in these tests) number their catalog versions alike; a query string read by
+    one app's forms (its own category slugs) is not the other's."""
+    from marketplace import create_app
+
+    other = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    for each, slug in ((app, "beras-serealia"), (other, "lain")):
+        with each.test_request_context("/products?category=x"):
+            assert page_cache._normalised(lambda slug=slug: {"category": slug}, 1) == {"category": slug}
