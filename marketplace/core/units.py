@@ -52,6 +52,20 @@ def factor(unit: str, to_unit: str, kg_per_unit: float | None = None) -> float:
     return source / target
 
 
+def factor_sql(unit, kg_per_unit, to_unit: str):
+    """`factor` as a SQL expression over a listing's unit and kg-per-unit columns, NULL where they do not convert:
+    for ranking thousands of listings in the database (tests/core/test_units.py holds the two to the same table)."""
+    from sqlalchemy import case, func, literal, null
+
+    mass = case({u: literal(float(kg)) for u, kg in MASS_IN_KG.items()}, value=unit, else_=null())
+    piece = case((kg_per_unit > 0, kg_per_unit), else_=null())  # kg_per(): a countable unit's stated weight
+    if is_mass(to_unit):  # from mass, or from a countable unit through its weight
+        other = func.coalesce(mass, piece) / literal(float(MASS_IN_KG[to_unit]))
+    else:  # a countable request: only from a mass unit, through the weight of one piece
+        other = mass / piece
+    return case((unit == to_unit, literal(1.0)), else_=other)
+
+
 def convert(amount: float, unit: str, to_unit: str, kg_per_unit: float | None = None) -> float:
     """`amount` of `unit` in `to_unit`; raises UnitMismatch when they do not convert."""
     return amount * factor(unit, to_unit, kg_per_unit)

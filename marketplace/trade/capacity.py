@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 
 from marketplace.core import clock
 from marketplace.extensions import db
@@ -49,18 +49,34 @@ def committed_of_producer(producer_id: int, months: Iterable[Month]) -> dict[int
     return _commitments(Product.producer_id == producer_id, ContractMonth.month.in_([first_day(m) for m in set(months)]))
 
 
-def _commitments(*where) -> dict[int, dict[Month, float]]:
-    result: dict[int, dict[Month, float]] = defaultdict(dict)
-    rows = db.session.execute(
-        select(ContractMonth.product_id, ContractMonth.month, func.sum(ContractMonth.listing_quantity))
+def _per_month(*where):
+    """What active contracts commit per listing and month, in the listing's unit: (product_id, month, quantity)."""
+    return (
+        select(ContractMonth.product_id, ContractMonth.month, func.sum(ContractMonth.listing_quantity).label("quantity"))
         .join(Contract, Contract.id == ContractMonth.contract_id)
         .join(Product, Product.id == ContractMonth.product_id)
         .where(Contract.status == str(ContractStatus.ACTIVE), ContractMonth.listing_quantity.is_not(None), *where)
         .group_by(ContractMonth.product_id, ContractMonth.month)
-    ).all()
-    for product_id, day, quantity in rows:
+    )
+
+
+def _commitments(*where) -> dict[int, dict[Month, float]]:
+    result: dict[int, dict[Month, float]] = defaultdict(dict)
+    for product_id, day, quantity in db.session.execute(_per_month(*where)).all():
         result[product_id][(day.year, day.month)] = float(quantity or 0)
     return result
+
+
+def spare_sql(months: Iterable[Month], *where):
+    """`spare_over` for the database to rank by: a subquery of each listing's tightest commitment over `months`
+    (listings matching `where`, conditions on Product) to outer-join on its `product_id`, and the spare capacity
+    as an expression over it, in the listing's unit, never below zero."""
+    per_month = _per_month(ContractMonth.month.in_([first_day(m) for m in set(months or [this_month()])]),
+                           *where).subquery()
+    taken = (select(per_month.c.product_id, func.max(per_month.c.quantity).label("quantity"))
+             .group_by(per_month.c.product_id).subquery())
+    left = func.coalesce(Product.monthly_capacity, 0) - func.coalesce(taken.c.quantity, 0)
+    return taken, case((left > 0, left), else_=literal(0.0))
 
 
 def spare(products: Iterable[Product], months: Iterable[Month]) -> dict[int, dict[Month, float]]:

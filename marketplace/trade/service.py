@@ -5,13 +5,14 @@ An inquiry never goes straight to a producer: it lands in the BUMD facilitators'
 from __future__ import annotations
 
 import secrets
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
@@ -467,6 +468,58 @@ def _price_per(product: Product, unit: str) -> float | None:
         return None
 
 
+RANK_TIES = 200  # at most this many producers tied at the last place shown have their answers read
+
+
+class _Ranked:
+    """A producer's best listing for a request, as `_ranking` read it: what `suggestions` orders before loading the
+    shown ones."""
+
+    def __init__(self, row):
+        self.row = row
+        self.to_request, self.spare = float(row.to_request), float(row.spare or 0.0)
+        self.named, self.grade_match = bool(row.named), bool(row.grade_match)
+
+    def rank(self, quantity: float) -> tuple:
+        return (not self.named, not self.grade_match, not self.row.curated, -self.spare,
+                self.row.min_order_qty * self.to_request > quantity)
+
+
+def _ranking(inquiry: Inquiry, among, named: set[int], grade: str, months, limit: int):
+    """Each producer's best published listing among `among` that converts to the request's unit (the named one,
+    then the requested grade, then the most spare capacity in the tightest month asked), the most fitting
+    producers first, `limit` of them: read by the database from the listings' columns, for a commodity may have
+    tens of thousands of listings."""
+    from marketplace.trade import capacity, plan
+
+    to_request = units.factor_sql(Product.unit, Product.kg_per_unit, inquiry.unit)
+    taken, spare = capacity.spare_sql(months, among)
+    spare = spare * to_request
+    is_named = case((Product.id.in_(named), 1), else_=0) if named else literal(0)
+    if grade:
+        grades = db.session.scalars(select(Product.grade).where(among).distinct()).all()
+        matches = [g for g in grades if plan.grade_matches(SimpleNamespace(grade=g), grade)]
+        grade_match = case((Product.grade.in_(matches), 1), else_=0) if matches else literal(0)
+    else:
+        grade_match = literal(1)
+    best = (
+        select(Product.id, Product.producer_id, Product.min_order_qty, Producer.curated,
+               to_request.label("to_request"), spare.label("spare"), is_named.label("named"),
+               grade_match.label("grade_match"),
+               func.row_number().over(partition_by=Product.producer_id,
+                                      order_by=(is_named.desc(), grade_match.desc(), spare.desc(), Product.id))
+               .label("n"))
+        .join(Product.producer).outerjoin(taken, taken.c.product_id == Product.id)
+        .where(among, Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED,
+               to_request.is_not(None))
+        .subquery()
+    )
+    return (select(best).where(best.c.n == 1)
+            .order_by(best.c.named.desc(), best.c.grade_match.desc(), best.c.curated.desc(), best.c.spare.desc(),
+                      case((best.c.min_order_qty * best.c.to_request > inquiry.quantity, 1), else_=0), best.c.id)
+            .limit(limit))
+
+
 def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     """Producers with a published product of the inquiry's commodity in a unit that converts to the request's
     (core/units.py), one listing each, the most fitting first: the requested grade (trade/plan.requested_grade),
@@ -484,39 +537,28 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
     among = [Product.category_id == category_id] if category_id is not None else []
     if named:
         among.append(Product.id.in_(named))
-    products = db.session.scalars(
-        select(Product).join(Product.producer)
-        .where(or_(*among),
-               Product.status == PublicationStatus.PUBLISHED, Producer.status == PublicationStatus.PUBLISHED)
-        .options(selectinload(Product.producer).selectinload(Producer.accounts),
-                 selectinload(Product.certificates))
-    ).all()
-    convertible = []
-    for product in products:
-        try:
-            convertible.append((product, units.factor(product.unit, inquiry.unit, product.kg_per_unit)))
-        except units.UnitMismatch:
-            continue
-    spare = capacity.spare_over([p for p, _ in convertible], capacity.request_months(inquiry))
+    months = capacity.request_months(inquiry) or [capacity.this_month()]
     grade = plan.requested_grade(inquiry)
-    # A producer's listing for this request: the requested grade first, then the most spare capacity.
-    best: dict[int, Suggestion] = {}
-    for product, to_request in convertible:
-        item = Suggestion(product.producer, product, None, None, to_request=to_request,
-                          spare=spare.get(product.id, 0.0) * to_request, price=_price_per(product, inquiry.unit),
-                          grade_match=plan.grade_matches(product, grade), named=product.id in named)
-        current = best.get(product.producer_id)
-        if current is None or (item.named, item.grade_match, item.spare) > (current.named, current.grade_match,
-                                                                           current.spare):
-            best[product.producer_id] = item
-    answers = responsiveness(list(best))
-    for producer_id, item in best.items():
-        item.responsiveness, item.median_hours = answers.get(producer_id, (None, None))
-    items = sorted(best.values(), key=lambda s: (
-        not s.named, not s.grade_match, not s.producer.curated, -s.spare, s.min_order > inquiry.quantity,
-        -(s.responsiveness if s.responsiveness is not None else 0.5),
-    ))
-    return items[:limit]
+    ranked = [_Ranked(row) for row in db.session.execute(_ranking(inquiry, or_(*among), named, grade, months,
+                                                                  limit + RANK_TIES))]
+    if len(ranked) > limit:  # the last key, how reliably they answer, is read for the places left to decide
+        cut = ranked[limit - 1].rank(inquiry.quantity)
+        ranked = [r for r in ranked if r.rank(inquiry.quantity) <= cut]
+    answers = responsiveness([r.row.producer_id for r in ranked])
+
+    def answering(r: _Ranked) -> float:
+        share = answers.get(r.row.producer_id, (None, None))[0]
+        return -(share if share is not None else 0.5)
+
+    ranked = sorted(ranked, key=lambda r: (r.rank(inquiry.quantity), answering(r)))[:limit]
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_([r.row.id for r in ranked]))
+        .options(selectinload(Product.producer).selectinload(Producer.accounts), selectinload(Product.certificates))
+    )}
+    return [Suggestion(products[r.row.id].producer, products[r.row.id], *answers.get(r.row.producer_id, (None, None)),
+                       to_request=r.to_request, spare=r.spare, price=_price_per(products[r.row.id], inquiry.unit),
+                       grade_match=r.grade_match, named=r.named)
+            for r in ranked]
 
 
 # ---------------------------------------------------------------- who is told of a forward

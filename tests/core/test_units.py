@@ -49,3 +49,21 @@ def test_a_price_per_ton_and_a_price_per_kg_compare_per_kg():
 
 def test_mass_adds_up_in_kilograms_and_other_units_apart():
     assert [common_unit(u) for u in ("ton", "kuintal", "kg", "butir")] == ["kg", "kg", "kg", "butir"]
+
+
+@pytest.mark.parametrize("unit", ["kg", "kuintal", "ton", "karung", "ekor", "liter"])
+@pytest.mark.parametrize("to_unit", ["kg", "kuintal", "ton", "karung", "ekor"])
+@pytest.mark.parametrize("kg_per_unit", [None, 0, 50, 2.5])
+def test_the_database_converts_as_python_does(ctx, unit, to_unit, kg_per_unit):
+    """The ranking of the facilitator's suggestions converts in SQL (`factor_sql`): the same factor, or none."""
+    from sqlalchemy import literal, select
+
+    from marketplace.core.units import factor, factor_sql
+    from marketplace.extensions import db
+
+    unit_col, kg_col = literal(unit), literal(kg_per_unit)
+    got = db.session.execute(select(factor_sql(unit_col, kg_col, to_unit))).scalar()
+    if convertible(unit, to_unit, kg_per_unit):
+        assert got == pytest.approx(factor(unit, to_unit, kg_per_unit))
+    else:
+        assert got is None
