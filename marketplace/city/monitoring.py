@@ -591,16 +591,19 @@ def demand_vs_capacity(period: Period) -> list[DemandLine]:
 
 
 def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[TopProduct]:
-    count = func.count(func.distinct(InquiryItem.inquiry_id))
+    # Counted per listing id first, then the names joined to the grouped rows only: joining the listing and its
+    # producer to every inquiry line of the period (a million at scale) and grouping by their names cost 4× more.
+    count = func.count(func.distinct(InquiryItem.inquiry_id)).label("n")
+    asked = (select(InquiryItem.product_id.label("product_id"), count)
+             .join(Inquiry, Inquiry.id == InquiryItem.inquiry_id)
+             .where(_in(Inquiry.created_at, period), Inquiry.status != str(InquiryStatus.SPAM))
+             .group_by(InquiryItem.product_id).subquery())
     rows = db.session.execute(
-        select(Product.id, Product.name, Producer.name, count)
-        .select_from(InquiryItem)
-        .join(Inquiry, Inquiry.id == InquiryItem.inquiry_id)
-        .join(Product, Product.id == InquiryItem.product_id)
+        select(Product.id, Product.name, Producer.name, asked.c.n)
+        .select_from(asked)
+        .join(Product, Product.id == asked.c.product_id)
         .join(Producer, Producer.id == Product.producer_id)
-        .where(_in(Inquiry.created_at, period), Inquiry.status != str(InquiryStatus.SPAM))
-        .group_by(Product.id, Product.name, Producer.name)
-        .order_by(count.desc(), Product.name, Product.id)
+        .order_by(asked.c.n.desc(), Product.name, Product.id)
         .limit(limit)
     ).all()
     return [TopProduct(pid, name, producer, n) for pid, name, producer, n in rows]
