@@ -8,7 +8,8 @@ servers on one database, never show counts older than the last committed change.
 Product cards are kept the same way: copies outside any session (`catalog.card_snapshot`), so
 the catalog's page reads only the ids of its 24 listings once their cards are known.
 A contract made, rescheduled, cancelled or completed changes the listings' spare capacity (the
-catalog's "tersedia ≥" filter), so it bumps the version too (`_commitments_changed`).
+catalog's "tersedia ≥" filter), so it bumps the version too: what a flush writes (`_commitments_changed`), and
+the contract workflow's complete and cancel, which write the status by one UPDATE (trade/contracts._free_capacity).
 """
 from __future__ import annotations
 

@@ -124,6 +124,15 @@ def _make_contract(change) -> None:
     make_contract(change.obj, change.actor)
 
 
+@workflow.contract.effect(workflow.FREE_CAPACITY)
+def _free_capacity(change) -> None:
+    """The status was written by one UPDATE, which no flush sees (catalog/cache._commitments_changed): the kept
+    counts of the catalog's "tersedia ≥" filter are recomputed from the next request on."""
+    from marketplace.catalog import cache as catalog_cache
+
+    catalog_cache.invalidate()
+
+
 def set_agreement(contract: Contract, agreement_id: int | None, actor) -> None:
     """The MoU/PKS the contract counts against, or explicitly none (`agreement_chosen`), audited."""
     contract.agreement_id, contract.agreement_chosen = agreement_id, True

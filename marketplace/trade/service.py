@@ -528,12 +528,45 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
 
     A request with lines (one per listing the buyer named) has those listings first, each its producer's listing,
     whatever their commodity."""
+    from marketplace.catalog import cache as catalog_cache
+    from marketplace.trade import version
+
+    if inquiry.category_id is None and not any(line.product_id is not None for line in inquiry.lines):
+        return []
+    if version.pending() or db.session.new or db.session.dirty:  # changes no other session sees: not kept
+        ranked = _ranked(inquiry, limit)
+    else:  # kept per catalog and trade version (a change of the request itself is a trade write) and Metro's day
+        catalog_version, trade_version = version.versions()
+        ranked = catalog_cache.cached(("suggestions", inquiry.id, trade_version, clock.today(), limit),
+                                      lambda: _ranked(inquiry, limit), catalog_version)
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_([r.product_id for r in ranked]))
+        .options(selectinload(Product.producer).selectinload(Producer.accounts), selectinload(Product.certificates))
+    )}
+    return [Suggestion(products[r.product_id].producer, products[r.product_id], r.responsiveness, r.median_hours,
+                       to_request=r.to_request, spare=r.spare, price=_price_per(products[r.product_id], inquiry.unit),
+                       grade_match=r.grade_match, named=r.named)
+            for r in ranked if r.product_id in products]
+
+
+@dataclass(frozen=True)
+class _Suggested:
+    """A suggestion as plain values, kept between requests: the listing, and how it was weighed."""
+
+    product_id: int
+    to_request: float
+    spare: float
+    grade_match: bool
+    named: bool
+    responsiveness: float | None
+    median_hours: float | None
+
+
+def _ranked(inquiry: Inquiry, limit: int) -> list[_Suggested]:
     from marketplace.trade import capacity, plan
 
     category_id = inquiry.category_id
     named = {line.product_id for line in inquiry.lines if line.product_id is not None}
-    if category_id is None and not named:
-        return []
     among = [Product.category_id == category_id] if category_id is not None else []
     if named:
         among.append(Product.id.in_(named))
@@ -551,13 +584,8 @@ def suggestions(inquiry: Inquiry, limit: int = 12) -> list[Suggestion]:
         return -(share if share is not None else 0.5)
 
     ranked = sorted(ranked, key=lambda r: (r.rank(inquiry.quantity), answering(r)))[:limit]
-    products = {p.id: p for p in db.session.scalars(
-        select(Product).where(Product.id.in_([r.row.id for r in ranked]))
-        .options(selectinload(Product.producer).selectinload(Producer.accounts), selectinload(Product.certificates))
-    )}
-    return [Suggestion(products[r.row.id].producer, products[r.row.id], *answers.get(r.row.producer_id, (None, None)),
-                       to_request=r.to_request, spare=r.spare, price=_price_per(products[r.row.id], inquiry.unit),
-                       grade_match=r.grade_match, named=r.named)
+    return [_Suggested(r.row.id, r.to_request, r.spare, r.grade_match, r.named,
+                       *answers.get(r.row.producer_id, (None, None)))
             for r in ranked]
 
 

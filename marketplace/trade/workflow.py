@@ -168,10 +168,13 @@ quotation = Workflow("quotation", rows(
     ("withdraw",    (Q.SENT, Q.CHANGE_REQUESTED), Q.WITHDRAWN,          {"facilitator"}, {"requires_reason": True}),
 ), model=Quotation, initial=str(Q.SENT), birth_effects=(SEND_QUOTATION,))
 
+FREE_CAPACITY = "free_capacity"  # a contract no longer active commits nothing: the catalog's spare capacity follows
+
 contract = Workflow("contract", rows(
     # name          from            to              who
-    ("complete",    (K.ACTIVE,),    K.COMPLETED,    {"facilitator"}),
-    ("cancel",      (K.ACTIVE,),    K.CANCELLED,    {"facilitator"}, {"requires_reason": True}),
+    ("complete",    (K.ACTIVE,),    K.COMPLETED,    {"facilitator"}, {"effects": (FREE_CAPACITY,)}),
+    ("cancel",      (K.ACTIVE,),    K.CANCELLED,    {"facilitator"}, {"requires_reason": True,
+                                                                      "effects": (FREE_CAPACITY,)}),
 ), model=Contract, initial=str(K.ACTIVE))
 
 delivery = Workflow("delivery", rows(

@@ -58,6 +58,23 @@ def test_the_spare_capacity_filter_counts_active_contracts_of_this_month(client,
     assert "Tersedia ≥ 5 bulan ini" in unescape(chip.group(2)) and "min_spare" not in chip.group(1)
 
 
+def test_a_contract_cancelled_or_completed_frees_its_capacity_in_the_catalog_at_once(client, accounts):
+    """The contract's workflow writes its status with one conditional UPDATE, which no flush sees: the catalog's
+    kept counts must still follow it."""
+    from marketplace.trade.workflow import contract as contract_workflow
+
+    busy = ProductFactory(producer=accounts.producer_a_store, name="Beras Sibuk", unit="ton", monthly_capacity=10)
+    other = ProductFactory(producer=accounts.producer_b_store, name="Beras Lain", unit="ton", monthly_capacity=10)
+    first, second = _contract(1, busy, 8, "ton"), _contract(2, other, 8, "ton")
+    assert _names(client, min_spare=5) == set()  # counted (and kept) while both commit 8 of 10 ton
+    contract_workflow.apply("cancel", db.session.get(Contract, first.id), accounts.facilitator, "Pembeli membatalkan")
+    db.session.commit()
+    assert _names(client, min_spare=5) == {"Beras Sibuk"}
+    contract_workflow.apply("complete", db.session.get(Contract, second.id), accounts.facilitator)
+    db.session.commit()
+    assert _names(client, min_spare=5) == {"Beras Sibuk", "Beras Lain"}
+
+
 def test_the_openapi_document_lists_the_spare_capacity_filter(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     [param] = [p for p in spec["paths"]["/products"]["get"]["parameters"] if p["name"] == "min_spare"]

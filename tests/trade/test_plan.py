@@ -136,3 +136,16 @@ def test_listings_without_the_certificate_spare_capacity_or_lead_time_are_left_o
     reasons = {c.key: c.excluded for c in candidates}
     assert reasons == {a.producer_id: ["no_spare"], b.producer_id: ["certificate"], medium.producer_id: ["lead_time"]}
     assert result.shares == [] and result.missing == 20
+
+
+def test_the_suggestions_are_ranked_once_per_catalog_and_trade_version(app, premium_request):
+    """A facilitator's second look reads the kept ranking and the shown listings, not every listing of the
+    commodity; a committed trade write (here a contract) ranks them again (test above)."""
+    from tests.test_query_budget import counting
+
+    inquiry, a, b, medium = premium_request
+    first = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
+    with counting(app) as statements:
+        again = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
+    assert again == first
+    assert not [s for s in statements if "row_number" in s.lower() or "allocation" in s.lower()], statements
