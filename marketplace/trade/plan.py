@@ -229,7 +229,12 @@ def start_day(inquiry) -> date:
 
 
 def grade_matches(product, grade: str) -> bool:
-    return not grade or _plain(product.grade) == grade
+    return not grade or is_grade(product.grade, grade)
+
+
+def is_grade(text: str | None, grade: str) -> bool:
+    """Whether a listing's written grade is `grade` (requested_grade's plain form), case and spacing aside."""
+    return _plain(text) == grade
 
 
 def _plain(text: str | None) -> str:

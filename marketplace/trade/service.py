@@ -5,7 +5,6 @@ An inquiry never goes straight to a producer: it lands in the BUMD facilitators'
 from __future__ import annotations
 
 import secrets
-from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -498,7 +497,7 @@ def _ranking(inquiry: Inquiry, among, named: set[int], grade: str, months, limit
     is_named = case((Product.id.in_(named), 1), else_=0) if named else literal(0)
     if grade:
         grades = db.session.scalars(select(Product.grade).where(among).distinct()).all()
-        matches = [g for g in grades if plan.grade_matches(SimpleNamespace(grade=g), grade)]
+        matches = [g for g in grades if plan.is_grade(g, grade)]
         grade_match = case((Product.grade.in_(matches), 1), else_=0) if matches else literal(0)
     else:
         grade_match = literal(1)
@@ -570,7 +569,7 @@ def _ranked(inquiry: Inquiry, limit: int) -> list[_Suggested]:
     among = [Product.category_id == category_id] if category_id is not None else []
     if named:
         among.append(Product.id.in_(named))
-    months = capacity.request_months(inquiry) or [capacity.this_month()]
+    months = capacity.request_months(inquiry)  # spare_sql reads this month when none
     grade = plan.requested_grade(inquiry)
     ranked = [_Ranked(row) for row in db.session.execute(_ranking(inquiry, or_(*among), named, grade, months,
                                                                   limit + RANK_TIES))]
