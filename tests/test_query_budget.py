@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from marketplace.extensions import db
 from marketplace.models import BuyerCompany, Inquiry, Product, Role
@@ -32,19 +33,18 @@ FEW, MANY = 5, 40
 
 
 @contextmanager
-def counting(app):
+def counting(_app=None):
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+    # Every engine of the process: the app's own and the catalog version's reader (catalog/cache.py)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 class Catalog:

@@ -253,7 +253,7 @@ def serve_kept():
     query_of = getattr(current_app.view_functions.get(request.endpoint), "page_cache_query", None)
     if query_of is None or not anonymous_request():
         return None
-    current = g.catalog_version = catalog_cache.version()
+    current = g.catalog_version = catalog_cache.committed_version()
     get_locale()  # chosen from the query string as sent (?lang=en), before it is replaced below
     query = _normalised(query_of, current)
     forms.read_from(query)  # the page is rendered from the key's query string alone

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import text
 
-from marketplace.catalog import page_cache
+from marketplace.catalog import cache as catalog_cache, page_cache
 from marketplace.extensions import db
 from tests.catalog_changes import CHANGES, PAGES, build_shop, publish
 from tests.conftest import login
@@ -124,6 +125,22 @@ def test_an_unchanged_page_keeps_its_etag_across_a_new_version(client, shop):
     publish(shop)  # another producer's listing: nothing on this storefront changes
     again = client.get("/producers/usaha-lain", headers={"If-None-Match": storefront.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_version_check_survives_its_connection_dropped_by_the_server(app, client, shop):
+    """On PostgreSQL the version is read on a connection of its own (catalog/cache.committed_version); one the server
+    has dropped (a restart, an idle timeout) is replaced within the same request, and the change still shows."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads the version in-process, on the session's connection")
+    assert client.get("/products").status_code == 200  # the reader's connection is open now
+    with db.engine.connect() as conn:
+        dropped = conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'idle' AND query = :sql"), {"sql": catalog_cache._VERSION_SQL})
+        assert any(row[0] for row in dropped)
+    url, shown = publish(shop)
+    response = client.get(url)
+    assert response.status_code == 200 and shown in response.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- nothing personal kept
