@@ -16,17 +16,20 @@ is replaced by the nearest one it does (`correction` tells the page which).
 """
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Iterable
 
 from sqlalchemy import Select, bindparam, case, column, func, literal_column, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 
 from marketplace.extensions import db
 from marketplace.models import Product, SearchTerm
-from marketplace.catalog import search_words
-from marketplace.catalog.search_words import Interpretation, Lexicon
+from marketplace.catalog import cache as catalog_cache, search_words
+from marketplace.catalog.search_words import Alternative, CatalogWords, Interpretation, Lexicon
 from marketplace.core.vocab import KECAMATAN
 
 MAX_TOKENS = search_words.MAX_TOKENS
@@ -42,23 +45,140 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _catalog_texts() -> tuple[list[str], list[str]]:
-    """Every searchable text of the published listings, and their names with their categories."""
-    rows = db.session.execute(text(_PUBLIC_ROWS)).all()
-    return ([" ".join((r.name, r.producer, r.category, r.body)) for r in rows],
-            [f"{r.name} {r.category}" for r in rows])
+# The words of the published listings, each distinct text once (the database sorts out the repeats: a million
+# listings hold a few tens of thousands of distinct descriptions, and far fewer names): their names with their
+# categories and how many listings bear each, their producers' names, their descriptions.
+_PUBLISHED = """
+    FROM product p JOIN producer pr ON pr.id = p.producer_id JOIN category c ON c.id = p.category_id
+    WHERE p.status = 'published' AND pr.status = 'published'
+"""
+_NAMED = ("SELECT p.name || ' ' || p.name_en || ' ' || c.name_id || ' ' || c.name_en AS named, count(*) AS listings"
+          + _PUBLISHED + " GROUP BY p.name, p.name_en, c.id, c.name_id, c.name_en")
+_PRODUCERS = "SELECT DISTINCT pr.name" + _PUBLISHED
+_BODIES = "SELECT DISTINCT p.description || ' ' || p.description_en || ' ' || p.grade" + _PUBLISHED
 
 
-def lexicon() -> Lexicon:
-    """The vocabulary (shipped file and admin rows) and the catalog's own words, once per catalog version."""
-    from marketplace.catalog import cache as catalog_cache
+def _catalog_texts() -> tuple[list[str], list[tuple[str, int]]]:
+    """Every searchable text of the published listings, and their names with their categories, each with the
+    number of listings that bear it."""
+    named = [(r.named, r.listings) for r in db.session.execute(text(_NAMED))]
+    texts = [n for n, _count in named]
+    texts += db.session.execute(text(_PRODUCERS)).scalars()
+    texts += db.session.execute(text(_BODIES)).scalars()
+    return texts, named
+
+
+class _CatalogWords:
+    """This worker's catalog words and the catalog version they were read under, per app."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.words: CatalogWords | None = None
+        self.version: int | None = None
+        self.refreshing = False
+        self.read_at = 0.0  # time.monotonic() when the last read began
+        self.generation = 0  # moved on by `_forget_catalog_words`: a read begun before it is not kept
+
+
+REREAD_AFTER = 60.0  # seconds: the catalog's words are read at most this often (a read at 1M listings takes 2–4 s)
+_every_app_words: weakref.WeakSet = weakref.WeakSet()  # forgotten by catalog_cache.clear()
+
+
+def _state() -> _CatalogWords:
+    state = current_app.extensions.get("search.catalog_words")
+    if state is None:
+        state = current_app.extensions.setdefault("search.catalog_words", _CatalogWords())
+        _every_app_words.add(state)
+    return state
+
+
+def _forget_catalog_words() -> None:
+    """Tests that empty the database without a new version: the next search reads the words afresh."""
+    for state in list(_every_app_words):
+        with state.lock:
+            state.words = state.version = None
+            state.generation += 1
+
+
+catalog_cache.on_clear(_forget_catalog_words)
+
+
+def _read_catalog_words() -> tuple[int, CatalogWords]:
+    """The catalog's words, with the version read first in the same transaction (what is read after it is that
+    version's or newer)."""
+    version = catalog_cache.version()
+    return version, CatalogWords.build(*_catalog_texts())
+
+
+def catalog_words() -> tuple[CatalogWords, int]:
+    """The words of the published listings, and the catalog version they were read under.
+
+    Reading them reads every published listing's text (each distinct text once): 2–4 s at 1,000,000 listings.
+    So a search never waits for them to be read again: when the version has moved on, they are read in a thread
+    of its own, at most every REREAD_AFTER seconds, and searches meanwhile use the ones before, asking the live
+    index about a word they lack (`listed`) before taking it for a typo; only which word a typo is corrected to
+    can lag behind a change. A worker's first search reads them while it waits (threads asking at the same time
+    wait for that one read)."""
+    state = _state()
+    current = catalog_cache.request_version()
+    with state.lock:
+        if state.words is None:
+            state.read_at = time.monotonic()
+            state.version, state.words = _read_catalog_words()
+        elif (state.version != current and not state.refreshing
+              and time.monotonic() - state.read_at >= REREAD_AFTER):
+            state.refreshing, state.read_at = True, time.monotonic()
+            threading.Thread(target=_refresh, args=(current_app._get_current_object(), state),
+                             name="catalog-words", daemon=True).start()
+        return state.words, state.version
+
+
+def _refresh(app, state: _CatalogWords) -> None:
+    generation = state.generation
+    try:
+        with app.app_context():
+            try:
+                version, words = _read_catalog_words()
+            finally:
+                db.session.remove()
+        with state.lock:
+            if state.generation == generation and (state.version is None or version >= state.version):
+                state.version, state.words = version, words
+    except Exception:  # noqa: BLE001 — the words before stay; the next search after a change tries again
+        app.logger.exception("search: reading the catalog's words failed")
+    finally:
+        with state.lock:
+            state.refreshing = False
+
+
+def lexicon() -> tuple[Lexicon, bool]:
+    """The vocabulary (shipped file and admin rows, read once per catalog version: an added word counts from the
+    next request on) with the catalog's words; and whether those are the current version's."""
+    words, read_under = catalog_words()
+    current = catalog_cache.request_version()
 
     def build() -> Lexicon:
         extra = db.session.execute(db.select(SearchTerm.term, SearchTerm.means, SearchTerm.kind)).all()
-        texts, names = _catalog_texts()
-        return Lexicon.build([*search_words.shipped_vocabulary(), *map(tuple, extra)], texts, names)
+        return Lexicon.of([*search_words.shipped_vocabulary(), *map(tuple, extra)], words)
 
-    return catalog_cache.cached(("search-lexicon",), build, g.get("catalog_version") if has_app_context() else None)
+    return catalog_cache.cached(("search-lexicon", read_under), build, current), read_under == current
+
+
+def listed(word: str) -> bool:
+    """Whether a published listing holds a word starting with `word` (or with its stem), in the live index: one
+    indexed look-up, asked only when a lexicon older than the catalog does not know the word."""
+    alternatives = [Alternative((word,), "words")]
+    root = search_words.stem(word)
+    if root != word:
+        alternatives.append(Alternative((root,), "words"))
+    if _dialect() == "postgresql":
+        found = db.session.execute(text(
+            "SELECT 1 FROM product WHERE search_vector @@ to_tsquery('simple', :q) LIMIT 1"),
+            {"q": _tsquery(alternatives)}).first()
+    else:
+        found = db.session.execute(text("SELECT 1 FROM product_fts WHERE product_fts MATCH :m LIMIT 1"),
+                                   {"m": _fts_match([alternatives])}).first()
+    return found is not None
 
 
 def interpret(query: str | None, exact: bool = False) -> Interpretation:
@@ -68,7 +188,8 @@ def interpret(query: str | None, exact: bool = False) -> Interpretation:
     memo = g.setdefault("search_interpretations", {}) if has_app_context() else {}
     key = (query, exact, g.get("catalog_version") if has_app_context() else None)
     if key not in memo:
-        memo[key] = search_words.interpret(query, lexicon(), exact=exact)
+        words, current = lexicon()
+        memo[key] = search_words.interpret(query, words, exact=exact, listed=None if current else listed)
     return memo[key]
 
 
@@ -80,8 +201,6 @@ def correction(query: str | None, exact: bool = False) -> str | None:
 def import_vocabulary(lines, replace: bool = False) -> tuple[int, int]:
     """Store the entries of a vocabulary CSV (term,means[,kind]) beside the shipped file's; returns (added, already
     known). Every search reads them from the next request on (the catalog version is bumped)."""
-    from marketplace.catalog import cache as catalog_cache
-
     if replace:
         db.session.execute(db.delete(SearchTerm))
     known = set() if replace else {tuple(r) for r in db.session.execute(db.select(SearchTerm.term, SearchTerm.means))}
@@ -180,8 +299,6 @@ def reindex(product_ids: Iterable[int] | None = None) -> None:
     ids = None if product_ids is None else sorted(set(product_ids))
     if ids == []:
         return
-    from marketplace.catalog import cache as catalog_cache
-
     catalog_cache.invalidate()  # what buyers can see changes with the index: counts are recomputed
     session = db.session
     if _dialect() == "postgresql":

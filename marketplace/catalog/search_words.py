@@ -18,6 +18,7 @@ import bisect
 import csv
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -76,28 +77,46 @@ def shipped_vocabulary() -> tuple[tuple[str, str, str], ...]:
 
 
 @dataclass(frozen=True)
+class CatalogWords:
+    """Every word that published listings hold (sorted, for prefix look-ups), and the words of their names and
+    categories, the most listed first (what a typo is corrected to)."""
+
+    words: tuple[str, ...]
+    own: tuple[str, ...]
+
+    @classmethod
+    def build(cls, texts, names=()) -> CatalogWords:
+        """`texts`: the searchable texts of the published listings; `names`: (a name with its category, the number
+        of listings that bear it)."""
+        listed: Counter[str] = Counter()
+        for name, listings in names:
+            for word in _distinct_words([name]):
+                if word.isalpha() and len(word) >= 3:
+                    listed[word] += listings
+        return cls(tuple(sorted(_distinct_words(texts))),
+                   tuple(sorted(listed, key=lambda w: (-listed[w], w))))  # the most listed first: it wins a tie
+
+
+@dataclass(frozen=True)
 class Lexicon:
-    """What the catalog's words are under one catalog version: the vocabulary, and every word that published
-    listings hold (sorted, for prefix look-ups), and the candidates of the fuzzy matcher."""
+    """What a search knows of words: the vocabulary, every word that published listings hold (sorted, for prefix
+    look-ups; read under the current catalog version or one shortly before, catalog/search.py), and the candidates
+    of the fuzzy matcher."""
 
     vocabulary: dict[str, tuple[tuple[str, ...], ...]]
     words: tuple[str, ...]
     candidates: tuple[tuple[str, ...], ...] = field(default=())  # the catalog's words first, then vocabulary terms
 
     @classmethod
-    def build(cls, vocabulary_rows, texts, names=()) -> Lexicon:
-        """`texts`: every searchable text of the published listings; `names`: their names and categories, whose
-        words are what a typo is corrected to (with the vocabulary's terms), the more listings the better."""
+    def of(cls, vocabulary_rows, catalog: CatalogWords) -> Lexicon:
+        """The vocabulary's rows with the catalog's words (which may have been read under an earlier version)."""
         vocab: dict[str, list[tuple[str, ...]]] = {}
         for term, means, _kind in vocabulary_rows:
             meaning = tuple(means.split())
             if meaning not in vocab.setdefault(term, []):
                 vocab[term].append(meaning)
-        words = sorted(_distinct_words(texts))
-        listed = Counter(w for name in names for w in _distinct_words([name]) if w.isalpha() and len(w) >= 3)
-        own = tuple(sorted(listed, key=lambda w: (-listed[w], w)))  # the most listed first: it wins a tie
-        terms = tuple(sorted({t for t in vocab if " " not in t} - set(own)))
-        return cls({k: tuple(v) for k, v in vocab.items()}, tuple(words), (own, terms))
+        terms = tuple(sorted({t for t in vocab if " " not in t} - set(catalog.own)))
+        return cls({k: tuple(v) for k, v in vocab.items()}, catalog.words, (catalog.own, terms))
 
     def knows(self, word: str) -> bool:
         """In the vocabulary, or the start of a listing's word, or its stem is (sayuran: sayur; pemupukan: pupu…)."""
@@ -146,7 +165,10 @@ class Interpretation:
         return bool(self.groups)
 
 
-def interpret(query: str | None, lexicon: Lexicon, exact: bool = False) -> Interpretation:
+def interpret(query: str | None, lexicon: Lexicon, exact: bool = False,
+              listed: Callable[[str], bool] | None = None) -> Interpretation:
+    """`listed(word)`, when given, is asked before a word the lexicon does not know is taken for a typo: the lexicon
+    may be older than the catalog (catalog/search.py), and a word a listing published since holds is no typo."""
     words = tokens(query)
     groups: list[tuple[Alternative, ...]] = []
     shown: list[str] = []
@@ -157,7 +179,8 @@ def interpret(query: str | None, lexicon: Lexicon, exact: bool = False) -> Inter
             phrase = " ".join(words[i:i + size])
             if size == 1 or phrase in lexicon.vocabulary:
                 break
-        if size == 1 and not exact and len(phrase) >= MIN_FUZZY and not lexicon.knows(phrase):
+        if (size == 1 and not exact and len(phrase) >= MIN_FUZZY and not lexicon.knows(phrase)
+                and not (listed and listed(phrase))):
             nearest = lexicon.nearest(phrase)
             if nearest:
                 phrase, corrected = nearest, True

@@ -159,3 +159,50 @@ def test_an_admin_adds_a_word_from_a_file_without_a_deploy(app, ctx, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 entries added, 1 already known" in result.output
     assert first_page("palm sugar") == ["Gula Aren Cetak"]
+
+
+# ------------------------------------------------------------------ the catalog's words, read again in the background
+
+
+def _words_read(app, timeout: float = 10.0) -> None:
+    """Until this worker's catalog words are read again (search.catalog_words reads them in a thread)."""
+    import time
+
+    state = app.extensions["search.catalog_words"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with state.lock:
+            if not state.refreshing:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the catalog's words were not read again in time")
+
+
+def test_a_word_a_new_listing_brings_is_found_at_once_not_corrected(app, ctx):
+    """The search after a publish does not wait for the catalog's words to be read again: the words of the version
+    before are used, and a word they lack is looked up in the live index before it is taken for a typo (sawo is
+    one letter from sawi)."""
+    from marketplace.catalog import search
+
+    ProductFactory(name="Sawi Hijau", category=category("sayur-buah"))
+    assert first_page("sawi") == ["Sawi Hijau"]  # the first search reads the words, and waits for them
+    ProductFactory(name="Sawo Manila", category=category("sayur-buah"))
+    assert first_page("sawo") == ["Sawo Manila"], "a new listing's word taken for a typo of an older one"
+    assert search.correction("sawo") is None
+    _words_read(app)
+
+
+def test_a_typo_is_corrected_to_a_new_listings_word_once_the_words_are_read_again(app, ctx, monkeypatch):
+    from marketplace.catalog import search
+
+    monkeypatch.setattr(search, "REREAD_AFTER", 0)
+
+    ProductFactory(name="Sawi Hijau", category=category("sayur-buah"))
+    assert first_page("sawi") == ["Sawi Hijau"]
+    ProductFactory(name="Sawo Manila", category=category("sayur-buah"))
+    first_page("sawo")  # starts reading the words again
+    _words_read(app)
+    words, read_under = search.catalog_words()
+    assert read_under == search.catalog_cache.version() and "manila" in words.own
+    assert search.correction("manilla") == "manila"
+    assert first_page("manilla") == ["Sawo Manila"]
