@@ -16,13 +16,12 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
+from threading import Lock, local
 from typing import TypeVar
 
 from flask import current_app, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -47,32 +46,48 @@ _VERSION_SQL = "SELECT version FROM catalog_state WHERE id = 1"
 
 def committed_version() -> int:
     """The last committed version, for a reading request before it has touched its session (the page cache's
-    check, the one statement a kept page costs). On PostgreSQL it is read on a connection of its own in autocommit
-    mode: one round trip, where the session's connection costs four (the pool's ping, BEGIN, the read, and the
-    ROLLBACK that returns it); a connection found dead (the server restarted) is dropped and the read tried once
-    more on a new one. SQLite reads in-process, on the session's connection."""
+    check, the one statement a kept page costs). On PostgreSQL it is read on a connection each thread keeps for
+    it, in autocommit mode: one round trip and no pool, where the session's connection costs four round trips (the
+    pool's ping, BEGIN, the read, and the ROLLBACK that returns it). A connection found dead (the server
+    restarted, or dropped it) is replaced and the read tried once more. SQLite reads in-process, on the session's
+    connection."""
     if db.engine.dialect.name == "sqlite":
         return version()
-    reader = _reader()
     for attempt in (1, 2):
+        connection = _thread_connection()
         try:
-            with reader.connect() as conn:
-                return conn.exec_driver_sql(_VERSION_SQL).scalar() or 0
+            return connection.exec_driver_sql(_VERSION_SQL).scalar() or 0
         except DBAPIError as error:
+            _threads.connections.pop(_reader_key(), None)
+            connection.close()
             if attempt == 2 or not error.connection_invalidated:
                 raise
     raise AssertionError("unreachable")
 
 
-def _reader() -> Engine:
-    """This process's autocommit engine for `committed_version`, made on first use (after gunicorn forks, so no
-    connection is shared with the master) beside the app's own engine. No ping on checkout and nothing reset on
-    return: in autocommit no transaction is left open."""
-    found = current_app.extensions.get("catalog_cache.reader")
-    if found is None or found[0] != os.getpid():
-        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-        found = current_app.extensions["catalog_cache.reader"] = (os.getpid(), engine)
-    return found[1]
+_threads = local()
+
+
+def _reader_key() -> tuple[int, int]:
+    return os.getpid(), id(db.engine)
+
+
+def _thread_connection():
+    """This thread's connection for `committed_version`, from an autocommit engine beside the app's own, made on
+    first use (after gunicorn forks: no connection is shared with the master). It is kept, not returned to the
+    pool after each read, so no ping is sent and nothing is reset."""
+    connections = getattr(_threads, "connections", None)
+    if connections is None:
+        connections = _threads.connections = {}
+    key = _reader_key()
+    connection = connections.get(key)
+    if connection is None:
+        found = current_app.extensions.get("catalog_cache.reader")
+        if found is None or found[0] != os.getpid():
+            engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+            found = current_app.extensions["catalog_cache.reader"] = (os.getpid(), engine)
+        connection = connections[key] = found[1].connect()
+    return connection
 
 
 def request_version() -> int:
