@@ -71,6 +71,10 @@ class Config:
     PAGE_CACHE_MAX_ENTRIES = _int("PAGE_CACHE_MAX_ENTRIES", 2000)
     PAGE_CACHE_TIMEOUT = _int("PAGE_CACHE_TIMEOUT", 3600)
     PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "etalase:page:")
+    # The catalog's counts and the home page's sums, when their last computation took longer than this many
+    # milliseconds (a large catalog), are recomputed behind the requests after a change, the figures a change
+    # behind meanwhile (catalog/cache.py cached_behind). 0 turns it off: always computed in the request.
+    FIGURES_BEHIND_AFTER_MS = _int("FIGURES_BEHIND_AFTER_MS", 100)
     # memory:// counts in each process: with 3 gunicorn workers "5 failed sign-ins" lets about 15 through.
     # Production refuses to start with it unless this says so (a server with a single process).
     RATELIMIT_PER_PROCESS = _flag("RATELIMIT_PER_PROCESS", False)
@@ -201,6 +205,7 @@ class TestingConfig(DevelopmentConfig):
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, fast enough for hundreds of test accounts
     OUTBOX_SEND_AFTER_REQUEST = False  # tests deliver explicitly, against their own SMTP server
     MAIL_PORT = 2  # nothing listens there: a test that forgets its SMTP server fails fast
+    FIGURES_BEHIND_AFTER_MS = 0  # a loaded test machine's slow count must not make figures lag; tests of it set it
 
 
 class ProductionConfig(Config):

@@ -14,8 +14,10 @@ the contract workflow's complete and cancel, which write the status by one UPDAT
 from __future__ import annotations
 
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from threading import Lock, local
 from typing import TypeVar
 
@@ -154,6 +156,72 @@ def cached(key: Hashable, compute: Callable[[], T], current: int | None = None) 
     return value
 
 
+_latest: OrderedDict[Hashable, tuple[int, object, float]] = OrderedDict()  # key → (version, value, seconds)
+_behind: set[tuple[int, Hashable]] = set()  # (version, key) queued or being computed behind the requests
+_executor: tuple[int, ThreadPoolExecutor] | None = None  # (pid, its one thread): made after gunicorn forks
+
+
+def cached_behind(key: Hashable, compute: Callable[[], T], current: int) -> tuple[T, bool]:
+    """Like `cached`, for figures over the whole catalog that take long to compute (the catalog's counts and
+    facets, the home page's sums: about a second at 1,000,000 listings), and a second flag: whether the value is
+    the current version's.
+
+    When the value under `current` is not known yet but one under an older version is, and computing that one took
+    more than FIGURES_BEHIND_AFTER_MS (config), the older value is returned at once (False) and the current one is computed behind the
+    requests, in this worker's one background thread: after a change, the first visitors get the page in the time
+    it takes without the counts, with figures a change behind for about a second. The page is then not kept
+    (page_cache: `g.figures_behind`). On a small catalog, where the figures take less than that, nothing changes:
+    they are computed in the request as by `cached`."""
+    full_key = (current, key)
+    after_ms = current_app.config.get("FIGURES_BEHIND_AFTER_MS") or 0
+    with _lock:
+        if full_key in _entries:
+            _entries.move_to_end(full_key)
+            return _entries[full_key], True  # type: ignore[return-value]
+        older = _latest.get(key)
+        behind = bool(after_ms) and older is not None and older[0] < current and older[2] * 1000 > after_ms
+        if behind and full_key not in _behind:
+            _behind.add(full_key)
+            _background().submit(_compute_behind, current_app._get_current_object(), key, compute, current)
+    if behind:
+        if has_request_context():
+            g.figures_behind = True
+        return older[1], False  # type: ignore[return-value]
+    return cached(key, lambda: _timed(key, compute, current), current), True
+
+
+def _timed(key: Hashable, compute: Callable[[], T], current: int) -> T:
+    started = time.perf_counter()
+    value = compute()
+    with _lock:
+        _latest[key] = (current, value, time.perf_counter() - started)
+        _latest.move_to_end(key)
+        while len(_latest) > MAX_ENTRIES:
+            _latest.popitem(last=False)
+    return value
+
+
+def _compute_behind(app, key: Hashable, compute: Callable[[], T], current: int) -> None:
+    try:
+        with app.app_context():
+            try:
+                cached(key, lambda: _timed(key, compute, current), current)
+            finally:
+                db.session.remove()
+    except Exception:  # noqa: BLE001 — the older value stays; the next request asks again
+        app.logger.exception("catalog figures: computing %r behind the requests failed", key)
+    finally:
+        with _lock:
+            _behind.discard((current, key))
+
+
+def _background() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None or _executor[0] != os.getpid():
+        _executor = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-figures"))
+    return _executor[1]
+
+
 def cached_many(kind: str, keys: list[Hashable], compute: Callable[[list], dict], current: int) -> dict:
     """Like `cached`, one entry per key: `compute(missing_keys)` returns {key: value} for those not yet held."""
     found, missing = {}, []
@@ -209,5 +277,6 @@ def clear() -> None:
     with _lock:
         _entries.clear()
         _fragments.clear()
+        _latest.clear()
     for hook in _clear_hooks:
         hook()

@@ -311,4 +311,5 @@ def _anyones(response) -> bool:
             and "Set-Cookie" not in response.headers
             and not session.modified
             and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g  # a form token was made
+            and not g.get("figures_behind")  # counts a change behind (catalog_cache.cached_behind)
             and not current_user.is_authenticated)

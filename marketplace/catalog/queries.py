@@ -331,9 +331,10 @@ def search_products(filters: CatalogFilters, per_page: int, with_facets: bool = 
         return total, (facet_counts(filters, today) if with_facets else {})
 
     # The total and the facets depend on the filters, not on the page or the order: computed once per
-    # catalog version (every publish bumps it) and reused by this worker.
+    # catalog version (every publish bumps it) and reused by this worker; on a large catalog, behind the requests
+    # (catalog_cache.cached_behind: the list itself is always the current version's).
     key = filters.without(page=1, sort="capacity")
-    total, facets = catalog_cache.cached(("counts", key, today, with_facets), counts, current)
+    total, facets = catalog_cache.cached_behind(("counts", key, today, with_facets), counts, current)[0]
     page = min(filters.page, max(1, -(-total // per_page)))
     offset = (page - 1) * per_page
     if rank is not None and filters.sort == "relevance" and page <= RANKED_PAGES:
@@ -497,6 +498,14 @@ class HomeFigures:
     def products(self) -> list[Product]:
         return _cached_cards(self.product_ids, catalog_cache.request_version())
 
+    def still_public(self) -> HomeFigures:
+        """Figures of an older catalog version without the featured producers no longer public: a suspension shows
+        at once even while the figures are a change behind (one look-up of six ids; the listings' cards are loaded
+        per version, public ones only)."""
+        public = set(db.session.scalars(select(Producer.id).where(
+            Producer.id.in_([p.id for p, _n in self.producers]), Producer.status == PUBLISHED)))
+        return replace(self, producers=[(p, n) for p, n in self.producers if p.id in public])
+
 
 def _producer_snapshot(producer: Producer) -> Producer:
     return Producer(id=producer.id, slug=producer.slug, name=producer.name, kecamatan=producer.kecamatan,
@@ -505,13 +514,14 @@ def _producer_snapshot(producer: Producer) -> Producer:
 
 def home_figures() -> HomeFigures:
     """The home page's category counts, capacity per commodity and featured producers and listings: GROUP BYs
-    over every published listing (about a second at 100,000 listings), run once per catalog version and worker
-    whoever asks, signed in or not."""
+    over every published listing (about two seconds at 1,000,000 listings), run once per catalog version and
+    worker whoever asks, signed in or not, and behind the requests on a large catalog (catalog_cache.cached_behind)."""
     def compute() -> HomeFigures:
         return HomeFigures(category_counts(), _capacity_rows(),
                            [(_producer_snapshot(p), n) for p, n in featured_producers()], _featured_product_ids())
 
-    return catalog_cache.cached(("home",), compute, catalog_cache.request_version())
+    figures, current = catalog_cache.cached_behind(("home",), compute, catalog_cache.request_version())
+    return figures if current else figures.still_public()
 
 
 def category_slugs() -> frozenset[str]:

@@ -13,6 +13,7 @@ from marketplace.catalog import queries as catalog
 from marketplace.catalog.forms import ProductListArgs
 from tests.factories import ProductFactory, category
 from tests.readonly import ReadOnly, wipe
+from tests.waiting import until
 
 PER_PAGE = 24  # the catalog's first page
 
@@ -164,18 +165,14 @@ def test_an_admin_adds_a_word_from_a_file_without_a_deploy(app, ctx, tmp_path):
 # ------------------------------------------------------------------ the catalog's words, read again in the background
 
 
-def _words_read(app, timeout: float = 10.0) -> None:
+def _words_read(app) -> None:
     """Until this worker's catalog words are read again (search.catalog_words reads them in a thread)."""
-    import time
-
     state = app.extensions["search.catalog_words"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def done() -> bool:
         with state.lock:
-            if not state.refreshing:
-                return
-        time.sleep(0.02)
-    raise AssertionError("the catalog's words were not read again in time")
+            return not state.refreshing
+    until(done, "reading the catalog's words again")
 
 
 def test_a_word_a_new_listing_brings_is_found_at_once_not_corrected(app, ctx):

@@ -1,0 +1,77 @@
+"""On a large catalog the counts and the home page's sums are recomputed behind the requests after a change
+(catalog/cache.py `cached_behind`): the first visitors get the current list at once, with figures a change behind
+for the second the recount takes; a page with such figures is never kept, and a suspension still shows at once."""
+from __future__ import annotations
+
+import pytest
+
+from marketplace.catalog import cache as catalog_cache
+from tests.catalog_changes import build_shop, publish
+from tests.test_query_budget import counting
+from tests.waiting import until
+
+
+@pytest.fixture
+def shop(ctx, accounts):
+    return build_shop(accounts)
+
+
+@pytest.fixture
+def large(app, monkeypatch):
+    """As on a catalog of a million listings: every figure computed so far took "two seconds"."""
+    monkeypatch.setitem(app.config, "FIGURES_BEHIND_AFTER_MS", 100)
+
+    def slow() -> None:
+        with catalog_cache._lock:
+            for key, (version, value, _seconds) in list(catalog_cache._latest.items()):
+                catalog_cache._latest[key] = (version, value, 2.0)
+    return slow
+
+
+def _recounted() -> None:
+    def done() -> bool:
+        with catalog_cache._lock:
+            return not catalog_cache._behind
+    until(done, "recomputing the figures behind the requests")
+
+
+def test_after_a_publish_the_list_is_current_at_once_and_the_total_follows(app, client, shop, large):
+    before = client.get("/api/v1/products?per_page=50").get_json()
+    large()
+    url, shown = publish(shop)
+    first = client.get("/api/v1/products?per_page=50")
+    names = [item["name"] for item in first.get_json()["items"]]
+    assert shown in names, "the list waited for nothing and is the current version's"
+    assert first.get_json()["total"] == before["total"], "the total is a change behind, not recounted in the request"
+    _recounted()
+    with counting(app) as statements:
+        again = client.get("/api/v1/products?per_page=50")
+    assert again.get_json()["total"] == before["total"] + 1
+    assert len(statements) > 1, "the page with the figures a change behind was kept"
+    with counting(app) as statements:
+        assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before["total"] + 1
+    assert len(statements) == 1, "the page with the current figures is kept"
+
+
+def test_a_producer_suspended_leaves_the_home_page_at_once_while_its_figures_are_behind(client, shop, large):
+    from marketplace.extensions import db
+    from marketplace.listings import review as moderation
+
+    store = shop.accounts.producer_a_store
+    page = client.get("/").get_data(as_text=True)
+    assert store.name in page and "Beras Pandan Wangi" in page
+    large()
+    moderation.suspend(store, shop.accounts.moderator, "Izin usaha dicabut")
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert store.name not in page and "Beras Pandan Wangi" not in page
+    _recounted()
+    assert store.name not in client.get("/").get_data(as_text=True)
+
+
+def test_a_small_catalog_counts_in_the_request(app, client, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "FIGURES_BEHIND_AFTER_MS", 100)  # production's: its counts take less
+    before = client.get("/api/v1/products?per_page=50").get_json()["total"]
+    publish(shop)
+    assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before + 1
+    assert not catalog_cache._behind
