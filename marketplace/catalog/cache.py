@@ -182,7 +182,7 @@ def cached_behind(key: Hashable, compute: Callable[[], T], current: int) -> tupl
         behind = bool(after_ms) and older is not None and older[0] < current and older[2] * 1000 > after_ms
         if behind and full_key not in _behind:
             _behind.add(full_key)
-            _background().submit(_compute_behind, current_app._get_current_object(), key, compute, current)
+            in_background(_compute_behind, current_app._get_current_object(), key, compute, current)
     if behind:
         if has_request_context():
             g.figures_behind = True
@@ -215,11 +215,14 @@ def _compute_behind(app, key: Hashable, compute: Callable[[], T], current: int) 
             _behind.discard((current, key))
 
 
-def _background() -> ThreadPoolExecutor:
+def in_background(work: Callable, *args) -> None:
+    """Run `work(*args)` in this worker's one background thread (figures recomputed behind the requests, the
+    search's words read again), one job at a time, so that a change at a million listings sets one core to work,
+    not one thread per page asked for. `work` makes its own app context and catches its own errors."""
     global _executor
     if _executor is None or _executor[0] != os.getpid():
-        _executor = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-figures"))
-    return _executor[1]
+        _executor = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-behind"))
+    _executor[1].submit(work, *args)
 
 
 def cached_many(kind: str, keys: list[Hashable], compute: Callable[[list], dict], current: int) -> dict:

@@ -114,8 +114,8 @@ def catalog_words() -> tuple[CatalogWords, int]:
     """The words of the published listings, and the catalog version they were read under.
 
     Reading them reads every published listing's text (each distinct text once): 2–4 s at 1,000,000 listings.
-    So a search never waits for them to be read again: when the version has moved on, they are read in a thread
-    of its own, at most every REREAD_AFTER seconds, and searches meanwhile use the ones before, asking the live
+    So a search never waits for them to be read again: when the version has moved on, they are read behind the
+    requests (catalog_cache.in_background), at most every REREAD_AFTER seconds, and searches meanwhile use the ones before, asking the live
     index about a word they lack (`listed`) before taking it for a typo; only which word a typo is corrected to
     can lag behind a change. A worker's first search reads them while it waits (threads asking at the same time
     wait for that one read)."""
@@ -128,8 +128,7 @@ def catalog_words() -> tuple[CatalogWords, int]:
         elif (state.version != current and not state.refreshing
               and time.monotonic() - state.read_at >= REREAD_AFTER):
             state.refreshing, state.read_at = True, time.monotonic()
-            threading.Thread(target=_refresh, args=(current_app._get_current_object(), state),
-                             name="catalog-words", daemon=True).start()
+            catalog_cache.in_background(_refresh, current_app._get_current_object(), state)
         return state.words, state.version
 
 
