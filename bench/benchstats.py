@@ -13,6 +13,7 @@ P99_FACTOR = 3.0  # ...and p99 ≤ 3× its p99 (the mix too)
 SIGNED_RATIO = 0.2  # signed-in page: ≥ a fifth of its requests/s
 SCALE_DROP = 0.10  # at 1M listings, no ratio more than 10 % below its 100k figure
 RSS_GOAL_MB = 150  # per worker
+FRESH_MS = 150  # an anonymous page's first request after a change
 
 SERIES = ("bare", "bare_close", "app", "app_close")  # the four ceilings: reference and in-app, two connection modes
 
