@@ -167,11 +167,18 @@ def cached_behind(key: Hashable, compute: Callable[[], T], current: int) -> tupl
     the current version's.
 
     When the value under `current` is not known yet but one under an older version is, and computing that one took
-    more than FIGURES_BEHIND_AFTER_MS (config), the older value is returned at once (False) and the current one is computed behind the
-    requests, in this worker's one background thread: after a change, the first visitors get the page in the time
+    more than FIGURES_BEHIND_AFTER_MS (config), the older value is returned at once (False) and the current one is
+    computed behind the requests, in this worker's one background thread: after a change, the first visitors get the page in the time
     it takes without the counts, with figures a change behind for about a second. The page is then not kept
     (page_cache: `g.figures_behind`). On a small catalog, where the figures take less than that, nothing changes:
     they are computed in the request as by `cached`."""
+    value, current_version = _current_or_behind(key, compute, current)
+    if not current_version and has_request_context():
+        g.figures_behind = True
+    return value, current_version
+
+
+def _current_or_behind(key: Hashable, compute: Callable[[], T], current: int) -> tuple[T, bool]:
     full_key = (current, key)
     after_ms = current_app.config.get("FIGURES_BEHIND_AFTER_MS") or 0
     with _lock:
@@ -184,10 +191,16 @@ def cached_behind(key: Hashable, compute: Callable[[], T], current: int) -> tupl
             _behind.add(full_key)
             in_background(_compute_behind, current_app._get_current_object(), key, compute, current)
     if behind:
-        if has_request_context():
-            g.figures_behind = True
         return older[1], False  # type: ignore[return-value]
     return cached(key, lambda: _timed(key, compute, current), current), True
+
+
+def cached_or_behind(key: Hashable, compute: Callable[[], T], current: int) -> T | None:
+    """Like `cached_behind`, for a value that helps to find rows but is no figure to show (the deep pages' keys):
+    where `cached_behind` would answer with an older version's value, this answers None, and the caller finds the
+    rows the slower way while the value is computed behind the requests."""
+    value, current_version = _current_or_behind(key, compute, current)
+    return value if current_version else None
 
 
 def _timed(key: Hashable, compute: Callable[[], T], current: int) -> T:

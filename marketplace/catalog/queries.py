@@ -268,10 +268,14 @@ def _deep_page_ids(stmt: Select, filters: CatalogFilters, today: date, current: 
                    offset: int) -> list[int]:
     """A page from page 11 on. In the default order (capacity, then id) it is found by keyset: the key at
     every 240th row is read once per catalog version and filter set, and the page starts from the nearest
-    one before it, so page 200 skips fewer than 240 rows — as page 10 does — instead of 4,776."""
+    one before it, so page 200 skips fewer than 240 rows — as page 10 does — instead of 4,776. On a large
+    catalog the keys are read behind the requests after a change; until then the page is found by OFFSET."""
     if filters.sort != "capacity":
         return _page_ids(stmt, filters.sort, rank, per_page, offset)
-    anchors = catalog_cache.cached(("anchors", filters.without(page=1), today), lambda: _anchor_keys(stmt), current)
+    anchors = catalog_cache.cached_or_behind(("anchors", filters.without(page=1), today),
+                                             lambda: _anchor_keys(stmt), current)
+    if anchors is None:  # being read behind the requests (a second at 1M listings): OFFSET over the index meanwhile
+        return _page_ids(stmt, filters.sort, rank, per_page, offset)
     slot = min(offset // ANCHOR_EVERY, len(anchors))
     if slot == 0:
         return _page_ids(stmt, filters.sort, rank, per_page, offset)

@@ -20,6 +20,7 @@ from marketplace.seed.scale import (FACILITATOR_EMAIL, FACILITATOR_PASSWORD, MOD
 from marketplace.trade.workflow import OPEN
 from tests.conftest import csrf_from
 from tests.factories import PhotoFactory, ProducerFactory, ProductFactory, UserFactory, category
+from tests.waiting import until
 from tests.readonly import ReadOnly, wipe
 from tests.test_query_budget import PAGES, counting
 
@@ -308,7 +309,10 @@ def test_threads_asking_for_the_same_counts_at_once_compute_them_once():
     assert results == [42] * 6 and len(calls) == 1
 
 
-def test_a_deep_page_follows_a_publish_at_once(client, ctx):
+@pytest.mark.parametrize("large", [False, True], ids=["small catalog", "keys read behind the requests"])
+def test_a_deep_page_follows_a_publish_at_once(app, client, ctx, monkeypatch, large):
+    """With `large`, as on a catalog of a million listings, the remembered keys of the version before are not used
+    after a change: the page is found by OFFSET while the new keys are read behind the requests."""
     seed_scale(producers=5, products=700, inquiries=1, log=lambda _line: None)
 
     def order():
@@ -321,8 +325,18 @@ def test_a_deep_page_follows_a_publish_at_once(client, ctx):
 
     before = order()
     assert page_12() == before[264:288]  # the keys of this catalog version are now remembered
+    if large:
+        monkeypatch.setitem(app.config, "FIGURES_BEHIND_AFTER_MS", 100)
+        with catalog_cache._lock:  # as if every value so far had taken two seconds to compute
+            for key, (version, value, _seconds) in list(catalog_cache._latest.items()):
+                catalog_cache._latest[key] = (version, value, 2.0)
     capacity = db.session.get(Product, before[270]).monthly_capacity
     new = ProductFactory(name="Beras Baru Terbit", monthly_capacity=capacity + 0.5)  # lands inside page 12
+    earlier = db.session.get(Product, before[100]).monthly_capacity
+    ProductFactory(name="Beras Lebih Awal", monthly_capacity=earlier + 0.5)  # moves every later row on by one
     after = order()
     assert new.id in after[264:288]
     assert page_12() == after[264:288]
+    if large:
+        until(lambda: not catalog_cache._behind, "reading the keys behind the requests")
+        assert page_12() == after[264:288]
