@@ -496,7 +496,7 @@ def run_one(kind: str, label: str, sizes, args, bare: Server) -> dict:
                     app.get(path)
                     sequential[path].append((time.perf_counter() - t0) * 1e6)
             single = {path: statistics.median(v) for path, v in sequential.items() if v}
-            after_change = first_after_change(app, url, [p for p in groups[0] + groups[1] if p["kind"] == "anon"])
+            after_change = first_after_change(app, url, [p for group in groups for p in group if p["kind"] == "anon"])
             workers = len(app.workers())
         return {"database": kind, "size": label, "sizes": sizes, "ids": ids, "seed": seed_out, "pages": results,
                 "ceilings": blocks, "single": single, "after_change": after_change, "versions": versions(url),
