@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -282,6 +283,19 @@ def cached_fragment(key: Hashable, render: Callable[[], Markup], current: int) -
     return html
 
 
+_app_states: weakref.WeakSet = weakref.WeakSet()  # every app's kept state (`app_state`), emptied by `clear()`
+
+
+def app_state(name: str, make: Callable[[], T]) -> T:
+    """This app's own kept state under `name`, made on first use: two apps in one process (the tests) number their
+    versions alike, so what each keeps is its own. `clear()` calls the state's `clear()`."""
+    state = current_app.extensions.get(name)
+    if state is None:
+        state = current_app.extensions.setdefault(name, make())
+        _app_states.add(state)
+    return state
+
+
 def on_clear(hook: Callable[[], None]) -> None:
     """Something else kept per version (the rendered pages) is emptied by `clear()` too."""
     if hook not in _clear_hooks:
@@ -294,5 +308,7 @@ def clear() -> None:
         _entries.clear()
         _fragments.clear()
         _latest.clear()
+    for state in list(_app_states):
+        state.clear()
     for hook in _clear_hooks:
         hook()

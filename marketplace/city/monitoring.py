@@ -25,7 +25,6 @@ Definitions (also shown on the page):
 """
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -751,24 +750,9 @@ class _Kept:
             self.entries.clear()
 
 
-_all_kept: weakref.WeakSet = weakref.WeakSet()
-
-
 def _kept() -> _Kept:
     """This app's store (two apps in one process, as in the tests, may number their versions alike)."""
-    kept = current_app.extensions.get("monitoring_figures")
-    if kept is None:
-        kept = current_app.extensions.setdefault("monitoring_figures", _Kept())
-        _all_kept.add(kept)
-    return kept
-
-
-def _clear_all() -> None:
-    for kept in list(_all_kept):
-        kept.clear()
-
-
-catalog_cache.on_clear(_clear_all)  # tests that empty the database without a new version
+    return catalog_cache.app_state("monitoring_figures", _Kept)
 
 
 def figures(period: Period, locale: str = "id") -> Figures:
