@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Iterable
 
 from sqlalchemy import Select, bindparam, case, column, func, literal_column, table, text
@@ -27,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from flask import current_app, g, has_app_context
 
 from marketplace.extensions import db
-from marketplace.models import Product, SearchTerm
+from marketplace.models import Product, PublicationStatus, SearchTerm
 from marketplace.catalog import cache as catalog_cache, search_words
 from marketplace.catalog.search_words import Alternative, CatalogWords, Interpretation, Lexicon
 from marketplace.core.vocab import KECAMATAN
@@ -48,9 +47,9 @@ def _dialect() -> str:
 # The words of the published listings, each distinct text once (the database sorts out the repeats: a million
 # listings hold a few tens of thousands of distinct descriptions, and far fewer names): their names with their
 # categories and how many listings bear each, their producers' names, their descriptions.
-_PUBLISHED = """
+_PUBLISHED = f"""
     FROM product p JOIN producer pr ON pr.id = p.producer_id JOIN category c ON c.id = p.category_id
-    WHERE p.status = 'published' AND pr.status = 'published'
+    WHERE p.status = '{PublicationStatus.PUBLISHED}' AND pr.status = '{PublicationStatus.PUBLISHED}'
 """
 _NAMED = ("SELECT p.name || ' ' || p.name_en || ' ' || c.name_id || ' ' || c.name_en AS named, count(*) AS listings"
           + _PUBLISHED + " GROUP BY p.name, p.name_en, c.id, c.name_id, c.name_en")
@@ -77,30 +76,20 @@ class _CatalogWords:
         self.version: int | None = None
         self.refreshing = False
         self.read_at = 0.0  # time.monotonic() when the last read began
-        self.generation = 0  # moved on by `_forget_catalog_words`: a read begun before it is not kept
+        self.generation = 0  # moved on by `clear`: a read begun before it is not kept
+
+    def clear(self) -> None:
+        """Tests that empty the database without a new version: the next search reads the words afresh."""
+        with self.lock:
+            self.words = self.version = None
+            self.generation += 1
 
 
 REREAD_AFTER = 60.0  # seconds: the catalog's words are read at most this often (a read at 1M listings takes 2–4 s)
-_every_app_words: weakref.WeakSet = weakref.WeakSet()  # forgotten by catalog_cache.clear()
 
 
 def _state() -> _CatalogWords:
-    state = current_app.extensions.get("search.catalog_words")
-    if state is None:
-        state = current_app.extensions.setdefault("search.catalog_words", _CatalogWords())
-        _every_app_words.add(state)
-    return state
-
-
-def _forget_catalog_words() -> None:
-    """Tests that empty the database without a new version: the next search reads the words afresh."""
-    for state in list(_every_app_words):
-        with state.lock:
-            state.words = state.version = None
-            state.generation += 1
-
-
-catalog_cache.on_clear(_forget_catalog_words)
+    return catalog_cache.app_state("search.catalog_words", _CatalogWords)
 
 
 def _read_catalog_words() -> tuple[int, CatalogWords]:
@@ -283,9 +272,7 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
 _PUBLIC_ROWS = """
     SELECT p.id, p.name || ' ' || p.name_en AS name, pr.name AS producer, c.name_id || ' ' || c.name_en AS category,
            pr.kecamatan, pr.kelurahan, p.description || ' ' || p.description_en || ' ' || p.grade AS body
-    FROM product p JOIN producer pr ON pr.id = p.producer_id JOIN category c ON c.id = p.category_id
-    WHERE p.status = 'published' AND pr.status = 'published'
-"""
+""" + _PUBLISHED
 
 
 def _stems_of(row) -> str:
