@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from marketplace.catalog import cache as catalog_cache
 from marketplace.extensions import db
 from marketplace.listings import editing as listings, review as moderation
 from marketplace.models import PublicationStatus, Revision
@@ -91,3 +92,13 @@ def suspend(shop) -> tuple[str, str | None]:
 
 CHANGES = {"publish": publish, "approve": approve, "price change": price_change, "photo approval": photo_approval,
            "suspend": suspend}
+
+
+def as_on_a_large_catalog(app, monkeypatch) -> None:
+    """As on a catalog of a million listings: production's threshold, and every value computed so far "took two
+    seconds", so after the next change it is recomputed behind the requests (catalog/cache.py `cached_behind`)."""
+    monkeypatch.setitem(app.config, "FIGURES_BEHIND_AFTER_MS", 100)
+    with catalog_cache._lock:
+        for key, (version, value, _seconds) in list(catalog_cache._latest.items()):
+            catalog_cache._latest[key] = (version, value, 2.0)
+

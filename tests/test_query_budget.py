@@ -33,7 +33,7 @@ FEW, MANY = 5, 40
 
 
 @contextmanager
-def counting(_app=None):
+def counting():
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
@@ -80,7 +80,7 @@ class Catalog:
 
 
 def statements_for(app, client, url: str) -> list[str]:
-    with counting(app) as statements:
+    with counting() as statements:
         response = client.get(url)
     assert response.status_code == 200, url
     return statements
@@ -128,7 +128,7 @@ def test_the_counter_catches_a_query_per_card(app, ctx):
     shop = Catalog()
     shop.grow_to(6)
     db.session.expunge_all()
-    with counting(app) as statements:
+    with counting() as statements:
         for product in db.session.scalars(select(Product)):
             product.price_tiers  # noqa: B018 — a lazy load per product
     assert len(statements) == 1 + 6

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.catalog import cache as catalog_cache
-from tests.catalog_changes import build_shop, publish
+from tests.catalog_changes import as_on_a_large_catalog, build_shop, publish
 from tests.test_query_budget import counting
 from tests.waiting import until
 
@@ -18,14 +18,7 @@ def shop(ctx, accounts):
 
 @pytest.fixture
 def large(app, monkeypatch):
-    """As on a catalog of a million listings: every figure computed so far took "two seconds"."""
-    monkeypatch.setitem(app.config, "FIGURES_BEHIND_AFTER_MS", 100)
-
-    def slow() -> None:
-        with catalog_cache._lock:
-            for key, (version, value, _seconds) in list(catalog_cache._latest.items()):
-                catalog_cache._latest[key] = (version, value, 2.0)
-    return slow
+    return lambda: as_on_a_large_catalog(app, monkeypatch)
 
 
 def _recounted() -> None:
@@ -44,11 +37,11 @@ def test_after_a_publish_the_list_is_current_at_once_and_the_total_follows(app, 
     assert shown in names, "the list waited for nothing and is the current version's"
     assert first.get_json()["total"] == before["total"], "the total is a change behind, not recounted in the request"
     _recounted()
-    with counting(app) as statements:
+    with counting() as statements:
         again = client.get("/api/v1/products?per_page=50")
     assert again.get_json()["total"] == before["total"] + 1
     assert len(statements) > 1, "the page with the figures a change behind was kept"
-    with counting(app) as statements:
+    with counting() as statements:
         assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before["total"] + 1
     assert len(statements) == 1, "the page with the current figures is kept"
 

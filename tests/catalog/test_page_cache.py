@@ -28,7 +28,7 @@ def test_a_kept_page_costs_one_statement_the_catalog_version(app, client, shop, 
     url = shop.urls[name]
     first = client.get(url)
     assert first.status_code == 200
-    with counting(app) as statements:
+    with counting() as statements:
         again = client.get(url)
     assert again.status_code == 200 and again.get_data() == first.get_data()
     assert statements == ["SELECT version FROM catalog_state WHERE id = 1"], "\n\n".join(statements)
@@ -39,7 +39,7 @@ def test_query_strings_that_read_the_same_share_one_kept_page(app, client, shop)
     for same in ("/products?category=beras-serealia&page=1", "/products?sort=capacity&category=beras-serealia",
                  "/products?utm_source=koran&category=beras-serealia&kecamatan=nowhere",
                  "/products?category=beras-serealia&page=0"):
-        with counting(app) as statements:
+        with counting() as statements:
             response = client.get(same)
         assert response.get_data() == kept, same
         assert len(statements) == 1, same
@@ -48,7 +48,7 @@ def test_query_strings_that_read_the_same_share_one_kept_page(app, client, shop)
 def test_a_signed_in_home_page_counts_nothing_over_the_listings(app, client, shop, login_as):
     login_as("facilitator")
     client.get("/")
-    with counting(app) as statements:
+    with counting() as statements:
         page = client.get("/").get_data(as_text=True)
     assert "Beras Pandan Wangi" in page
     assert [s for s in statements if "GROUP BY" in s.upper()] == [], "\n\n".join(statements)
@@ -67,7 +67,7 @@ def test_a_kept_page_is_sent_compressed_as_it_was_kept(app, client, shop, encodi
     plain = client.get("/products", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
     client.get("/products", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})  # rendered and kept, or kept
-    with counting(app) as statements:
+    with counting() as statements:
         sent = client.get("/products", headers={"Accept-Encoding": encoding})
     assert len(statements) == 1
     assert sent.headers["Content-Encoding"] == encoding and "Accept-Encoding" in sent.headers["Vary"]
@@ -238,7 +238,7 @@ def test_the_memory_store_is_bounded_by_bytes_and_entries_least_recently_used_ou
 def test_without_the_page_cache_every_request_renders(app, client, shop, monkeypatch):
     monkeypatch.setitem(app.config, "PAGE_CACHE", False)
     client.get("/products")
-    with counting(app) as statements:
+    with counting() as statements:
         response = client.get("/products")
     assert len(statements) > 1 and "ETag" not in response.headers
 

@@ -145,7 +145,7 @@ def test_a_repeat_visit_reads_only_the_versions_for_the_figures(app, ctx, accoun
     _inquiry(product)
     login(client, accounts.facilitator)
     assert client.get("/facilitator/dashboard").status_code == 200
-    with counting(app) as statements:
+    with counting() as statements:
         assert client.get("/facilitator/dashboard").status_code == 200
     assert statements.count(VERSIONS_SQL) == 1, statements
     trade_tables = ("inquiry_item", "contract_month", "allocation", "agreement", "delivery", "category")

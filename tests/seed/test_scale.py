@@ -18,6 +18,7 @@ from marketplace.listings import editing as listings, review as moderation
 from marketplace.seed.scale import (FACILITATOR_EMAIL, FACILITATOR_PASSWORD, MODERATOR_EMAIL, PRODUCER_EMAIL,
                                     DatabaseNotEmpty, seed_scale)
 from marketplace.trade.workflow import OPEN
+from tests.catalog_changes import as_on_a_large_catalog
 from tests.conftest import csrf_from
 from tests.factories import PhotoFactory, ProducerFactory, ProductFactory, UserFactory, category
 from tests.waiting import until
@@ -165,7 +166,7 @@ class TestSeedScale(ReadOnly):
             select(Product.producer_id).where(Product.id == int(scale["product_url"].rsplit("/", 1)[1]))))
         url = url.format(product=scale["product_url"].rsplit("/", 1)[1], producer=producer.slug)
         client.get(url)  # warm: the counts are computed once per catalog version
-        with counting(app) as statements:
+        with counting() as statements:
             assert client.get(url).status_code == 200
         assert len(statements) <= budget, "\n\n".join(statements)
 
@@ -176,7 +177,7 @@ class TestSeedScale(ReadOnly):
         counts = []
         for slug in (small, scale["big_slug"]):
             catalog_cache.clear()  # both pages cold: their cards are read from the database
-            with counting(app) as statements:
+            with counting() as statements:
                 assert client.get(f"/producers/{slug}").status_code == 200
             counts.append(len(statements))
         assert counts[0] == counts[1]
@@ -278,7 +279,7 @@ def test_a_warm_catalog_page_reads_which_listings_it_shows_not_their_cards(app, 
     for n in range(30):
         PhotoFactory(product=ProductFactory(name=f"Kopi Robusta {n}"))
     first = client.get("/products").get_data(as_text=True)
-    with counting(app) as statements:
+    with counting() as statements:
         again = client.get("/products").get_data(as_text=True)
     assert _card_links(again) == _card_links(first) and len(_card_links(again)) == 24
     assert "-sm.webp" in again  # the cover photos are still there, from memory
@@ -326,10 +327,7 @@ def test_a_deep_page_follows_a_publish_at_once(app, client, ctx, monkeypatch, la
     before = order()
     assert page_12() == before[264:288]  # the keys of this catalog version are now remembered
     if large:
-        monkeypatch.setitem(app.config, "FIGURES_BEHIND_AFTER_MS", 100)
-        with catalog_cache._lock:  # as if every value so far had taken two seconds to compute
-            for key, (version, value, _seconds) in list(catalog_cache._latest.items()):
-                catalog_cache._latest[key] = (version, value, 2.0)
+        as_on_a_large_catalog(app, monkeypatch)
     capacity = db.session.get(Product, before[270]).monthly_capacity
     new = ProductFactory(name="Beras Baru Terbit", monthly_capacity=capacity + 0.5)  # lands inside page 12
     earlier = db.session.get(Product, before[100]).monthly_capacity

@@ -145,7 +145,7 @@ def test_the_suggestions_are_ranked_once_per_catalog_and_trade_version(app, prem
 
     inquiry, a, b, medium = premium_request
     first = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
-    with counting(app) as statements:
+    with counting() as statements:
         again = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
     assert again == first
     assert not [s for s in statements if "row_number" in s.lower() or "allocation" in s.lower()], statements
