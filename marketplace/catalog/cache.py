@@ -169,10 +169,10 @@ def cached_behind(key: Hashable, compute: Callable[[], T], current: int) -> tupl
 
     When the value under `current` is not known yet but one under an older version is, and computing that one took
     more than FIGURES_BEHIND_AFTER_MS (config), the older value is returned at once (False) and the current one is
-    computed behind the requests, in this worker's one background thread: after a change, the first visitors get the page in the time
-    it takes without the counts, with figures a change behind for about a second. The page is then not kept
-    (page_cache: `g.figures_behind`). On a small catalog, where the figures take less than that, nothing changes:
-    they are computed in the request as by `cached`."""
+    computed behind the requests, in this worker's one background thread: after a change, the first visitors get
+    the page in the time it takes without the counts, with figures a change behind for about a second. The page
+    is then not kept (page_cache: `g.figures_behind`). On a small catalog, where the figures take less than that,
+    nothing changes: they are computed in the request as by `cached`."""
     value, current_version = _current_or_behind(key, compute, current)
     if not current_version and has_request_context():
         g.figures_behind = True

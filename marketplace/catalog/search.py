@@ -106,8 +106,8 @@ def catalog_words() -> tuple[CatalogWords, int]:
     So a search never waits for them to be read again: when the version has moved on, they are read behind the
     requests (catalog_cache.in_background), at most every REREAD_AFTER seconds, and searches meanwhile use the
     ones before, asking the live index about a word they lack (`listed`) before taking it for a typo; only which
-    word a typo is corrected to can lag behind a change. A worker's first search reads them while it waits (threads asking at the same time
-    wait for that one read)."""
+    word a typo is corrected to can lag behind a change. A worker's first search reads them while it waits
+    (threads asking at the same time wait for that one read)."""
     state = _state()
     current = catalog_cache.request_version()
     with state.lock:
