@@ -1,6 +1,7 @@
 """A pooling plan: how to split a request's volume per period over the producers who can supply it.
 
-The core, `propose(need, candidates)`, is a small mixed-integer programme solved with SciPy's `milp` (HiGHS):
+The core, `propose(need, candidates)`, is a small mixed-integer programme solved by HiGHS (highspy, its own Python
+binding: SciPy's `milp` runs the same solver, but importing scipy.optimize cost every worker 44 MB):
 
     y_i ∈ {0, 1}       producer i is asked
     n_i ∈ ℕ            its share, in steps of the request's unit (0,01 ton, 1 kg …): shares never need rounding
@@ -25,9 +26,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import numpy as np
+import highspy
 from flask_babel import lazy_gettext as _l
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from marketplace.core import clock, units
 
@@ -96,12 +96,38 @@ def step_for(unit: str) -> float:
     return 1.0
 
 
-def _solve(c, constraints, integrality, lower, upper):
-    result = milp(c=c, constraints=constraints, integrality=integrality, bounds=Bounds(lower, upper),
-                  options={"time_limit": 10, "mip_rel_gap": 0, "presolve": True})
-    if result.x is None:  # infeasible cannot happen (short absorbs any gap); a time-out without a solution can
-        raise RuntimeError(f"no plan: {result.message}")
-    return result
+INF = highspy.kHighsInf
+
+
+def _solve(cost: list[float], rows: list[dict[int, float]], row_lower: list[float], row_upper: list[float],
+           integer: list[bool], lower: list[float], upper: list[float]) -> list[float]:
+    """The x that minimises cost · x within the rows' bounds (row · x) and the variables' own; `integer` marks the
+    whole-number variables."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cost), len(rows)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.integrality_ = [highspy.HighsVarType.kInteger if whole else highspy.HighsVarType.kContinuous
+                       for whole in integer]
+    start, indices, values = [0], [], []
+    for row in rows:
+        for index, value in sorted(row.items()):
+            if value:
+                indices.append(index)
+                values.append(value)
+        start.append(len(indices))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, indices, values  # copies: set whole
+    solver = highspy.Highs()
+    solver.silent()
+    for option, value in (("time_limit", 10.0), ("mip_rel_gap", 0.0), ("presolve", "on")):
+        solver.setOptionValue(option, value)
+    solver.passModel(lp)
+    solver.run()
+    # Infeasible cannot happen (short absorbs any gap); a time-out without a solution can.
+    if solver.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        raise RuntimeError(f"no plan: {solver.modelStatusToString(solver.getModelStatus())}")
+    return list(solver.getSolution().col_value)
 
 
 def propose(need: float, candidates: list[Candidate], step: float = 0.01) -> Plan:
@@ -118,60 +144,51 @@ def propose(need: float, candidates: list[Candidate], step: float = 0.01) -> Pla
     # Variables: n_0 … n_{k-1}, y_0 … y_{k-1}, short, over, top (the largest part of a capacity asked).
     size = 2 * k + 3
     short, over, top = 2 * k, 2 * k + 1, 2 * k + 2
-    lower = np.zeros(size)
-    upper = np.array([hi for _, _, hi in pool] + [1] * k + [need, np.inf, 1.0], dtype=float)
-    integrality = np.array([1] * (2 * k) + [0, 0, 0])
+    lower = [0.0] * size
+    upper = [float(hi) for _, _, hi in pool] + [1.0] * k + [need, INF, 1.0]
+    integer = [True] * (2 * k) + [False] * 3
 
     rows, lo_b, hi_b = [], [], []
 
     def row(coefficients: dict[int, float], lo: float, hi: float) -> None:
-        vector = np.zeros(size)
-        for index, value in coefficients.items():
-            vector[index] = value
-        rows.append(vector)
+        rows.append(coefficients)
         lo_b.append(lo)
         hi_b.append(hi)
 
     for i, (candidate, lo, hi) in enumerate(pool):
-        row({i: 1, k + i: -max(lo, 1)}, 0, np.inf)    # n_i ≥ min_order · y_i (and a share is never 0 when asked)
-        row({i: 1, k + i: -hi}, -np.inf, 0)            # n_i ≤ capacity · y_i
-        row({i: step, top: -candidate.capacity}, -np.inf, 0)  # share ≤ top · capacity
+        row({i: 1, k + i: -max(lo, 1)}, 0, INF)    # n_i ≥ min_order · y_i (and a share is never 0 when asked)
+        row({i: 1, k + i: -hi}, -INF, 0)            # n_i ≤ capacity · y_i
+        row({i: step, top: -candidate.capacity}, -INF, 0)  # share ≤ top · capacity
     row({**{i: step for i in range(k)}, short: 1, over: -1}, need, need)  # Σ share + short − over = need
 
-    def constraints():
-        return LinearConstraint(np.array(rows), np.array(lo_b), np.array(hi_b))
+    def solve(cost: dict[int, float]) -> list[float]:
+        return _solve([cost.get(i, 0.0) for i in range(size)], rows, lo_b, hi_b, integer, lower, upper)
 
     def fix(index: int, value: float) -> None:
-        row({index: 1}, -np.inf, value + TOLERANCE * max(1.0, need))
+        row({index: 1}, -INF, value + TOLERANCE * max(1.0, need))
 
     # 1. cover as much as possible; 2. then over-supply the least.
     for index in (short, over):
-        c = np.zeros(size)
-        c[index] = 1
-        fix(index, _solve(c, constraints(), integrality, lower, upper).x[index])
+        fix(index, solve({index: 1})[index])
     # 3. the least volume of another grade than the one asked.
     off_grade = {i: step for i, (candidate, _, _) in enumerate(pool) if not candidate.grade_match}
     if off_grade:
-        c = np.zeros(size)
-        for i, value in off_grade.items():
-            c[i] = value
-        least = float(c @ _solve(c, constraints(), integrality, lower, upper).x)
-        row(off_grade, -np.inf, least + TOLERANCE * max(1.0, need))
+        x = solve(off_grade)
+        least = sum(value * x[i] for i, value in off_grade.items())
+        row(off_grade, -INF, least + TOLERANCE * max(1.0, need))
     # 4. fewer producers, then curation, then responsiveness, by weights far enough apart that each counts only
     # among equals of the ones before it.
     base = k + 1
-    c = np.zeros(size)
+    weights = {}
     for i, (candidate, _, _) in enumerate(pool):
         answered = candidate.responsiveness if candidate.responsiveness is not None else 0.5
-        c[k + i] = base ** 2 + base * (not candidate.curated) + (1 - answered)
-    chosen = _solve(c, constraints(), integrality, lower, upper).x
+        weights[k + i] = base ** 2 + base * (not candidate.curated) + (1 - answered)
+    chosen = solve(weights)
     picked = [i for i in range(k) if chosen[k + i] > 0.5]
     for i in range(k):  # keep that choice of producers
         upper[k + i] = lower[k + i] = 1.0 if i in picked else 0.0
     # 5. spread the volume: the least largest part of a capacity asked.
-    c = np.zeros(size)
-    c[top] = 1
-    spread = _solve(c, constraints(), integrality, lower, upper).x
+    spread = solve({top: 1})
     shares = [(pool[i][0].key, round(round(spread[i]) * step, 6)) for i in picked]
     shares.sort(key=lambda share: -share[1])
     return Plan(need=need, shares=[s for s in shares if s[1] > 0])
