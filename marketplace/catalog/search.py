@@ -206,8 +206,9 @@ def import_vocabulary(lines, replace: bool = False) -> tuple[int, int]:
     return added, skipped
 
 
-def _tsquery(alternatives) -> str:
-    return " | ".join("(" + " & ".join(f"{w}:*" for w in alt.words) + ")" for alt in alternatives)
+def _tsquery(alternatives, weight: str = "") -> str:
+    """`weight` "A" matches only the listing's name (reindex gives the name that weight)."""
+    return " | ".join("(" + " & ".join(f"{w}:*{weight}" for w in alt.words) + ")" for alt in alternatives)
 
 
 def _own_words(meaning: Interpretation) -> list[list]:
@@ -222,8 +223,8 @@ def _fts_match(groups, columns: str | None = None) -> str:
     return " AND ".join("(" + " OR ".join(alternative(a) for a in group) + ")" for group in groups)
 
 
-def _tsquery_all(groups) -> str:
-    return " & ".join("(" + _tsquery(group) + ")" for group in groups)
+def _tsquery_all(groups, weight: str = "") -> str:
+    return " & ".join("(" + _tsquery(group, weight) + ")" for group in groups)
 
 
 def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select, ColumnElement | None]:
@@ -251,7 +252,8 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
             conditions.append(condition)
         stmt = stmt.where(*conditions)
         all_own = func.to_tsquery("simple", bindparam("tsq_own", _tsquery_all(own)))
-        in_name = func.to_tsvector("simple", Product.name + " " + Product.name_en).op("@@")(all_own)
+        # The name's words are the stored vector's weight A: no vector is made per matching listing.
+        in_name = vector.op("@@")(func.to_tsquery("simple", bindparam("tsq_name", _tsquery_all(own, "A"))))
         everywhere = vector.op("@@")(all_own)
     else:
         stmt = stmt.join(_fts, _fts.c.rowid == Product.id).where(

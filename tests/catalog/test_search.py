@@ -90,6 +90,15 @@ def test_a_name_match_ranks_above_a_description_match(ctx):
     assert found(q="beras organik") == ["Beras Organik", "Pupuk Kandang"]
 
 
+def test_the_name_outranks_newer_listings_that_match_elsewhere(ctx):
+    """Rank first, newest first only within a rank: the oldest listing, named with the words (in its English
+    name too), comes before newer ones that have them in the producer's name or the description."""
+    ProductFactory(name="Keripik Tempe", name_en="Organic Chips")
+    ProductFactory(name="Kopi Bubuk", producer=ProducerFactory(name="KWT Organic Chips"))
+    ProductFactory(name="Gula Aren", description="Teman organic chips.")
+    assert found(q="organic chips") == ["Keripik Tempe", "Gula Aren", "Kopi Bubuk"]
+
+
 # ------------------------------------------------------------------ what search never shows
 
 @pytest.mark.parametrize("status", ["draft", "pending", "rejected", "suspended", "archived"])
