@@ -232,7 +232,7 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
     `exact` searches what was typed, without correcting typos.
 
     The rank is the same on both databases: 0 when every word matches the listing's name as typed (or as the
-    vocabulary says), 1 when every word matches its own words elsewhere (producer, category, place,
+    vocabulary says: `named`), 1 when every word matches its own words elsewhere (producer, category, place,
     description), 2 when some word matched only by its stem; listings of one rank come newest first (the
     catalog's tie-break by id), so both databases show the same first page."""
     meaning = interpret(query, exact)
@@ -251,22 +251,37 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
                     func.to_tsquery("simple", bindparam(f"tsr{n}", _tsquery(rooted))))
             conditions.append(condition)
         stmt = stmt.where(*conditions)
-        all_own = func.to_tsquery("simple", bindparam("tsq_own", _tsquery_all(own)))
-        # The name's words are the stored vector's weight A: no vector is made per matching listing.
-        in_name = vector.op("@@")(func.to_tsquery("simple", bindparam("tsq_name", _tsquery_all(own, "A"))))
-        everywhere = vector.op("@@")(all_own)
+        everywhere = vector.op("@@")(func.to_tsquery("simple", bindparam("tsq_own", _tsquery_all(own))))
     else:
         stmt = stmt.join(_fts, _fts.c.rowid == Product.id).where(
             text("product_fts MATCH :fts").bindparams(fts=_fts_match(meaning.groups))
         )
+        everywhere = _matching("fts_own", _fts_match(own))
+    return stmt, case((_named(own), 0), (everywhere, 1), else_=2)
 
-        def matching(name: str, match: str):
-            return Product.id.in_(text(f"SELECT rowid FROM product_fts WHERE product_fts MATCH :{name}")
-                                  .bindparams(**{name: match}).columns(column("rowid")))
 
-        in_name = matching("fts_name", _fts_match(own, "name"))
-        everywhere = matching("fts_own", _fts_match(own))
-    return stmt, case((in_name, 0), (everywhere, 1), else_=2)
+def named(query: str | None, exact: bool = False, newer_than: int | None = None) -> ColumnElement | None:
+    """The listings `apply` ranks first: every word in the name. With `newer_than` the caller looks only at
+    listings with a larger id: SQLite's index is then asked for those alone, not for every listing so named."""
+    meaning = interpret(query, exact)
+    return _named(_own_words(meaning), newer_than) if meaning else None
+
+
+def _named(own: list[list], newer_than: int | None = None) -> ColumnElement:
+    if _dialect() == "postgresql":  # the name's words are the stored vector's weight A: no vector per listing
+        vector = literal_column("product.search_vector")
+        return vector.op("@@")(func.to_tsquery("simple", bindparam("tsq_name", _tsquery_all(own, "A"))))
+    return _matching("fts_name", _fts_match(own, "name"), newer_than)
+
+
+def _matching(name: str, match: str, newer_than: int | None = None) -> ColumnElement:
+    """Listings whose index row matches `match` (SQLite's FTS5 table, rowid = product id)."""
+    sql = f"SELECT rowid FROM product_fts WHERE product_fts MATCH :{name}"
+    params = {name: match}
+    if newer_than is not None:
+        sql += f" AND rowid > :{name}_newer"
+        params[f"{name}_newer"] = newer_than
+    return Product.id.in_(text(sql).bindparams(**params).columns(column("rowid")))
 
 
 # A listing's name is indexed with its English name, its description with the English one (empty when not given),

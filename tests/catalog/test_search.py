@@ -99,6 +99,29 @@ def test_the_name_outranks_newer_listings_that_match_elsewhere(ctx):
     assert found(q="organic chips") == ["Keripik Tempe", "Gula Aren", "Kopi Bubuk"]
 
 
+@pytest.mark.parametrize("window", [0, 1, 2, 3, 4, 5, 100])
+def test_the_first_page_is_the_same_when_looked_for_among_the_newest_listings(ctx, monkeypatch, window):
+    """The first pages are looked for among the newest RANK_WINDOW listings, and the whole ranking is used when
+    too few listings named with the words are there: the page is the same for every window."""
+    ProductFactory(name="Beras Lama")
+    ProductFactory(name="Gula Aren", description="Manis, cocok untuk kue beras.")
+    ProductFactory(name="Beras Baru")
+    ProductFactory(name="Kopi Bubuk", producer=ProducerFactory(name="KWT Beras Jaya"))
+    ProductFactory(name="Beras Terbaru")
+    ProductFactory(name="Teh Hijau", description="Teman nasi beras.")
+    monkeypatch.setattr(catalog, "RANKED_PAGES", 1)
+    monkeypatch.setattr(catalog, "RANK_WINDOW", window)
+
+    def first_page(**args) -> list[str]:
+        slugs = {c.slug for c in catalog.categories()}
+        filters = ProductListArgs(MultiDict(args), choices={"category": slugs}).filters()
+        return [p.name for p in catalog.search_products(filters, per_page=2).items]
+
+    assert first_page(q="beras") == ["Beras Terbaru", "Beras Baru"]
+    assert first_page(q="beras", exact="1") == ["Beras Terbaru", "Beras Baru"]
+    assert first_page(q="beras lama") == ["Beras Lama"]
+
+
 # ------------------------------------------------------------------ what search never shows
 
 @pytest.mark.parametrize("status", ["draft", "pending", "rejected", "suspended", "archived"])
