@@ -627,7 +627,10 @@ def list_producers(filters: ProducerFilters, per_page: int) -> tuple[list[Produc
         else:  # a listing's filter: the producer has a published listing that passes it
             has_products = has_products.where(_condition(f, value, today))
     stmt = stmt.where(has_products.exists())
-    total = db.session.scalar(stmt.with_only_columns(func.count(Producer.id)))
+    # The total as the catalog's counts: once per catalog version, on a large catalog behind the requests.
+    total = catalog_cache.cached_behind(
+        ("producers", filters.without(page=1), today),
+        lambda: db.session.scalar(stmt.with_only_columns(func.count(Producer.id))), catalog_cache.request_version())[0]
     page = min(filters.page, max(1, -(-total // per_page)))
     producers = db.session.scalars(
         stmt.order_by(Producer.curated.desc(), Producer.name, Producer.id).limit(per_page).offset((page - 1) * per_page)

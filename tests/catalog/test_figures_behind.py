@@ -68,3 +68,20 @@ def test_a_small_catalog_counts_in_the_request(app, client, shop, monkeypatch):
     publish(shop)
     assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before + 1
     assert not catalog_cache._behind
+
+
+def test_a_producer_suspended_leaves_the_directory_at_once_and_its_total_follows(client, shop, large):
+    from marketplace.extensions import db
+    from marketplace.listings import review as moderation
+
+    store = shop.accounts.producer_a_store
+    before = client.get("/api/v1/producers?per_page=50").get_json()
+    assert store.name in [item["name"] for item in before["items"]]
+    large()
+    moderation.suspend(store, shop.accounts.moderator, "Izin usaha dicabut")
+    db.session.commit()
+    first = client.get("/api/v1/producers?per_page=50").get_json()
+    assert store.name not in [item["name"] for item in first["items"]], "the list is the current version's"
+    assert first["total"] == before["total"], "the total is a change behind, not recounted in the request"
+    _recounted()
+    assert client.get("/api/v1/producers?per_page=50").get_json()["total"] == before["total"] - 1
