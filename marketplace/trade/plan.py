@@ -23,6 +23,7 @@ Candidates that cannot take part are excluded before the solver, each with a rea
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -132,14 +133,26 @@ def _solve(cost: list[float], rows: list[dict[int, float]], row_lower: list[floa
 
 def propose(need: float, candidates: list[Candidate], step: float = 0.01) -> Plan:
     """The split of `need` over the eligible candidates (see the module's docstring); shares are multiples of
-    `step` (the request unit's precision), none below a candidate's minimum order or above its capacity."""
-    pool = [c for c in candidates if c.eligible]
+    `step` (the request unit's precision), none below a candidate's minimum order or above its capacity.
+
+    A pure function of what it is given, so its answers are remembered (the forwarding page asks again on every
+    visit, and the four solves take about 20 ms)."""
+    weighed = tuple((c.key, c.capacity, c.min_order, c.grade_match, c.curated, c.responsiveness) for c in candidates
+                    if c.eligible)
+    shares = _propose(need, weighed, step)
+    return Plan(need=max(need, 0.0), shares=list(shares))
+
+
+@lru_cache(maxsize=1024)
+def _propose(need: float, weighed: tuple, step: float) -> tuple[tuple[int, float], ...]:
+    pool = [Candidate(key, capacity, min_order, grade_match, curated, responsiveness)
+            for key, capacity, min_order, grade_match, curated, responsiveness in weighed]
     # Bounds in steps: a minimum order rounds up, a capacity down; one that leaves no room cannot be asked.
     low = [math.ceil(c.min_order / step - TOLERANCE) for c in pool]
     high = [math.floor(c.capacity / step + TOLERANCE) for c in pool]
     pool = [(c, lo, hi) for c, lo, hi in zip(pool, low, high) if hi >= max(lo, 1)]
     if need <= 0 or not pool:
-        return Plan(need=max(need, 0.0), shares=[])
+        return ()
     k = len(pool)
     # Variables: n_0 … n_{k-1}, y_0 … y_{k-1}, short, over, top (the largest part of a capacity asked).
     size = 2 * k + 3
@@ -191,7 +204,7 @@ def propose(need: float, candidates: list[Candidate], step: float = 0.01) -> Pla
     spread = solve({top: 1})
     shares = [(pool[i][0].key, round(round(spread[i]) * step, 6)) for i in picked]
     shares.sort(key=lambda share: -share[1])
-    return Plan(need=need, shares=[s for s in shares if s[1] > 0])
+    return tuple(s for s in shares if s[1] > 0)
 
 
 # ---------------------------------------------------------------- from a request and its suggestions
