@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
+from flask import g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, cast, event, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from marketplace.core import clock, policies
@@ -137,15 +137,17 @@ class _Waiting:
 
 
 def _waiting(moderator: User, kind: str | None = None, category_id: int | None = None, kecamatan: str | None = None,
-             keys: list[str] | None = None):
+             keys: list[str] | None = None, first: int | None = None):
     """Everything waiting for this moderator as one query of plain columns (kind, ids, category, kecamatan,
     submitted_at), oldest first: the database counts, filters and pages it, however many wait. `keys` ("products:12")
-    keeps the rows of those live records only. Scoped as `policies.moderation_scope_filter` says."""
+    keeps the rows of those live records only. `first`: each kind's first rows only, in the queue's order (a page
+    needs no more), so the database sorts a few hundred rows, not every listing waiting. Scoped as
+    `policies.moderation_scope_filter` says."""
     pending = str(PublicationStatus.PENDING)
     product_category = func.coalesce(Revision.data["category_id"].as_integer(), Product.category_id)
     # kind → (its query's columns: id, the live record's id, producer, category, submitted; its conditions)
     parts = {
-        "new_producer": ((Producer.id, Producer.id, Producer.id, null(), Producer.submitted_at),
+        "new_producer": ((Producer.id, Producer.id, Producer.id, cast(null(), Integer), Producer.submitted_at),
                          [Producer.status == pending, *_scoped(moderator, producer_id=Producer.id)]),
         "new_product": ((Product.id, Product.id, Product.producer_id, Product.category_id, Product.submitted_at),
                         [Product.status == pending, *_scoped(moderator, category=Product.category_id)]),
@@ -153,7 +155,8 @@ def _waiting(moderator: User, kind: str | None = None, category_id: int | None =
                             Revision.submitted_at),
                            [Revision.status == str(RevisionStatus.PENDING), Revision.object_type == "product",
                             Product.id == Revision.object_id, *_scoped(moderator, category=product_category)]),
-        "producer_change": ((Revision.id, Revision.object_id, Revision.producer_id, null(), Revision.submitted_at),
+        "producer_change": ((Revision.id, Revision.object_id, Revision.producer_id, cast(null(), Integer),
+                             Revision.submitted_at),
                             [Revision.status == str(RevisionStatus.PENDING), Revision.object_type == "producer"]),
     }
     wanted = _record_ids(keys) if keys is not None else None
@@ -170,6 +173,8 @@ def _waiting(moderator: User, kind: str | None = None, category_id: int | None =
             part = part.where(Producer.id == columns[2], Producer.kecamatan == kecamatan)
         if wanted is not None:
             part = part.where(columns[1].in_(wanted["producers" if name.endswith("producer") else "products"]))
+        if first is not None:
+            part = select(part.order_by(columns[4].is_(None), columns[4], columns[0]).limit(first).subquery())
         selects.append(part)
     return union_all(*selects).subquery("waiting")
 
@@ -250,11 +255,13 @@ class QueuePage:
 def queue_page(moderator: User, kind: str | None = None, category_id: int | None = None,
                kecamatan: str | None = None, page: int = 1) -> QueuePage:
     """One page of the queue, oldest first (a page past the last shows the last)."""
-    waiting = _waiting(moderator, kind, category_id, kecamatan)
-    total = _count(waiting)
+    filtered = bool(kind or category_id or kecamatan)
+    total = _count(_waiting(moderator, kind, category_id, kecamatan)) if filtered else queue_count(moderator)
     pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    return QueuePage(_items(_rows(waiting, QUEUE_PAGE_SIZE, (page - 1) * QUEUE_PAGE_SIZE)), total, page, pages)
+    offset = (page - 1) * QUEUE_PAGE_SIZE
+    waiting = _waiting(moderator, kind, category_id, kecamatan, first=offset + QUEUE_PAGE_SIZE)
+    return QueuePage(_items(_rows(waiting, QUEUE_PAGE_SIZE, offset)), total, page, pages)
 
 
 # services/imports.py writes this note on every audit row of what the import does: "inventory import (file.csv)".
@@ -343,7 +350,13 @@ def approve_imported(moderator: User, keys: list[str]) -> BulkApproval:
 
 
 def queue_count(moderator: User) -> int:
-    return _count(_waiting(moderator))
+    """How many wait for this moderator; counted once a reading request (the navigation bar shows it on every
+    page, and the queue's own page needs it too). A request that decides counts again after its changes."""
+    reading = has_request_context() and request.method in ("GET", "HEAD")
+    counted = g.setdefault("moderation_queue_counts", {}) if reading else {}
+    if moderator.id not in counted:
+        counted[moderator.id] = _count(_waiting(moderator))
+    return counted[moderator.id]
 
 
 CERTIFICATES_SHOWN = 50  # of each certificate list on the queue page; the rest are counted

@@ -103,3 +103,17 @@ def test_the_queue_reads_the_same_statements_for_a_few_waiting_as_for_many(app, 
     many = statements_for(app, client, "/moderation/")
     assert _titles(client.get("/moderation/").get_data(as_text=True)) == [f"Menunggu {n:03d}" for n in range(50)]
     assert len(many) == len(few), "\n\n".join(many)
+
+
+def test_kinds_waiting_together_are_paged_in_one_order(app, accounts, small_pages):
+    """New listings and new storefronts, submitted in turns: every page holds the next oldest of either kind."""
+    _submit(accounts, 4, start=0)  # 100, 99, 98 and 97 days ago
+    for n, days in ((50, 100.5), (60, 98.5), (70, 96.5)):
+        ProducerFactory(name=f"Menunggu {n:03d}", status="pending", submitted_at=clock.now() - timedelta(days=days))
+    db.session.commit()
+    client = app.test_client()
+    login(client, accounts.moderator)
+    shown = [list(dict.fromkeys(_titles(client.get(f"/moderation/?page={page}").get_data(as_text=True))))
+             for page in (1, 2, 3)]  # a storefront's name is on its row twice
+    assert shown == [["Menunggu 050", "Menunggu 000", "Menunggu 001"], ["Menunggu 060", "Menunggu 002", "Menunggu 003"],
+                     ["Menunggu 070"]]
