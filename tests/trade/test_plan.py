@@ -149,3 +149,25 @@ def test_the_suggestions_are_ranked_once_per_catalog_and_trade_version(app, prem
         again = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
     assert again == first
     assert not [s for s in statements if "row_number" in s.lower() or "allocation" in s.lower()], statements
+
+
+def test_another_buyers_request_leaves_the_ranking_kept_and_a_contract_ranks_again(app, premium_request):
+    """Trade writes that change no listing and commit nothing (another buyer's request) re-read only the answering
+    rates; a contract changes the spare capacity, and the listings are ranked again."""
+    from tests.test_query_budget import counting
+
+    inquiry, a, b, medium = premium_request
+    first = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
+    request(5, "ton", date(2027, 2, 1), 1, category("telur").id)  # someone else's request: a trade write
+    db.session.commit()
+    with counting() as statements:
+        again = [(s.producer.name, s.spare) for s in service.suggestions(inquiry)]
+    assert again == first
+    assert not [s for s in statements if "row_number" in s.lower()], "the ranking was read again"
+    assert [s for s in statements if "allocation" in s.lower()], "the answering rates were not read again"
+    contract(b, 5, "ton", date(2027, 1, 1), periods=12)
+    db.session.commit()
+    with counting() as statements:
+        spare = {s.producer.name: s.spare for s in service.suggestions(inquiry)}
+    assert [s for s in statements if "row_number" in s.lower()]
+    assert spare["B"] == pytest.approx(10)
