@@ -209,7 +209,8 @@ def prepare_postgres(sizes, workdir: Path, base_url: str) -> tuple[str, str, cal
 
 def sample_ids(database_url: str) -> dict:
     """A typical product and storefront (a producer with about the mean number of listings), the largest
-    storefront, and an open inquiry of the facilitator's with a forward (its page shows the most)."""
+    storefront, and an open inquiry of the facilitator's with a forward (its page shows the most), for rice (the
+    commodity asked for most): the same kind of page at every size, as the scale comparison needs."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
@@ -233,6 +234,7 @@ def sample_ids(database_url: str) -> dict:
         inquiry = conn.execute(text(
             "SELECT i.id FROM inquiry i JOIN user_account u ON u.id = i.assigned_to_id WHERE u.email = :e "
             "AND i.status IN ('negotiating', 'responded', 'forwarded', 'in_review') "
+            "AND i.category_id = (SELECT id FROM category WHERE slug = 'beras-serealia') "
             "ORDER BY i.status = 'negotiating' DESC, i.id DESC LIMIT 1"), {"e": ACCOUNTS["facilitator"]}).scalar()
         dashboard = conn.execute(text(
             "SELECT pr.slug, (SELECT count(*) FROM product p WHERE p.producer_id = pr.id) FROM user_account u "
