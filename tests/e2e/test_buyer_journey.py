@@ -148,3 +148,23 @@ def test_keyboard_focus_is_always_visible(page_at, live_server, public_paths):
         if not visible:
             invisible.append(element)
     assert invisible == []
+
+
+def test_a_phone_fetches_four_featured_photos_and_a_laptop_shows_eight(page_at, live_server, viewport):
+    """The home page's featured listings: two rows of four on a laptop; on a phone four, and the photos of the
+    cards it hides are never fetched (the first visit's weight)."""
+    page = page_at
+    photos = []
+    page.on("request", lambda r: photos.append(r.url) if "/media/" in r.url else None)
+    page.goto(live_server + "/", wait_until="networkidle")
+    cards = page.locator("section[aria-labelledby=unggulan] .product-card")
+    shown = [card.is_visible() for card in cards.all()]
+    assert len(shown) == 8
+    if viewport == "phone":
+        assert shown == [True] * 4 + [False] * 4
+        page.mouse.wheel(0, 20_000)  # to the page's end: the hidden cards' photos still do not load
+        page.wait_for_timeout(500)
+        hidden = [card.locator("img").get_attribute("src") for card in cards.all()[4:]]
+        assert not set(hidden) & {url.replace(live_server, "") for url in photos}
+    else:
+        assert all(shown)
