@@ -265,7 +265,7 @@ def _ranked_ids(stmt: Select, rank, filters: CatalogFilters, limit: int) -> list
     if newest is not None:
         ids = list(db.session.scalars(
             stmt.with_only_columns(Product.id)
-            .where(Product.id > newest, search.named(filters.q, filters.exact, newer_than=newest))
+            .where(search.named(filters.q, filters.exact, newer_than=newest))
             .order_by(Product.id.desc()).limit(limit)))
         if len(ids) == limit:
             return ids

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Select, bindparam, case, column, func, literal_column, table, text
+from sqlalchemy import Select, and_, bindparam, case, column, func, literal_column, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from flask import current_app, g, has_app_context
@@ -261,10 +261,18 @@ def apply(stmt: Select, query: str | None, exact: bool = False) -> tuple[Select,
 
 
 def named(query: str | None, exact: bool = False, newer_than: int | None = None) -> ColumnElement | None:
-    """The listings `apply` ranks first: every word in the name. With `newer_than` the caller looks only at
-    listings with a larger id: SQLite's index is then asked for those alone, not for every listing so named."""
+    """The listings `apply` ranks first: every word in the name. With `newer_than`, for a statement `apply`
+    restricted: only listings with a larger id, and on SQLite the index itself is asked for those alone (its
+    match of the whole query too, which would otherwise read every listing with the words: 42 → 24 ms for
+    "beras" at 1M)."""
     meaning = interpret(query, exact)
-    return _named(_own_words(meaning), newer_than) if meaning else None
+    if not meaning:
+        return None
+    condition = _named(_own_words(meaning), newer_than)
+    if newer_than is None:
+        return condition
+    newer = Product.id > newer_than
+    return and_(condition, newer) if _dialect() == "postgresql" else and_(condition, newer, _fts.c.rowid > newer_than)
 
 
 def _named(own: list[list], newer_than: int | None = None) -> ColumnElement:
