@@ -14,6 +14,10 @@ SIGNED_RATIO = 0.2  # signed-in page: ≥ a fifth of its requests/s
 SCALE_DROP = 0.10  # at 1M listings, no ratio more than 10 % below its 100k figure
 RSS_GOAL_MB = 150  # per worker
 FRESH_MS = 150  # an anonymous page's first request after a change
+# The browser's side (bench/lighthouse.py): Lighthouse mobile scores and the home page's first-visit weight.
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+LIGHTHOUSE_PERFORMANCE = 0.98  # the median of the runs; the other categories 1.0 in every run
+HOME_BYTES = 120_000
 
 SERIES = ("bare", "bare_close", "app", "app_close")  # the four ceilings: reference and in-app, two connection modes
 
@@ -90,3 +94,15 @@ def estimate_seconds(pages: int, blocks: int, duration: float, ceiling_duration:
     """The run's length without seeding: every page twice (keep-alive, new connection), four ceilings a block."""
     runs = pages * 2 * (duration + overhead_per_run) + blocks * 4 * (ceiling_duration + overhead_per_run)
     return combos * (runs + pages * overhead_per_page + overhead_per_combo)
+
+
+def lighthouse_verdict(page: str, runs: list[dict]) -> tuple[float, list[str]]:
+    """A page's median performance score over Lighthouse `runs` ({"scores": {category: score}, "bytes": n}) and
+    the goals it misses: performance below LIGHTHOUSE_PERFORMANCE, another category below 1 in any run, and for
+    the home page a median weight above HOME_BYTES."""
+    performance = statistics.median(r["scores"]["performance"] for r in runs)
+    misses = [f"performance {performance:.2f}"] if performance < LIGHTHOUSE_PERFORMANCE else []
+    misses += [c for c in LIGHTHOUSE_CATEGORIES[1:] if min(r["scores"][c] for r in runs) < 1]
+    if page == "home" and statistics.median(r["bytes"] for r in runs) > HOME_BYTES:
+        misses.append("bytes")
+    return performance, misses

@@ -385,11 +385,11 @@ def _field(page: str, name: str) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
-def sign_in(server: Server, email: str) -> str:
+def sign_in(server: Server, email: str, password: str = PASSWORD) -> str:
     """Sign in through the real login form (with its CSRF token); the session cookie is reused by wrk."""
     status, page, cookies, _w = server.get("/auth/login")
     cookie = "; ".join(cookies)
-    body = urllib.parse.urlencode({"csrf_token": _field(page, "csrf_token"), "email": email, "password": PASSWORD})
+    body = urllib.parse.urlencode({"csrf_token": _field(page, "csrf_token"), "email": email, "password": password})
     status, _page, cookies, _w = server.get("/auth/login", cookie=cookie, method="POST", body=body)
     if status != 302 or not cookies:
         sys.exit(f"sign-in of {email} failed ({status})")

@@ -56,3 +56,22 @@ def test_each_kind_of_page_is_held_to_its_goal(kind, ratio, p99, expected):
 def test_a_ratio_more_than_ten_percent_below_at_the_larger_data_set_is_flagged():
     assert bs.scale_flag(0.60, 0.55) == "ok"
     assert bs.scale_flag(0.60, 0.50) == "**-17 %**"
+
+
+def _lighthouse(performance: float, seo: float = 1.0, weight: int = 100_000) -> dict:
+    return {"scores": {"performance": performance, "accessibility": 1.0, "best-practices": 1.0, "seo": seo},
+            "bytes": weight}
+
+
+def test_a_page_meets_the_lighthouse_goals_by_its_median_performance_and_every_runs_other_scores():
+    assert bs.lighthouse_verdict("catalog", [_lighthouse(0.97), _lighthouse(0.99), _lighthouse(1.0)]) == (0.99, [])
+    assert bs.lighthouse_verdict("catalog", [_lighthouse(0.97), _lighthouse(0.96), _lighthouse(1.0)]) == \
+        (0.97, ["performance 0.97"])
+    assert bs.lighthouse_verdict("catalog", [_lighthouse(1.0), _lighthouse(1.0, seo=0.92)])[1] == ["seo"]
+
+
+def test_only_the_home_page_is_held_to_the_first_visit_weight():
+    heavy = [_lighthouse(1.0, weight=158_000)] * 3
+    assert bs.lighthouse_verdict("home", heavy)[1] == ["bytes"]
+    assert bs.lighthouse_verdict("catalog", heavy)[1] == []
+    assert bs.lighthouse_verdict("home", [_lighthouse(1.0, weight=111_000)] * 3)[1] == []
