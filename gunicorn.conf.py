@@ -79,4 +79,3 @@ def post_worker_init(worker):
         return app(environ, lambda status, headers, *exc: start_response(status, [*headers, header], *exc))
 
     worker.wsgi = tagged
-

@@ -23,9 +23,9 @@ Candidates that cannot take part are excluded before the solver, each with a rea
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import highspy
 from flask_babel import lazy_gettext as _l

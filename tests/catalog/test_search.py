@@ -13,11 +13,11 @@ from tests.factories import ProducerFactory, ProductFactory, category
 from tests.readonly import ReadOnly, wipe
 
 
-def found(**args) -> list[str]:
+def found(per_page: int = 100, **args) -> list[str]:
     """Names of the products the catalog shows for these query-string arguments."""
     slugs = {c.slug for c in catalog.categories()}
     filters = ProductListArgs(MultiDict({k: str(v) for k, v in args.items()}), choices={"category": slugs}).filters()
-    return [p.name for p in catalog.search_products(filters, per_page=100).items]
+    return [p.name for p in catalog.search_products(filters, per_page=per_page).items]
 
 
 def indexed(query: str) -> set[int]:
@@ -111,15 +111,9 @@ def test_the_first_page_is_the_same_when_looked_for_among_the_newest_listings(ct
     ProductFactory(name="Teh Hijau", description="Teman nasi beras.")
     monkeypatch.setattr(catalog, "RANKED_PAGES", 1)
     monkeypatch.setattr(catalog, "RANK_WINDOW", window)
-
-    def first_page(**args) -> list[str]:
-        slugs = {c.slug for c in catalog.categories()}
-        filters = ProductListArgs(MultiDict(args), choices={"category": slugs}).filters()
-        return [p.name for p in catalog.search_products(filters, per_page=2).items]
-
-    assert first_page(q="beras") == ["Beras Terbaru", "Beras Baru"]
-    assert first_page(q="beras", exact="1") == ["Beras Terbaru", "Beras Baru"]
-    assert first_page(q="beras lama") == ["Beras Lama"]
+    assert found(per_page=2, q="beras") == ["Beras Terbaru", "Beras Baru"]
+    assert found(per_page=2, q="beras", exact="1") == ["Beras Terbaru", "Beras Baru"]
+    assert found(per_page=2, q="beras lama") == ["Beras Lama"]
 
 
 # ------------------------------------------------------------------ what search never shows
