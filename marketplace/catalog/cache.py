@@ -216,9 +216,17 @@ def _timed(key: Hashable, compute: Callable[[], T], current: int) -> T:
 
 
 def _compute_behind(app, key: Hashable, compute: Callable[[], T], current: int) -> None:
+    """Nothing is computed for a version a newer change has already replaced: the requests under the newer one
+    queued their own job, and nobody would be shown this one's (at a million listings a job takes seconds, and a
+    burst of changes queued one per change and key). On PostgreSQL the job's queries run without parallel workers,
+    on one core: the requests keep the other, instead of waiting behind figures only the next visitor needs."""
     try:
         with app.app_context():
             try:
+                if version() > current:
+                    return
+                if db.engine.dialect.name == "postgresql":
+                    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # this transaction only
                 cached(key, lambda: _timed(key, compute, current), current)
             finally:
                 db.session.remove()

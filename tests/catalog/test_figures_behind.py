@@ -85,3 +85,34 @@ def test_a_producer_suspended_leaves_the_directory_at_once_and_its_total_follows
     assert first["total"] == before["total"], "the total is a change behind, not recounted in the request"
     _recounted()
     assert client.get("/api/v1/producers?per_page=50").get_json()["total"] == before["total"] - 1
+
+
+def test_after_a_burst_of_changes_only_the_last_ones_figures_are_computed(app, client, shop, large, monkeypatch):
+    """Two changes in a row at a million listings: the figures of the first, still waiting for the background
+    thread when the second came, are not computed (a second or more each, for nobody); the second's are."""
+    import threading
+
+    from marketplace.extensions import db
+
+    computed = []
+    timed = catalog_cache._timed
+    monkeypatch.setattr(catalog_cache, "_timed",
+                        lambda key, compute, current: computed.append((key[0], current)) or timed(key, compute, current))
+    before = client.get("/api/v1/products?per_page=50").get_json()["total"]
+    large()
+    busy = threading.Event()
+    catalog_cache.in_background(busy.wait, 10)  # the background thread is still at work on something else
+    try:
+        publish(shop)
+        first = catalog_cache.version()
+        assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before, "a change behind"
+        publish(shop)
+        second = catalog_cache.version()
+        assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before, "still the older figures"
+        db.session.rollback()
+    finally:
+        busy.set()
+    _recounted()
+    assert ("counts", first) not in computed, "the first change's figures were computed though replaced"
+    assert ("counts", second) in computed
+    assert client.get("/api/v1/products?per_page=50").get_json()["total"] == before + 2
