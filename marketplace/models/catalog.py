@@ -95,6 +95,11 @@ product_certificate = Table(
 )
 
 
+
+# The directory's order, curated first, walked until a page of producers with a published listing is found
+# (migration 0019); without it every storefront was checked and sorted on each change of the catalog.
+Index("ix_producer_directory", Producer.status, Producer.curated.desc(), Producer.name, Producer.id)
+
 class CertificateStatus(StrEnum):
     """Whether a moderator checked the certificate (listings/workflow.py `verification`); whether it is still valid
     is its date's business (listings/certificates.certificate_state puts the two together for buyers)."""
