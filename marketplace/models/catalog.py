@@ -95,10 +95,11 @@ product_certificate = Table(
 )
 
 
-
 # The directory's order, curated first, walked until a page of producers with a published listing is found
-# (migration 0019); without it every storefront was checked and sorted on each change of the catalog.
+# (migration 0019); without it every storefront was checked and sorted on each change of the catalog. Declared
+# here rather than in Producer's __table_args__: the descending column is named through the mapped class.
 Index("ix_producer_directory", Producer.status, Producer.curated.desc(), Producer.name, Producer.id)
+
 
 class CertificateStatus(StrEnum):
     """Whether a moderator checked the certificate (listings/workflow.py `verification`); whether it is still valid
