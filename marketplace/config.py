@@ -71,6 +71,9 @@ class Config:
     PAGE_CACHE_MAX_ENTRIES = _int("PAGE_CACHE_MAX_ENTRIES", 2000)
     PAGE_CACHE_TIMEOUT = _int("PAGE_CACHE_TIMEOUT", 3600)
     PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "etalase:page:")
+    # Signed-in pages kept per person and data version, in each worker's memory only (catalog/page_cache.py).
+    PERSONAL_PAGE_CACHE_MAX_MB = _int("PERSONAL_PAGE_CACHE_MAX_MB", 8)
+    PERSONAL_PAGE_CACHE_TIMEOUT = _int("PERSONAL_PAGE_CACHE_TIMEOUT", 120)
     # The catalog's counts and the home page's sums, when their last computation took longer than this many
     # milliseconds (a large catalog), are recomputed behind the requests after a change, the figures a change
     # behind meanwhile (catalog/cache.py cached_behind). 0 turns it off: always computed in the request.

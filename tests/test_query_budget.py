@@ -134,8 +134,10 @@ def test_the_counter_catches_a_query_per_card(app, ctx):
     assert len(statements) == 1 + 6
 
 
-def test_the_facilitator_queue_reads_the_same_statements_for_5_rows_as_for_40(app, ctx, accounts):
-    """Each row shows its company's verification and who holds it: loaded for the whole page, never per row."""
+def test_the_facilitator_queue_reads_the_same_statements_for_5_rows_as_for_40(app, ctx, accounts, monkeypatch):
+    """Each row shows its company's verification and who holds it: loaded for the whole page, never per row. The
+    page is rendered each time (a kept one costs two statements: tests/catalog/test_personal_pages.py)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
     client = app.test_client()
     login(client, accounts.facilitator)
     companies = [BuyerCompany(key=f"name:hotel {n}", name=f"Hotel {n}", verified_at=utcnow() if n % 2 else None)

@@ -47,19 +47,19 @@ def version() -> int:
 _VERSION_SQL = "SELECT version FROM catalog_state WHERE id = 1"
 
 
-def committed_version() -> int:
-    """The last committed version, for a reading request before it has touched its session (the page cache's
-    check, the one statement a kept page costs). On PostgreSQL it is read on a connection each thread keeps for
-    it, in autocommit mode: one round trip and no pool, where the session's connection costs four round trips (the
-    pool's ping, BEGIN, the read, and the ROLLBACK that returns it). A connection found dead (the server
-    restarted, or dropped it) is replaced and the read tried once more. SQLite reads in-process, on the session's
-    connection."""
+def committed_version(sql: str = _VERSION_SQL) -> int:
+    """The last committed version (`sql` reads another row of catalog_state: the data version, for the signed-in
+    pages kept per person), for a reading request before it has touched its session (the page cache's check, the
+    one statement a kept page costs). On PostgreSQL it is read on a connection each thread keeps for it, in
+    autocommit mode: one round trip and no pool, where the session's connection costs four round trips (the pool's
+    ping, BEGIN, the read, and the ROLLBACK that returns it). A connection found dead (the server restarted, or
+    dropped it) is replaced and the read tried once more. SQLite reads in-process, on the session's connection."""
     if db.engine.dialect.name == "sqlite":
-        return version()
+        return db.session.connection().exec_driver_sql(sql).scalar() or 0
     for attempt in (1, 2):
         connection = _thread_connection()
         try:
-            return connection.exec_driver_sql(_VERSION_SQL).scalar() or 0
+            return connection.exec_driver_sql(sql).scalar() or 0
         except DBAPIError as error:
             _threads.connections.pop(_reader_key(), None)
             connection.close()

@@ -26,6 +26,19 @@ rendered as if nothing were kept (a warning in the log, at most once a minute).
 Each page is kept as rendered and also compressed (brotli and gzip, at Flask-Compress's levels), so a browser that
 accepts either gets the compressed bytes without compressing them again for each visitor.
 
+Signed-in pages kept per person (`@personal`: the producer dashboard, the moderation and facilitator queues, the
+inquiry page, the monitoring dashboard). A signed-in page reads far more than the catalog, so it is kept under
+the data version (trade/version.py: every transaction that writes anything through the Session bumps it), and
+its key holds, besides the host, the path, the query string as sent and the language, the whole session as it
+stands (who is signed in and their session version, the CSRF token their forms carry, the storefront a field
+officer acts for) and Metro's minute (a request that waits past a working day turns late by the clock alone: a
+kept page shows it at most a minute later). Before a kept page is served the user is loaded as for any page
+(an account disabled or signed out elsewhere is refused as usual), after the version is read, so what was
+rendered is never older than its key. Kept only as a plain 200 that changed nothing in the session and set no
+cookie; a flash message waiting skips the store. These pages live in the worker's own memory only, never in
+Redis (PERSONAL_PAGE_CACHE_MAX_MB, least recently used out first, PERSONAL_PAGE_CACHE_TIMEOUT seconds): what
+someone's pages show stays in the process that served them. They keep `Cache-Control: private, no-store`.
+
 HTTP: a weak ETag from the body's hash, so If-None-Match gets a 304 while the page is unchanged (a new
 catalog version that leaves a page as it was keeps its ETag); `Cache-Control: no-cache` on the HTML pages
 (a browser or proxy may keep them but asks again each time, so a change shows at once); the API keeps its
@@ -36,6 +49,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import threading
 import time
 import weakref
@@ -54,8 +68,10 @@ from markupsafe import Markup
 from marketplace.catalog import cache as catalog_cache
 from marketplace.core import clock, forms
 from marketplace.extensions import page_cache
+from marketplace.trade import version as trade_version
 
 KEPT_TYPES = ("text/html", "application/json")
+PERSONAL = "page_cache.personal"  # app.extensions: this worker's signed-in pages
 _backends: weakref.WeakSet = weakref.WeakSet()  # every app's store, emptied by catalog_cache.clear()
 _warned_at = 0.0
 
@@ -67,6 +83,12 @@ def cacheable(query: Callable[[], Mapping[str, Any]] | None = None):
         view.page_cache_query = query or (lambda: {})
         return view
     return mark
+
+
+def personal(view):
+    """Mark a signed-in GET view as kept per person and data version (see the module's docstring)."""
+    view.page_cache_personal = True
+    return view
 
 
 class BoundedMemoryCache(BaseCache):
@@ -154,6 +176,10 @@ def init_app(app: Flask) -> None:
                                       "max_entries": config["PAGE_CACHE_MAX_ENTRIES"]}}
     page_cache.init_app(app, config={**settings, "CACHE_DEFAULT_TIMEOUT": config["PAGE_CACHE_TIMEOUT"]})
     _backends.add(app.extensions["cache"][page_cache])
+    personal_store = app.extensions[PERSONAL] = BoundedMemoryCache(
+        max_bytes=config["PERSONAL_PAGE_CACHE_MAX_MB"] * 1024 * 1024, max_entries=config["PAGE_CACHE_MAX_ENTRIES"],
+        default_timeout=config["PERSONAL_PAGE_CACHE_TIMEOUT"])
+    _backends.add(personal_store)
     catalog_cache.on_clear(_clear_all)
     app.before_request(serve_kept)
     app.after_request(keep_rendered)
@@ -246,11 +272,38 @@ def _normalised(query_of: Callable[[], Mapping[str, Any]], current: int) -> dict
     return found
 
 
+def personal_key(current: int) -> str:
+    fingerprint = json.dumps(dict(session), sort_keys=True, default=str)
+    parts = (request.host, request.path, request.query_string.decode("latin-1"), str(get_locale()),
+             clock.now().strftime("%Y-%m-%dT%H:%M"), fingerprint)
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f"d{current}:{digest}"
+
+
+def _serve_personal():
+    """A signed-in page kept for this session under the current data version, if there is one."""
+    if "_user_id" not in session or "_flashes" in session:
+        return None
+    current = catalog_cache.committed_version(trade_version.DATA_VERSION_SQL)  # before the user is loaded
+    if not current_user.is_authenticated:
+        return None
+    key = g.page_cache_key = personal_key(current)
+    g.page_cache_personal = True
+    entry = current_app.extensions[PERSONAL].get(key)
+    if entry is None:
+        return None
+    g.page_cache_hit = True
+    return _kept_response(entry)
+
+
 def serve_kept():
     """Before the view: a kept page is answered at once (a 304 when the browser holds it)."""
     if request.method not in ("GET", "HEAD") or not current_app.config["PAGE_CACHE"]:
         return None
-    query_of = getattr(current_app.view_functions.get(request.endpoint), "page_cache_query", None)
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "page_cache_personal", False):
+        return _serve_personal()
+    query_of = getattr(view, "page_cache_query", None)
     if query_of is None or not anonymous_request():
         return None
     current = g.catalog_version = catalog_cache.committed_version()
@@ -262,6 +315,10 @@ def serve_kept():
     if entry is None:
         return None
     g.page_cache_hit = True
+    return _kept_response(entry)
+
+
+def _kept_response(entry):
     etag, content_type, body, *compressed = entry
     encoding = request.accept_encodings.best_match(ENCODINGS) if compressed else None
     if encoding is not None:  # compressed when it was kept, not again for every visitor
@@ -270,6 +327,8 @@ def serve_kept():
     else:
         response = current_app.response_class(body, content_type=content_type)
     response.vary.add("Accept-Encoding")
+    if etag is None:  # a signed-in page: never kept by the browser (private, no-store)
+        return response
     response.set_etag(etag, weak=True)
     return response.make_conditional(request)
 
@@ -292,6 +351,12 @@ def keep_rendered(response):
     key = g.pop("page_cache_key", None)
     if key is None:
         return response
+    if g.pop("page_cache_personal", False):
+        if (not g.pop("page_cache_hit", False) and _unchanged_session(response) and current_user.is_authenticated
+                and not trade_version.wrote()):  # what it showed of an uncommitted write may never be committed
+            body = response.get_data()
+            current_app.extensions[PERSONAL].set(key, (None, response.headers["Content-Type"], body, *_compressed(body)))
+        return response
     if not g.pop("page_cache_hit", False):
         if not _anyones(response):
             return response
@@ -304,12 +369,17 @@ def keep_rendered(response):
     return response
 
 
-def _anyones(response) -> bool:
-    """The page as any anonymous visitor gets it: nothing of this visitor's session went into it."""
+def _unchanged_session(response) -> bool:
+    """A plain page whose rendering changed nothing in the session, set no cookie, and showed no counts behind."""
     return (response.status_code == 200 and not response.is_streamed and not response.direct_passthrough
             and response.mimetype in KEPT_TYPES
             and "Set-Cookie" not in response.headers
             and not session.modified
+            and not g.get("figures_behind"))  # counts a change behind (catalog_cache.cached_behind)
+
+
+def _anyones(response) -> bool:
+    """The page as any anonymous visitor gets it: nothing of this visitor's session went into it."""
+    return (_unchanged_session(response)
             and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g  # a form token was made
-            and not g.get("figures_behind")  # counts a change behind (catalog_cache.cached_behind)
             and not current_user.is_authenticated)

@@ -140,7 +140,9 @@ def test_the_dashboard_page_of_a_second_app_shows_a_change_made_by_the_first(app
     assert "Beras Organik Metro" in html and "Beras Pandan Wangi" not in html
 
 
-def test_a_repeat_visit_reads_only_the_versions_for_the_figures(app, ctx, accounts, client):
+def test_a_repeat_visit_reads_only_the_versions_for_the_figures(app, ctx, accounts, client, monkeypatch):
+    """The page rendered again (not the kept page, tests/catalog/test_personal_pages.py) computes no figure."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
     product = ProductFactory(producer=accounts.producer_a_store)
     _inquiry(product)
     login(client, accounts.facilitator)

@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.listings.moderation import forms
 from marketplace.models import Producer, Product
-from marketplace.catalog import queries as catalog
+from marketplace.catalog import page_cache, queries as catalog
 from marketplace.listings import editing as listings, review as moderation
 from marketplace.core.formatting import certificate_label
 from marketplace.core.vocab import KECAMATAN
@@ -40,6 +40,7 @@ def _queue_count():
 
 
 @bp.get("/")
+@page_cache.personal
 def queue():
     locale = str(get_locale())
     categories = catalog.categories()

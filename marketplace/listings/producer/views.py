@@ -19,7 +19,7 @@ from marketplace.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Allocation, Photo, Producer, Product
 from marketplace.listings.producer import forms
-from marketplace.catalog import queries as catalog
+from marketplace.catalog import page_cache, queries as catalog
 from marketplace.listings import dashboard, editing as listings, review as moderation, specs
 from marketplace.trade import service as inquiries
 from marketplace.trade.forms import DeliveryFields
@@ -70,6 +70,7 @@ def _own_product(product_id: int) -> Product:
 
 
 @bp.get("/")
+@page_cache.personal
 def overview():
     if policies.acts_for_producers(current_user) and current_producer(required=False) is None:
         return render_template("producer/choose.html", producers=current_user.assigned_producers, form=EmptyForm())

@@ -15,7 +15,7 @@ from marketplace.trade.facilitator import forms
 from marketplace.core.formatting import form_number, inquiry_status, per_period
 from marketplace.core.forms import EmptyForm
 from marketplace.models import Inquiry, InquiryStatus
-from marketplace.catalog import queries as catalog
+from marketplace.catalog import page_cache, queries as catalog
 from marketplace.trade import quotations
 from marketplace.trade import plan
 from marketplace.trade import service as inquiries
@@ -44,6 +44,7 @@ def _waiting_count():
 
 
 @bp.get("/inquiries")
+@page_cache.personal
 def queue():
     filters = forms.QueueArgs().filters()
     rows, next_before = inquiries.queue(current_user, filters)
@@ -159,6 +160,7 @@ def _forwarding(item: Inquiry, suggestions, form: forms.ForwardForm | None = Non
 
 
 @bp.get("/inquiries/<int:inquiry_id>")
+@page_cache.personal
 def inquiry(inquiry_id: int):
     return _page(db.get_or_404(Inquiry, inquiry_id))
 
@@ -459,6 +461,7 @@ def _period_form() -> tuple[forms.PeriodForm, object, bool]:
 
 
 @bp.get("/dashboard")
+@page_cache.personal
 def dashboard():
     from marketplace.city import monitoring
 
