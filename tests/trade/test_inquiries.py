@@ -484,3 +484,20 @@ def test_facilitators_claiming_next_at_once_get_different_inquiries(app, account
     holders = dict(db.session.execute(select(Inquiry.id, Inquiry.assigned_to_id)
                                       .where(Inquiry.reference.like("INQ-N-%"))).all())
     assert holders == dict(taken)
+
+
+def test_posting_an_inquiry_reads_the_listing_once_and_nothing_after_its_commit(client, rice):
+    """The listing and its storefront in one statement (the form's subject), the form token and the company looked
+    up, the writes, the versions bumped; the reference and link for the flash message and the redirect are the ones
+    it wrote, not read back (tests/test_query_budget.py counts pages; this is the post of the mix in bench/)."""
+    from tests.test_query_budget import counting
+
+    url = f"/inquiries/new?product={rice.id}"
+    data = {**_form(client, url), **_valid()}
+    with counting() as statements:
+        response = client.post(url, data=data)
+    assert response.status_code == 302
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert sum(" producer" in s for s in reads) == 1, "\n\n".join(reads)  # the listing joined to its storefront
+    bump = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO catalog_state"))
+    assert not [s for s in statements[bump:] if s.lstrip().upper().startswith("SELECT")], "\n\n".join(statements[bump:])

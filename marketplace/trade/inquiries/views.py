@@ -72,10 +72,11 @@ def new():
                           "warning")
                     form.issue()
                 else:
+                    reference, token = inquiry.reference, inquiry.tracking_token  # not read again after the commit
                     db.session.commit()
                     flash(_("Permintaan Anda terkirim dengan nomor %(reference)s. Simpan tautan halaman ini untuk "
-                            "melacaknya.", reference=inquiry.reference), "success")
-                    return redirect(url_for("inquiries.track", token=inquiry.tracking_token))
+                            "melacaknya.", reference=reference), "success")
+                    return redirect(url_for("inquiries.track", token=token))
     elif form.stamp() is forms.Stamp.STALE:
         form.issue()  # shown again with errors to fix: with a token that will still be taken
     return render_template("inquiries/new.html", form=form, subject=subject, warnings=warnings,
