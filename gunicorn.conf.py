@@ -16,7 +16,7 @@ def _int(name: str, default: int) -> int:
 
 def _limit_malloc_arenas(limit: int) -> None:
     """glibc gives each thread that allocates at once a malloc arena of its own (up to 8 per core), and each one
-    keeps what it once held; a worker's 4 threads rendering 50 kB pages grew 5–8 MB more that way. 2 arenas for a
+    keeps what it once held; a worker's 4 threads rendering 50 kB pages grew 5–8 MB more that way (then the default). 2 arenas for a
     process (GUNICORN_MALLOC_ARENAS; 0 keeps glibc's default) is what MALLOC_ARENA_MAX=2 does, set here because the
     workers are forked from this process, not started with its environment. Set before any thread exists: glibc
     fixes the limit when a thread first needs an arena. Not glibc (musl, macOS): nothing to do."""
@@ -33,7 +33,13 @@ _limit_malloc_arenas(_int("GUNICORN_MALLOC_ARENAS", 2))
 
 bind = os.environ.get("GUNICORN_BIND", os.environ.get("BIND", "127.0.0.1:8000"))
 workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-threads = _int("GUNICORN_THREADS", 4)
+# Two threads a worker. With the GIL a worker runs one thread at a time, so threads beyond that only overlap waits
+# on the database; past two they mostly queue behind each other. Measured with the benchmark's mix (anonymous
+# pages and one request in ten an inquiry post, 16 connections, 2 cores, bench/NOTES.md): 4 → 2 threads took its
+# p99 from 270–360 to 47–63 ms on SQLite and from 115–121 to 46–64 ms on PostgreSQL at 100k listings, at the
+# same or more requests/s; the bare reference's p99 fell from 17–19 to 11–12 ms. More threads help only when
+# requests mostly wait (GUNICORN_THREADS).
+threads = _int("GUNICORN_THREADS", 2)
 worker_class = "gthread"
 # One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the workers.
 # With the single socket of the master, kept-alive connections pile onto whichever worker wakes first and stay

@@ -520,7 +520,7 @@ def run_one(kind: str, label: str, sizes, args, bare: Server) -> dict:
                 "ceilings": blocks, "single": single, "after_change": after_change,
                 "after_write": after_write, "versions": versions(url),
                 "date": datetime.now(UTC).isoformat(timespec="seconds"), "workers": workers,
-                "threads": int(env.get("GUNICORN_THREADS", 4)), "reuse_port": args.reuse_port,
+                "threads": int(env.get("GUNICORN_THREADS", 2)), "reuse_port": args.reuse_port,
                 "connections": args.connections, "accept_encoding": args.accept_encoding, "duration": args.duration,
                 "mix_forms": args.mix_forms,
                 "ceiling_duration": args.ceiling_duration, "loadavg": os.getloadavg()}
