@@ -16,10 +16,11 @@ def _int(name: str, default: int) -> int:
 
 def _limit_malloc_arenas(limit: int) -> None:
     """glibc gives each thread that allocates at once a malloc arena of its own (up to 8 per core), and each one
-    keeps what it once held; a worker's 4 threads rendering 50 kB pages grew 5–8 MB more that way (then the default). 2 arenas for a
-    process (GUNICORN_MALLOC_ARENAS; 0 keeps glibc's default) is what MALLOC_ARENA_MAX=2 does, set here because the
-    workers are forked from this process, not started with its environment. Set before any thread exists: glibc
-    fixes the limit when a thread first needs an arena. Not glibc (musl, macOS): nothing to do."""
+    keeps what it once held; a worker's 4 threads (the default then) rendering 50 kB pages grew 5–8 MB more that
+    way. 2 arenas for a process (GUNICORN_MALLOC_ARENAS; 0 keeps glibc's default) is what MALLOC_ARENA_MAX=2 does,
+    set here because the workers are forked from this process, not started with its environment. Set before any
+    thread exists: glibc fixes the limit when a thread first needs an arena. Not glibc (musl, macOS): nothing to
+    do."""
     import ctypes
     import platform
 

@@ -355,7 +355,8 @@ def keep_rendered(response):
         if (not g.pop("page_cache_hit", False) and _unchanged_session(response) and current_user.is_authenticated
                 and not trade_version.wrote()):  # what it showed of an uncommitted write may never be committed
             body = response.get_data()
-            current_app.extensions[PERSONAL].set(key, (None, response.headers["Content-Type"], body, *_compressed(body)))
+            entry = (None, response.headers["Content-Type"], body, *_compressed(body))  # no ETag: browsers keep none
+            current_app.extensions[PERSONAL].set(key, entry)
         return response
     if not g.pop("page_cache_hit", False):
         if not _anyones(response):

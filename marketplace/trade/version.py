@@ -17,8 +17,9 @@ these two aside).
 
 The bump is one statement for both versions, run just before the transaction commits (a row lock held for the
 shortest time on PostgreSQL), once per transaction whatever its number of writes; nothing is bumped for a
-transaction that rolls back. The row is not made by a migration: the bump is an upsert (`INSERT … ON CONFLICT DO UPDATE`, on SQLite ≥ 3.24
-and PostgreSQL alike, so two first bumps at once cannot collide), and a missing row reads as 0.
+transaction that rolls back. The rows are not made by a migration: the bump is an upsert (`INSERT … ON CONFLICT DO
+UPDATE`, on SQLite ≥ 3.24 and PostgreSQL alike, so two first bumps at once cannot collide), and a missing row reads
+as 0.
 
 A session that has written trade rows not yet committed sees figures no other session sees: `pending(session)`
 tells the figures' cache to compute them afresh and keep nothing.
@@ -45,7 +46,8 @@ WATCHED = {
     "producer": ("name", "status"),
 }
 _WRITE_TEXT = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
-_BUMP_SQL = "INSERT INTO catalog_state (id, version) VALUES {rows} ON CONFLICT (id) DO UPDATE SET version = catalog_state.version + 1"
+_BUMP_SQL = ("INSERT INTO catalog_state (id, version) VALUES {rows} "
+             "ON CONFLICT (id) DO UPDATE SET version = catalog_state.version + 1")
 _BUMP_TRADE_SQL = _BUMP_SQL.format(rows=f"({TRADE_ID}, 1), ({DATA_ID}, 1)")
 _BUMP_DATA_SQL = _BUMP_SQL.format(rows=f"({DATA_ID}, 1)")
 _BUMPS = (_BUMP_TRADE_SQL, _BUMP_DATA_SQL)  # the bumps themselves are not writes to bump for
