@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -101,6 +102,19 @@ def gunicorn_env(args) -> dict:
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
     return env
+
+
+def gunicorn_setting(env: dict, name: str):
+    """What gunicorn.conf.py sets `name` to under `env` (its defaults live there only). Read without its malloc arena
+    limit, which would apply to this process."""
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update({**env, "GUNICORN_MALLOC_ARENAS": "0"})
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))[name]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def clean_environ() -> dict:
@@ -323,8 +337,7 @@ class Server:
 
     @property
     def expected_workers(self) -> int:
-        """gunicorn.conf.py's number: GUNICORN_WORKERS, else WEB_CONCURRENCY, else the number of cores."""
-        return int(self.env.get("GUNICORN_WORKERS") or self.env.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+        return gunicorn_setting(self.env, "workers")
 
     def __exit__(self, *exc) -> None:
         if self.proc and self.proc.poll() is None:
@@ -514,13 +527,17 @@ def run_one(kind: str, label: str, sizes, args, bare: Server) -> dict:
             signed = [p for p in measured if p["kind"] == "signed"]
             for page in signed:  # their figures again under the catalog versions the changes above made
                 app.warm(page["path"], cookies[page["who"]])
-            after_write = first_after_change(app, url, signed, bump=DATA_BUMP, cookies=cookies)
+            # The data version (marketplace/trade/version.py): every write through the app bumps it, and the
+            # signed-in pages are kept per session under it.
+            from marketplace.trade.version import DATA_BUMP_SQL
+
+            after_write = first_after_change(app, url, signed, bump=DATA_BUMP_SQL, cookies=cookies)
             workers = len(app.workers())
         return {"database": kind, "size": label, "sizes": sizes, "ids": ids, "seed": seed_out, "pages": results,
                 "ceilings": blocks, "single": single, "after_change": after_change,
                 "after_write": after_write, "versions": versions(url),
                 "date": datetime.now(UTC).isoformat(timespec="seconds"), "workers": workers,
-                "threads": int(env.get("GUNICORN_THREADS", 2)), "reuse_port": args.reuse_port,
+                "threads": gunicorn_setting(env, "threads"), "reuse_port": args.reuse_port,
                 "connections": args.connections, "accept_encoding": args.accept_encoding, "duration": args.duration,
                 "mix_forms": args.mix_forms,
                 "ceiling_duration": args.ceiling_duration, "loadavg": os.getloadavg()}
@@ -531,10 +548,6 @@ def run_one(kind: str, label: str, sizes, args, bare: Server) -> dict:
 
 
 CATALOG_BUMP = "UPDATE catalog_state SET version = version + 1 WHERE id = 1"
-# The data version (marketplace/trade/version.py): every write through the app bumps it, and the signed-in pages are
-# kept per person under it.
-DATA_BUMP = ("INSERT INTO catalog_state (id, version) VALUES (3, 1) "
-             "ON CONFLICT (id) DO UPDATE SET version = catalog_state.version + 1")
 
 
 def first_after_change(app: Server, url: str, pages: list[dict], rounds: int = 3, bump: str = CATALOG_BUMP,

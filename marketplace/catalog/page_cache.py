@@ -272,7 +272,7 @@ def _normalised(query_of: Callable[[], Mapping[str, Any]], current: int) -> dict
     return found
 
 
-def personal_key(current: int) -> str:
+def _personal_key(current: int) -> str:
     fingerprint = json.dumps(dict(session), sort_keys=True, default=str)
     parts = (request.host, request.path, request.query_string.decode("latin-1"), str(get_locale()),
              clock.now().strftime("%Y-%m-%dT%H:%M"), fingerprint)
@@ -287,7 +287,7 @@ def _serve_personal():
     current = catalog_cache.committed_version(trade_version.DATA_VERSION_SQL)  # before the user is loaded
     if not current_user.is_authenticated:
         return None
-    key = g.page_cache_key = personal_key(current)
+    key = g.page_cache_key = _personal_key(current)
     g.page_cache_personal = True
     entry = current_app.extensions[PERSONAL].get(key)
     if entry is None:

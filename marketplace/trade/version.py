@@ -49,8 +49,8 @@ _WRITE_TEXT = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)
 _BUMP_SQL = ("INSERT INTO catalog_state (id, version) VALUES {rows} "
              "ON CONFLICT (id) DO UPDATE SET version = catalog_state.version + 1")
 _BUMP_TRADE_SQL = _BUMP_SQL.format(rows=f"({TRADE_ID}, 1), ({DATA_ID}, 1)")
-_BUMP_DATA_SQL = _BUMP_SQL.format(rows=f"({DATA_ID}, 1)")
-_BUMPS = (_BUMP_TRADE_SQL, _BUMP_DATA_SQL)  # the bumps themselves are not writes to bump for
+DATA_BUMP_SQL = _BUMP_SQL.format(rows=f"({DATA_ID}, 1)")
+_BUMPS = (_BUMP_TRADE_SQL, DATA_BUMP_SQL)  # the bumps themselves are not writes to bump for
 _READ_SQL = "SELECT id, version FROM catalog_state WHERE id IN (1, 2)"
 DATA_VERSION_SQL = f"SELECT version FROM catalog_state WHERE id = {DATA_ID}"
 _WRITTEN = "trade_written"
@@ -158,7 +158,7 @@ def _committing(session) -> None:
     if traded:
         bump(session)
     elif written:
-        session.execute(text(_BUMP_DATA_SQL))
+        session.execute(text(DATA_BUMP_SQL))
 
 
 @event.listens_for(Session, "after_transaction_end")
