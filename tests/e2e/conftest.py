@@ -50,6 +50,21 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser(browser):
+    """Every context asks its pages for reduced motion. Bootstrap then jumps to a #fragment instead of scrolling
+    there smoothly (a third of a second down a long form), and charts draw without animating: a click right after
+    such a navigation, or after axe (which scrolls and scrolls back), lands where Playwright aimed it, not on
+    whatever a scroll still under way has moved there. The producer's journey timed out once on exactly that."""
+    new_context = browser.new_context
+
+    def calm_context(**options):
+        return new_context(**{"reduced_motion": "reduce", **options})
+
+    browser.new_context = calm_context
+    return browser
+
+
 def _live_database(folder: Path):
     """The live app's own database: a throwaway PostgreSQL database when TEST_DATABASE_URL is set, else SQLite."""
     base = os.environ.get("TEST_DATABASE_URL")

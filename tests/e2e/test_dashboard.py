@@ -14,7 +14,7 @@ FACILITATOR = ("fasilitator@demo.etalasemetro.id", "Fasilitator-BUMD-2026")
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_dashboard_draws_every_chart_and_fits_the_screen(browser, live_server, viewport):
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="id-ID", reduced_motion="reduce")
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="id-ID")
     page = context.new_page()
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
