@@ -757,8 +757,14 @@ def _kept() -> _Kept:
 
 def figures(period: Period, locale: str = "id") -> Figures:
     """The figures of `period`, computed at most once per trade version (trade/version.py: every change of what
-    they read bumps it, in its own transaction), catalog version (the capacity of the published listings), day in
-    Metro and language, per app and worker. A visit costs one primary-key read of the two versions.
+    they read bumps it, in its own transaction), day in Metro and language, per app and worker. A visit costs one
+    primary-key read of the two versions.
+
+    The catalog version is not part of the key. What the figures read of the catalog (the capacity of the published
+    listings; the names of listings, storefronts and commodities) is in trade/version.py's WATCHED fields and
+    tables, so each change of it moves the trade version too; a change buyers see and the figures do not read (a
+    price, a photo, a description) keeps them, instead of costing the next visit seconds at a million inquiries.
+    The catalog version is still read here, for the catalog's own values the computation asks for.
 
     Nothing here depends on the time of day: the waiting producers' age in days is worked out when shown
     (`WaitingProducer.age_days`). A session with trade writes not yet committed gets figures computed afresh,
@@ -769,7 +775,7 @@ def figures(period: Period, locale: str = "id") -> Figures:
     catalog_version, current = trade_version.versions()
     if has_request_context() and "catalog_version" not in g:
         g.catalog_version = catalog_version
-    key = (current, catalog_version, period.start, period.end, locale, clock.today())
+    key = (current, period.start, period.end, locale, clock.today())
     return _kept().value(key, lambda: compute_figures(period, locale))
 
 

@@ -187,3 +187,54 @@ def test_figures_with_uncommitted_trade_writes_are_computed_afresh_and_kept_nowh
     db.session.rollback()
     assert monitoring.figures(_period()).received == 1
     assert db.session.scalar(select(Inquiry.id).where(Inquiry.quantity == 10)) is None
+
+
+def _capacity(fig, category_id) -> float | None:
+    return next(line.capacity_per_month for line in fig.demand if line.category.id == category_id)
+
+
+def test_a_change_buyers_see_but_the_figures_do_not_read_keeps_them(app, ctx, accounts, client, monkeypatch):
+    """An approved price change moves the catalog version, not the trade version: the city's figures are not
+    computed again for it (at a million inquiries that is seconds of the facilitator's first visit)."""
+    from tests import catalog_changes
+
+    shop = catalog_changes.build_shop(accounts)
+    _inquiry(shop.product)
+    catalog_before, trade_before = version.versions()
+    kept = _figures(app)
+    catalog_changes.price_change(shop)
+    catalog_after, trade_after = version.versions()
+    assert catalog_after > catalog_before and trade_after == trade_before
+    with counting() as statements:
+        assert monitoring.figures(_period()) == kept
+    assert statements == [VERSIONS_SQL], statements
+
+
+def test_the_capacity_the_figures_show_follows_every_change_of_published_listings(app, ctx, accounts, other):
+    """Metro's capacity beside the demand (published listings only) follows a publish, an approved capacity, a
+    suspended listing and a suspended storefront, in both apps: each moves the trade version."""
+    from marketplace.listings import review as moderation
+    from marketplace.models import Producer
+    from tests import catalog_changes
+
+    shop = catalog_changes.build_shop(accounts)
+    rice = shop.product.category_id
+    _inquiry(shop.product)
+    others = sum(1000 + n for n in range(30))
+
+    def approved_capacity():
+        catalog_changes._revise(shop, monthly_capacity=60_000)
+
+    def storefront_suspended():
+        moderation.suspend(db.session.get(Producer, shop.product.producer_id), accounts.moderator, "Izin usaha dicabut")
+        db.session.commit()
+
+    steps = [(lambda: catalog_changes.publish(shop), others + 90_000 + 95_000),
+             (approved_capacity, others + 60_000 + 95_000),
+             (lambda: catalog_changes.suspend(shop), others + 95_000),
+             (storefront_suspended, None)]
+    assert _capacity(_figures(app), rice) == _capacity(_figures(other), rice) == others + 90_000
+    for change, expected in steps:
+        change()
+        for name_app in (app, other):
+            assert _capacity(_figures(name_app), rice) == expected, change
