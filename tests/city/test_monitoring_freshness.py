@@ -238,3 +238,16 @@ def test_the_capacity_the_figures_show_follows_every_change_of_published_listing
         change()
         for name_app in (app, other):
             assert _capacity(_figures(name_app), rice) == expected, change
+
+
+def test_a_trade_change_counts_the_figures_again_but_not_the_catalogs_capacity(app, ctx, accounts):
+    """A new inquiry moves the trade version only: the figures are counted again, Metro's capacity (two GROUP BYs
+    over every published listing, kept per catalog version) is not."""
+    product = ProductFactory(producer=accounts.producer_a_store, monthly_capacity=700)
+    _inquiry(product)
+    _figures(app)
+    _inquiry(product, 250)
+    with counting() as statements:
+        fig = monitoring.figures(_period())
+    assert fig.received == 2 and _capacity(fig, product.category_id) == 700
+    assert any("inquiry" in s for s in statements) and not [s for s in statements if "monthly_capacity" in s], statements
