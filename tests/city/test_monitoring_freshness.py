@@ -193,7 +193,7 @@ def _capacity(fig, category_id) -> float | None:
     return next(line.capacity_per_month for line in fig.demand if line.category.id == category_id)
 
 
-def test_a_change_buyers_see_but_the_figures_do_not_read_keeps_them(app, ctx, accounts, client, monkeypatch):
+def test_a_change_buyers_see_but_the_figures_do_not_read_keeps_them(app, ctx, accounts):
     """An approved price change moves the catalog version, not the trade version: the city's figures are not
     computed again for it (at a million inquiries that is seconds of the facilitator's first visit)."""
     from tests import catalog_changes
