@@ -49,7 +49,8 @@ def publish(shop) -> tuple[str, str]:
     return "/products", "Beras Hitam Baru Terbit"
 
 
-def _revise(shop, **values) -> None:
+def revise(shop, **values) -> None:
+    """The producer edits the published listing, sends the change, and a moderator approves it."""
     product = shop.product
     edited = listings.product_values(product) | values
     listings.save_product(product.producer, product, edited, shop.accounts.producer_a)
@@ -60,12 +61,12 @@ def _revise(shop, **values) -> None:
 
 def approve(shop) -> tuple[str, str]:
     """An edit of a published listing approved: its page shows the new name."""
-    _revise(shop, name="Beras Pandan Wangi Premium")
+    revise(shop, name="Beras Pandan Wangi Premium")
     return f"/products/{shop.product.id}", "Beras Pandan Wangi Premium"
 
 
 def price_change(shop) -> tuple[str, str]:
-    _revise(shop, tiers=[[100, 9_750]])
+    revise(shop, tiers=[[100, 9_750]])
     return f"/products/{shop.product.id}", "Rp 9.750"
 
 

@@ -223,7 +223,7 @@ def test_the_capacity_the_figures_show_follows_every_change_of_published_listing
     others = sum(1000 + n for n in range(30))
 
     def approved_capacity():
-        catalog_changes._revise(shop, monthly_capacity=60_000)
+        catalog_changes.revise(shop, monthly_capacity=60_000)
 
     def storefront_suspended():
         moderation.suspend(db.session.get(Producer, shop.product.producer_id), accounts.moderator, "Izin usaha dicabut")
