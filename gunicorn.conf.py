@@ -5,8 +5,11 @@ Tuned for the 2-core machine the benchmark runs on (bench/RESULTS.md): the app i
 threads overlap the short waits on PostgreSQL, the disk and the SMTP outbox without the
 memory of extra processes.
 """
+import errno
 import multiprocessing
 import os
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 
 def _int(name: str, default: int) -> int:
@@ -41,7 +44,40 @@ workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_c
 # same or more requests/s; the bare reference's p99 fell from 17–19 to 11–12 ms. More threads help only when
 # requests mostly wait (GUNICORN_THREADS).
 threads = _int("GUNICORN_THREADS", 2)
-worker_class = "gthread"
+
+
+class _Worker(ThreadWorker):
+    """gthread, except that a worker that stops (max_requests reached, a restart, SIGTERM) at once takes the
+    connections waiting on its own listening socket and closes that socket. With SO_REUSEPORT (below) the kernel
+    hands each new connection to one of the workers' sockets; a stopping gthread worker only stops accepting, so
+    its socket stayed in the group until the worker had finished, and a share of the new connections waited in
+    its queue all that while (a kept-alive connection holds a stopping worker up to 2 s), then were reset: 9 in an
+    8-second run of the benchmark's mix with the workers recycled every 2,500 requests, none since (bench/NOTES.md;
+    tests/core/test_worker_stops.py). A connection that arrives between the last accept and the close is still
+    reset: a window of microseconds. With the master's one socket (GUNICORN_REUSE_PORT=0) the other workers keep
+    accepting from it, and nothing is done here."""
+
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled)
+        if enabled or self.alive or not self.cfg.reuse_port:
+            return
+        for listener in self.sockets:
+            while True:
+                try:
+                    client, address = listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as error:
+                    if error.errno == errno.ECONNABORTED:
+                        continue
+                    break
+                self.nr_conns += 1
+                client.setblocking(True)
+                self.enqueue_req(TConn(self.cfg, client, address, listener.getsockname()))
+            listener.close()
+
+
+worker_class = _Worker
 # One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the workers.
 # With the single socket of the master, kept-alive connections pile onto whichever worker wakes first and stay
 # there (a benchmark's 16 connections often all landed on one of two workers). gunicorn 27 creates no socket in
