@@ -117,6 +117,25 @@ def post_fork(server, worker):
         db.engine.dispose(close=False)
 
 
+def when_ready(server):
+    """Once the preloaded app is loaded, before the first worker is forked: the public pages whose figures take
+    seconds on a large catalog are rendered here, so every worker starts with them, a recycled one too
+    (marketplace/catalog/warm.py; WARM_PAGES)."""
+    import sys
+    import time
+
+    if "marketplace.extensions" not in sys.modules:  # not preloaded (nothing to hand on), or bench/bare.py
+        return
+    from wsgi import app
+    from marketplace.catalog.warm import warm
+
+    started = time.perf_counter()
+    answered = warm(app)
+    if answered:
+        server.log.info("pages kept before the workers start, in %.1f s: %s", time.perf_counter() - started,
+                        ", ".join(f"{path} {status}" for path, status in answered))
+
+
 def pre_fork(server, worker):
     """Right before a worker is forked: what the preloaded app created is moved out of the garbage collector's
     reach (gc.freeze). A worker's full collections then walk only what the worker made since (90–110 ms of CPU

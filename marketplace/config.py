@@ -78,6 +78,13 @@ class Config:
     # milliseconds (a large catalog), are recomputed behind the requests after a change, the figures a change
     # behind meanwhile (catalog/cache.py cached_behind). 0 turns it off: always computed in the request.
     FIGURES_BEHIND_AFTER_MS = _int("FIGURES_BEHIND_AFTER_MS", 100)
+    # The public pages gunicorn's master renders before it forks its workers, so each worker, a recycled one too,
+    # starts with what they compute once per catalog version (catalog/warm.py): the home page's sums, the catalog's
+    # counts and its deep pages' keys (page 11 on), the search's words (any search reads them all), the directory's
+    # and the API's counts. Comma-separated paths; WARM_PAGES=0 warms none.
+    WARM_PAGES = tuple(path for path in os.environ.get(
+        "WARM_PAGES", "/,/products,/products?page=11,/products?q=beras,/producers,/api/v1/products,/api/v1/producers",
+    ).split(",") if path.startswith("/"))
     # memory:// counts in each process: with 3 gunicorn workers "5 failed sign-ins" lets about 15 through.
     # Production refuses to start with it unless this says so (a server with a single process).
     RATELIMIT_PER_PROCESS = _flag("RATELIMIT_PER_PROCESS", False)

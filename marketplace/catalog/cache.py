@@ -247,6 +247,22 @@ def in_background(work: Callable, *args) -> None:
     _executor[1].submit(work, *args)
 
 
+def settle(app) -> None:
+    """Before this process forks workers that start as its copies (catalog/warm.py): its background thread's work
+    done and the thread ended, and the connections `committed_version` keeps here closed, so no worker inherits a
+    thread that is not there or a connection it would share with another process."""
+    global _executor
+    if _executor is not None and _executor[0] == os.getpid():
+        _executor[1].shutdown(wait=True)
+        _executor = None
+    connections = getattr(_threads, "connections", None) or {}
+    for key in [key for key in connections if key[0] == os.getpid()]:
+        connections.pop(key).close()
+    found = app.extensions.pop("catalog_cache.reader", None)
+    if found is not None:
+        found[1].dispose()
+
+
 def cached_many(kind: str, keys: list[Hashable], compute: Callable[[list], dict], current: int) -> dict:
     """Like `cached`, one entry per key: `compute(missing_keys)` returns {key: value} for those not yet held."""
     found, missing = {}, []
