@@ -5,11 +5,10 @@ Tuned for the 2-core machine the benchmark runs on (bench/RESULTS.md): the app i
 threads overlap the short waits on PostgreSQL, the disk and the SMTP outbox without the
 memory of extra processes.
 """
-import errno
 import multiprocessing
 import os
 
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.workers.gthread import ThreadWorker
 
 
 def _int(name: str, default: int) -> int:
@@ -54,7 +53,8 @@ class _Worker(ThreadWorker):
     its queue all that while (a kept-alive connection holds a stopping worker up to 2 s), then were reset: 9 in an
     8-second run of the benchmark's mix with the workers recycled every 2,500 requests, none since (bench/NOTES.md;
     tests/core/test_worker_stops.py). A connection that arrives between the last accept and the close is still
-    reset: a window of microseconds. With the master's one socket (GUNICORN_REUSE_PORT=0) the other workers keep
+    reset (a window of microseconds), and so are those queued behind one its client gave up on while it was being
+    accepted (ECONNABORTED ends the draining). With the master's one socket (GUNICORN_REUSE_PORT=0) the other workers keep
     accepting from it, and nothing is done here."""
 
     def set_accept_enabled(self, enabled):
@@ -62,18 +62,11 @@ class _Worker(ThreadWorker):
         if enabled or self.alive or not self.cfg.reuse_port:
             return
         for listener in self.sockets:
-            while True:
-                try:
-                    client, address = listener.accept()
-                except (BlockingIOError, InterruptedError):
+            while True:  # gthread's own accept, until the queue is empty (it then takes no connection)
+                taken = self.nr_conns
+                self.accept(listener)
+                if self.nr_conns == taken:
                     break
-                except OSError as error:
-                    if error.errno == errno.ECONNABORTED:
-                        continue
-                    break
-                self.nr_conns += 1
-                client.setblocking(True)
-                self.enqueue_req(TConn(self.cfg, client, address, listener.getsockname()))
             listener.close()
 
 
@@ -104,13 +97,22 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-def post_fork(server, worker):
-    """Connections opened in the master (during preload) must not be shared with the workers."""
+def _preloaded_app():
+    """The marketplace app the master loaded (preload_app), or None: not preloaded, or not this app (bench/bare.py)."""
     import sys
 
-    if "marketplace.extensions" not in sys.modules:  # not preloaded, or not this app (bench/bare.py)
-        return
+    if "marketplace.extensions" not in sys.modules:
+        return None
     from wsgi import app
+
+    return app
+
+
+def post_fork(server, worker):
+    """Connections opened in the master (during preload) must not be shared with the workers."""
+    app = _preloaded_app()
+    if app is None:
+        return
     from marketplace.extensions import db
 
     with app.app_context():
@@ -121,12 +123,11 @@ def when_ready(server):
     """Once the preloaded app is loaded, before the first worker is forked: the public pages whose figures take
     seconds on a large catalog are rendered here, so every worker starts with them, a recycled one too
     (marketplace/catalog/warm.py; WARM_PAGES)."""
-    import sys
     import time
 
-    if "marketplace.extensions" not in sys.modules:  # not preloaded (nothing to hand on), or bench/bare.py
+    app = _preloaded_app()
+    if app is None:  # nothing to hand on
         return
-    from wsgi import app
     from marketplace.catalog.warm import warm
 
     started = time.perf_counter()
